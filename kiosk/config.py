@@ -1,0 +1,106 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``KIOSK_*``
+environment variables (and ``DATABASE_URL``), then the test mapping.
+
+Every setting is listed in the README's configuration table; keep them in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # The database; None means SQLite in the instance folder.
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # A door tablet keeps its page for weeks: its CSRF token must not expire
+    # under it. The token is still bound to the browser's session.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_CSRF_SSL_STRICT": True,
+    # Forms and htmx posts are small; anything bigger is refused with 413.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # False means: Secure whenever the request came over https.
+    "SESSION_COOKIE_SECURE": False,
+    # Languages: Swedish first.
+    "LANGUAGES": ["sv", "en"],
+    "DEFAULT_LANGUAGE": "sv",
+    "BABEL_DEFAULT_LOCALE": "sv",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    # Content: None means the files shipped in kiosk/content/.
+    "CONTENT_DIR": None,
+    # Rooms.
+    "POLL_SECONDS": 5,
+    "MAX_SESSION_HOURS": 3,
+    "DEFAULT_MEETING_MINUTES": 30,
+    "EXTEND_MINUTES": 15,
+    "SHOW_CLINICIAN": False,
+    "PAIRING_CODE_MINUTES": 10,
+    # Warn about the routine's validity this many days before it ends (R1).
+    "ROUTINE_WARN_DAYS": 60,
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.
+    "PROXY_COUNT": 0,
+}
+
+
+def _normalise_db_url(url: str) -> str:
+    """Route PostgreSQL URLs to psycopg 3, whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in the documented order of precedence."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    # KIOSK_POLL_SECONDS=10 becomes POLL_SECONDS=10 (values parsed as JSON).
+    app.config.from_prefixed_env("KIOSK", loads=_loads)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri:
+        uri = "sqlite:///" + str(Path(app.instance_path) / "kiosk.db")
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(uri)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+def _loads(value: str) -> Any:
+    """Parse an environment value as JSON when it is JSON, else keep the text."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the generated secret key, creating it once; safe when workers race."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            import time
+
+            time.sleep(0.02)  # another worker is writing it right now
+        raise RuntimeError(f"{path} is empty: delete it and start again")
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

@@ -1,0 +1,248 @@
+"""The shape of the content files, checked when they are loaded.
+
+Language-neutral facts (numbers, phone numbers, addresses, the routine's
+document identity) live once in ``facts.toml``; each language folder holds the
+words. Every routine item names the requirements (R1-R41) it serves.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+REQ_IDS = tuple(f"R{n}" for n in range(1, 42))
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _req(value: str) -> str:
+    if value not in REQ_IDS:
+        raise ValueError(f"unknown requirement id {value!r} (known: R1-R41)")
+    return value
+
+
+def _key(value: str) -> str:
+    if not _KEY.match(value):
+        raise ValueError(f"key {value!r} must be lower-case letters, digits and '-'")
+    return value
+
+
+ReqId = Annotated[str, AfterValidator(_req)]
+Key = Annotated[str, AfterValidator(_key)]
+Reqs = Annotated[list[ReqId], Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# ---- facts.toml (one for all languages) -------------------------------------
+
+
+class PersonFacts(Model):
+    name: Text
+    user_id: Text
+
+
+class DocumentFacts(Model):
+    document_id: Text
+    version: Text
+    valid_from: date
+    valid_to: date
+    owner: PersonFacts
+    reviewed_by: PersonFacts
+    approved_by: PersonFacts
+
+
+class ContactFacts(Model):
+    key: Key
+    phone: str = ""
+    # The number as a tel: link wants it, e.g. +46104737100.
+    phone_uri: str = ""
+    email: str = ""
+    url: str = ""
+
+
+class LinkFacts(Model):
+    key: Key
+    url: Annotated[str, Field(pattern=r"^https://")]
+
+
+class Facts(Model):
+    document: DocumentFacts
+    numbers: dict[Annotated[str, Field(pattern=r"^[a-z_]+$")], int]
+    contacts: list[ContactFacts]
+    links: list[LinkFacts]
+
+
+# ---- one language -----------------------------------------------------------
+
+
+class PersonWords(Model):
+    title: Text  # the person's job title in this language
+
+
+class DocumentWords(Model):
+    title: Text
+    type: Text
+    applies_to: Text
+    purpose: Text
+    owner: PersonWords
+    reviewed_by: PersonWords
+    approved_by: PersonWords
+    req: Reqs
+
+
+class DoorSign(Model):
+    text: Text
+    req: Reqs
+
+
+class ContactWords(Model):
+    key: Key
+    name: Text
+    role: Text
+    order: int
+    req: Reqs
+
+
+class LinkWords(Model):
+    key: Key
+    title: Text
+    req: Reqs
+
+
+class ChecklistItem(Model):
+    key: Key
+    text: Text
+    help: str = ""
+    req: Reqs
+
+
+class Checklist(Model):
+    key: Key
+    title: Text
+    intro: str = ""
+    # Said when an item cannot be ticked (e.g. a suitability question answered no).
+    if_incomplete: str = ""
+    # Shown on the door tablet while the room is being prepared.
+    readiness: bool = False
+    req: Reqs
+    items: Annotated[list[ChecklistItem], Field(min_length=1)]
+
+
+Outcome = Literal["held", "no-show", "technical", "rebooked"]
+
+
+class Choice(Model):
+    key: Key
+    label: Text
+    # The step this choice leads to; none ends the guide.
+    next: Key | None = None
+    outcome: Outcome | None = None
+
+
+class Step(Model):
+    key: Key
+    title: Text
+    text: str = ""
+    items: list[Text] = []
+    # A script (by key) shown filled in at this step.
+    script: Key | None = None
+    # Contacts and links (by key) shown with this step.
+    contacts: list[Key] = []
+    links: list[Key] = []
+    choices: list[Choice] = []
+    req: Reqs
+
+
+class Guide(Model):
+    key: Key
+    title: Text
+    summary: Text
+    req: Reqs
+    steps: Annotated[list[Step], Field(min_length=1)]
+
+
+class Slot(Model):
+    key: Annotated[str, Field(pattern=r"^[a-z_]+$")]
+    label: Text
+    max_length: int = 80
+
+
+class Script(Model):
+    key: Key
+    title: Text
+    text: Text
+    slots: list[Slot] = []
+    req: Reqs
+
+
+class PatientSection(Model):
+    key: Key
+    heading: Text
+    text: str = ""
+    items: list[Text] = []
+    links: list[Key] = []
+    req: Reqs
+
+
+class PatientInfo(Model):
+    title: Text
+    intro: Text
+    sections: Annotated[list[PatientSection], Field(min_length=1)]
+
+
+# What each file of a language folder holds (file name -> model of its root).
+class DocumentFile(Model):
+    document: DocumentWords
+    door_sign: DoorSign
+
+
+class UiFile(Model):
+    ui: dict[str, object]
+
+
+class ChecklistsFile(Model):
+    checklists: Annotated[list[Checklist], Field(min_length=1)]
+
+
+class GuidesFile(Model):
+    guides: Annotated[list[Guide], Field(min_length=1)]
+
+
+class ScriptsFile(Model):
+    scripts: list[Script]
+
+
+class ContactsFile(Model):
+    contacts: list[ContactWords]
+    links: list[LinkWords]
+
+
+class PatientFile(Model):
+    patient: PatientInfo
+
+
+LANGUAGE_FILES: dict[str, type[Model]] = {
+    "document.toml": DocumentFile,
+    "ui.toml": UiFile,
+    "checklists.toml": ChecklistsFile,
+    "guides.toml": GuidesFile,
+    "scripts.toml": ScriptsFile,
+    "contacts.toml": ContactsFile,
+    "patient.toml": PatientFile,
+}
+
+# Keys the code relies on: a content set without them cannot run the kiosk.
+REQUIRED_CHECKLISTS = (
+    "suitability", "identity", "equipment", "environment", "dress", "meeting-start", "ending",
+)
+REQUIRED_GUIDES = (
+    "no-show", "connection-problems", "call-broken", "phone-call", "two-screens",
+    "login", "functions", "support", "responsibility",
+)
+REQUIRED_SCRIPTS = ("voicemail", "journal-no-show")
