@@ -168,12 +168,26 @@ def default_dir() -> Path:
     return PACKAGE_DIR
 
 
+_loaded: dict[tuple[str, str, tuple[str, ...]], ContentStore] = {}
+
+
 def load_content(directory: Path | str | None = None, languages=("sv", "en")) -> ContentStore:
-    """Read and check a content folder; raise ContentError naming every fault."""
+    """Read and check a content folder; raise ContentError naming every fault.
+
+    A folder whose files are byte for byte the same as one already loaded in
+    this process is not parsed again (tests create many apps).
+    """
     directory = Path(directory) if directory else PACKAGE_DIR
-    problems: list[str] = []
     files = sorted(p for p in directory.rglob("*.toml") if p.is_file())
     version = _version(directory, files)
+    cache_key = (str(directory.resolve()), version, tuple(languages))
+    if cache_key not in _loaded:
+        _loaded[cache_key] = _load(directory, version, tuple(languages))
+    return _loaded[cache_key]
+
+
+def _load(directory: Path, version: str, languages: tuple[str, ...]) -> ContentStore:
+    problems: list[str] = []
 
     facts_path = directory / "facts.toml"
     raw_facts = _read(facts_path, problems)
@@ -306,7 +320,11 @@ def _flatten(prefix: str, node: Any, out: dict[str, str], path: Path, problems: 
 def _load_language(folder: Path, lang: str, facts: s.Facts, names, version, problems) -> Content | None:
     start = len(problems)
     parsed: dict[str, Any] = {}
-    for fname, model in s.LANGUAGE_FILES.items():
+    # ui.toml, and ui-*.toml beside it: each part of the kiosk may keep its own
+    # UI strings in a file of its own; a key defined twice is an error.
+    ui_files = ["ui.toml"] + sorted(p.name for p in folder.glob("ui-*.toml"))
+    for fname in list(s.LANGUAGE_FILES) + ui_files[1:]:
+        model = s.LANGUAGE_FILES.get(fname, s.UiFile)
         path = folder / fname
         raw = _read(path, problems)
         if raw is None:
@@ -318,7 +336,12 @@ def _load_language(folder: Path, lang: str, facts: s.Facts, names, version, prob
 
     docf: s.DocumentFile = parsed["document.toml"]
     ui: dict[str, str] = {}
-    _flatten("", parsed["ui.toml"].ui, ui, folder / "ui.toml", problems)
+    for fname in ui_files:
+        part: dict[str, str] = {}
+        _flatten("", parsed[fname].ui, part, folder / fname, problems)
+        for key in part.keys() & ui.keys():
+            problems.append(f"{folder / fname}: ui.{key}: already defined in another ui file")
+        ui.update(part)
     checklists = parsed["checklists.toml"].checklists
     guides = parsed["guides.toml"].guides
     scripts = parsed["scripts.toml"].scripts
@@ -410,7 +433,7 @@ def _load_language(folder: Path, lang: str, facts: s.Facts, names, version, prob
         numbers=dict(facts.numbers), ui=ui,
         checklists={c.key: c for c in checklists}, guides={g.key: g for g in guides},
         scripts={x.key: x for x in scripts}, contacts=contacts, links=links, patient=patient,
-        files=tuple(sorted(s.LANGUAGE_FILES)),
+        files=tuple(sorted(s.LANGUAGE_FILES)) + tuple(ui_files[1:]),
     )
 
 

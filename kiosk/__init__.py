@@ -1,0 +1,71 @@
+"""Vårdmöteskiosk: the routine "Digitala vårdmöten" on door tablets, reception
+boards, staff pages and paper."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config
+from .content import load_content
+from .extensions import babel, csrf, db, htmx, migrate
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, content, extensions, blueprints, errors, CLI."""
+    # The instance folder (database, secret key, caches) may live elsewhere.
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
+    config.load(app, test_config)
+    if app.config["PROXY_COUNT"]:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    # Bad content stops start-up here, with every fault named (ContentError).
+    app.extensions["kiosk_content"] = load_content(app.config["CONTENT_DIR"], app.config["LANGUAGES"])
+
+    from . import database as dbsetup
+
+    db.init_app(app)
+    with app.app_context():
+        dbsetup.setup_engine(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    htmx.init_app(app)
+
+    from . import assets, errors, i18n, security
+
+    assets.init_app(app)
+
+    babel.init_app(app, locale_selector=i18n.current_lang)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from printables.views import bp as print_bp
+
+    from .checklists.views import bp as checklists_bp
+    from .guides.views import bp as guides_bp
+    from .main.views import bp as main_bp
+
+    for blueprint in (main_bp, checklists_bp, guides_bp, print_bp):
+        app.register_blueprint(blueprint)
+
+    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
+
+    from . import cli
+
+    cli.init_app(app)
+
+    @app.teardown_request
+    def _forget_write_flag(_exc):
+        dbsetup.reset_write_flag()
+
+    return app

@@ -1,0 +1,1 @@
+"""The checklists of the routine (see views.py)."""

@@ -1,0 +1,5 @@
+"""Checklists from the content files (filled by the checklists issue)."""
+
+from flask import Blueprint
+
+bp = Blueprint("checklists", __name__, url_prefix="/checklists")

@@ -1,0 +1,58 @@
+"""Command-line tasks: ``flask --app kiosk <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Room, Unit
+
+DEMO_UNIT = ("Regionhälsan demomottagning", "demo")
+DEMO_ROOMS = (("Videorum 1", "videorum-1"), ("Videorum 2", "videorum-2"), ("Videorum 3", "videorum-3"))
+
+
+def seed_demo() -> bool:
+    """Create the demo unit and its three rooms; False if the database has rooms."""
+    if db.session.scalar(select(func.count()).select_from(Room)):
+        return False
+    unit = Unit(name=DEMO_UNIT[0], slug=DEMO_UNIT[1])
+    db.session.add(unit)
+    for i, (name, slug) in enumerate(DEMO_ROOMS, start=1):
+        db.session.add(Room(unit=unit, name=name, slug=slug, location=f"Plan 2, korridor B, rum {200 + i}"))
+    db.session.commit()
+    return True
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no rooms yet.")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the demo unit with Videorum 1-3."""
+        created = seed_demo()
+        if created:
+            click.echo("Demo data loaded: Videorum 1, Videorum 2, Videorum 3.")
+        elif not if_empty:
+            raise click.ClickException("The database already has rooms; nothing loaded.")
+
+    @app.cli.group("content")
+    def content_group() -> None:
+        """The content files."""
+
+    @content_group.command("check")
+    @click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True))
+    def content_check(directory: str | None) -> None:
+        """Check a content folder (default: the one in use) and print its version."""
+        from .content import ContentError, load_content
+
+        try:
+            store = load_content(directory or app.config["CONTENT_DIR"], app.config["LANGUAGES"])
+        except ContentError as exc:
+            raise click.ClickException(str(exc)) from None
+        for lang, c in store.languages.items():
+            served = c.requirements()
+            missing = [f"R{n}" for n in range(1, 42) if f"R{n}" not in served]
+            click.echo(f"{lang}: {len(c.checklists)} checklists, {len(c.guides)} guides, "
+                       f"requirements not served: {', '.join(missing) or 'none'}")
+        click.echo(f"content version {store.version}")

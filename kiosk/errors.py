@@ -1,0 +1,53 @@
+"""Error pages in the user's language: whole pages for browsers, a message
+fragment for htmx, never a stack trace. The database session is rolled back."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+from .render import is_htmx, render
+
+HANDLED = (400, 403, 404, 405, 413, 429, 500)
+
+
+def error_response(code: int, detail_key: str | None = None, **slots) -> Response:
+    """Render the error page (or, for htmx, the message) for ``code``."""
+    code = code if code in HANDLED else (500 if code >= 500 else 400)
+    response = render("errors/error.html", block="message", status=code,
+                      code=code, detail_key=detail_key, slots=slots)
+    if is_htmx():
+        # Our own script swaps error messages only when this header is there,
+        # so a proxy's error page never lands inside a panel.
+        response.headers["X-Kiosk-Error"] = str(code)
+        response.headers["HX-Retarget"] = "#messages"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):
+        db.session.rollback()
+        return error_response(400, "errors.csrf")
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        db.session.rollback()
+        if exc.code and exc.code < 400:  # redirects raised as exceptions
+            return exc
+        response = error_response(exc.code or 500)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(InternalServerError)
+    def _internal(exc: InternalServerError):
+        db.session.rollback()
+        original = getattr(exc, "original_exception", None)
+        if original is not None:
+            current_app.logger.error("Unhandled error on %s %s", request.method, request.path,
+                                     exc_info=original)
+        return error_response(500)

@@ -1,0 +1,1 @@
+"""The guides of the routine (see views.py)."""

@@ -1,0 +1,96 @@
+"""Language: Swedish first, English second.
+
+``?lang=en`` (or ``?lang=sv``) on any URL switches and a cookie remembers the
+choice. Routine texts and UI strings both come from the content files; Flask-
+Babel only picks the locale for dates and times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, request
+from flask_babel import format_date, format_datetime, format_time
+
+from .content import Content, ContentStore
+
+COOKIE = "lang"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
+
+
+def store() -> ContentStore:
+    return current_app.extensions["kiosk_content"]
+
+
+def current_lang() -> str:
+    """The language of this request (set in before_request)."""
+    return g.get("lang") or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def content(lang: str | None = None) -> Content:
+    """The content of the request's language (or of ``lang``)."""
+    return store().get(lang or current_lang())
+
+
+def t(key: str, **slots) -> str:
+    """A UI string of the request's language."""
+    return content().t(key, **slots)
+
+
+def lang_url(lang: str) -> str:
+    """This page's URL in another language."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def local_time(value: datetime | None, fmt: str = "HH:mm") -> str:
+    """A time of day in the unit's time zone."""
+    return format_time(value, fmt) if value else ""
+
+
+def local_datetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def local_date(value, fmt: str = "yyyy-MM-dd") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    languages = tuple(app.config["LANGUAGES"])
+
+    @app.before_request
+    def _pick_language():
+        asked = request.args.get("lang")
+        if asked in languages:
+            g.lang = asked
+            g.remember_lang = request.cookies.get(COOKIE) != asked
+        else:
+            cookie = request.cookies.get(COOKIE)
+            g.lang = cookie if cookie in languages else app.config["DEFAULT_LANGUAGE"]
+
+    @app.after_request
+    def _remember_language(response):
+        if g.get("remember_lang"):
+            response.set_cookie(COOKIE, g.lang, max_age=COOKIE_MAX_AGE, httponly=True,
+                                samesite="Lax", secure=request.is_secure)
+        response.vary.add("Cookie")
+        return response
+
+    @app.context_processor
+    def _language_context():
+        lang = current_lang()
+        return {
+            "lang": lang,
+            "languages": languages,
+            "content": content(lang),
+            "content_version": store().version,
+            "t": t,
+            "lang_url": lang_url,
+        }
+
+    app.jinja_env.filters["time"] = local_time
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["date"] = local_date

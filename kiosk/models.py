@@ -1,0 +1,149 @@
+"""The kiosk's tables. No table holds patient data: the only personal data are
+a clinician's optional name and title on a room session and free-text reasons,
+which retention erases (see docs/data.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import clock
+from .database import UTCDateTime
+from .extensions import db
+
+
+class Unit(db.Model):
+    """A care unit (mottagning): its rooms, its board tablets, its statistics."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # Show the checked-in clinician's name and title on the door (off by default).
+    show_clinician: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    rooms: Mapped[list[Room]] = relationship(back_populates="unit", order_by="Room.name")
+
+
+class Room(db.Model):
+    """A video room with a door tablet. ``version`` grows with every change, so a
+    poll compares one integer to know whether anything happened."""
+
+    __tablename__ = "room"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    location: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    unit: Mapped[Unit] = relationship(back_populates="rooms")
+
+
+class Tablet(db.Model):
+    """A paired browser: a door tablet (one room) or a board tablet (one unit).
+    Only a hash of its device token is stored."""
+
+    __tablename__ = "tablet"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "door" | "board"
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    paired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship()
+    room: Mapped[Room | None] = relationship()
+
+
+class PairingCode(db.Model):
+    """A one-time code that binds a browser to a room or unit; valid 10 minutes."""
+
+    __tablename__ = "pairing_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tablet_id: Mapped[int | None] = mapped_column(ForeignKey("tablet.id"))
+
+
+class RoomSession(db.Model):
+    """One use of a room, from check-in to free again. Open while ``ended_at`` is
+    null; the partial unique index lets each room have one open session only."""
+
+    __tablename__ = "room_session"
+    __table_args__ = (
+        Index(
+            "uq_room_session_open", "room_id", unique=True,
+            sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    # preparing | meeting | wrapup | closed
+    state: Mapped[str] = mapped_column(String(12))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    meeting_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meeting_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expected_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # completed | cancelled | auto-released | force-ended
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    # held | no-show | technical | rebooked (the wrap-up's answer)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    planned_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    extended_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ended_early: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    overran: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # complete | skipped (how Preparing became In meeting)
+    checklist_result: Mapped[str | None] = mapped_column(String(10))
+    skip_reason: Mapped[str | None] = mapped_column(String(30))
+    # The no-show procedure (R26-R28): the booked start the clinician entered,
+    # and what happened (joined | technical | no-answer). No patient data.
+    no_show_booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    no_show_outcome: Mapped[str | None] = mapped_column(String(20))
+    # Personal data, shown on the door only if the unit allows; erased by retention.
+    clinician_name: Mapped[str | None] = mapped_column(String(80))
+    clinician_title: Mapped[str | None] = mapped_column(String(80))
+
+    room: Mapped[Room] = relationship()
+
+
+class ChecklistTick(db.Model):
+    """A ticked checklist item inside a room session (it names no patient)."""
+
+    __tablename__ = "checklist_tick"
+    __table_args__ = (UniqueConstraint("session_id", "checklist_key", "item_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("room_session.id", ondelete="CASCADE"), index=True)
+    checklist_key: Mapped[str] = mapped_column(String(40))
+    item_key: Mapped[str] = mapped_column(String(60))
+    ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Event(db.Model):
+    """The audit log: every state change, pairing and admin action, with who,
+    what, when and from where."""
+
+    __tablename__ = "event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("room_session.id"))
+    tablet_id: Mapped[int | None] = mapped_column(ForeignKey("tablet.id"))
+    actor: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    detail: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -1,0 +1,1 @@
+"""Printables: door signs, checklists, patient handouts and staff cards as PDF."""

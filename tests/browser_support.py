@@ -1,0 +1,176 @@
+"""A real Chromium for the tests, and the two checks every page passes:
+axe-core (WCAG 2.1 A/AA, zero violations) and the W3C Nu HTML checker (zero
+errors). Browser tests never skip: a missing Chromium fails the run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (Playwright cannot download one here)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make test` (it installs it) "
+                    "or `apt-get install chromium`. Browser tests are never skipped.")
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield b
+    b.close()
+    pw.stop()
+
+
+class PageWatch:
+    """Console errors, page errors and CSP violations seen by one page."""
+
+    def __init__(self, page):
+        self.page = page
+        self.problems: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+
+    def _console(self, msg):
+        if msg.type != "error":
+            return
+        # An error page's own status (a 404 we asked for) is not a fault of the page.
+        if msg.text.startswith("Failed to load resource") and msg.location.get("url") == self.page.url:
+            return
+        self.problems.append(f"console error: {msg.text} at {msg.location.get('url')}")
+
+    def take(self) -> list[str]:
+        found, self.problems = self.problems, []
+        return found
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Factory: a page in a fresh browser context (its own cookies) on the live server."""
+    contexts = []
+
+    def factory(**context_options):
+        context = browser.new_context(base_url=live_server.url, **context_options)
+        # Injected through the DevTools protocol, so the page's CSP does not block it.
+        context.add_init_script(path=str(AXE_JS))
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.watch = PageWatch(page)
+        return page
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A page in a fresh browser context on the live server."""
+    return new_page()
+
+
+def assert_accessible(page, label: str = "") -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation on the page as it stands."""
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    violations = result["violations"]
+    report = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> " + "; ".join(n["html"][:120] for n in v["nodes"][:3])
+        for v in violations
+    ]
+    assert not violations, f"axe-core violations on {label or page.url}:\n" + "\n".join(report)
+
+
+def assert_no_console_errors(page, label: str = "") -> None:
+    problems = page.watch.take()
+    assert not problems, f"browser problems on {label or page.url}:\n" + "\n".join(problems)
+
+
+class NuChecker:
+    """The W3C Nu HTML checker as a local HTTP service, started once a run
+    (its start costs seconds; each check after that costs milliseconds)."""
+
+    def __init__(self):
+        self.proc = None
+        self.port = None
+
+    def start(self) -> None:
+        java = shutil.which("java")
+        if not java or not VNU_JAR.exists():
+            pytest.fail("The Nu HTML checker needs Java and node_modules/vnu-jar: run `make test`.")
+        from tests.conftest import free_port
+
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [java, "-Xss1024k", "-Dnu.validator.servlet.bind-address=127.0.0.1",
+             "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2).close()
+                return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.25)
+        pytest.fail("The Nu HTML checker did not start")
+
+    def check(self, html: str) -> list[dict]:
+        if self.proc is None:
+            self.start()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/?out=json", data=html.encode("utf-8"),
+            headers={"Content-Type": "text/html; charset=utf-8"}, method="POST",
+        )
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            messages = json.load(resp)["messages"]
+        return [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def nu_checker():
+    """The Nu HTML checker, started on first use."""
+    checker = NuChecker()
+    yield checker
+    checker.stop()
+
+
+@pytest.fixture
+def assert_valid_html(nu_checker):
+    """Check an HTML document with the Nu checker; fail on any error."""
+
+    def check(html: str, label: str = "") -> None:
+        errors = nu_checker.check(html)
+        report = [f"line {e.get('lastLine')}: {e.get('message')} [{e.get('extract', '')[:100]!r}]" for e in errors]
+        assert not errors, f"Nu HTML checker errors in {label}:\n" + "\n".join(report)
+
+    return check

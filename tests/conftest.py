@@ -1,0 +1,261 @@
+"""Shared fixtures: the app on a migrated database, clients that speak htmx
+and CSRF, factories, a frozen clock, a live server and a real Chromium.
+
+The database is SQLite in a temporary folder, or the PostgreSQL database named
+by TEST_DATABASE_URL (``.ci/run`` runs the suite on both). Migrations build the
+schema once per run; every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import MetaData, create_engine, text
+from werkzeug.serving import make_server
+
+from kiosk import clock, create_app
+from kiosk.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Thursday 26 November 2026, 10:00 in Stockholm: a working morning.
+FROZEN_AT = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def pytest_report_header(config):
+    return f"kiosk database: {'PostgreSQL ' + _redact(TEST_DATABASE_URL) if TEST_DATABASE_URL else 'SQLite'}"
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"//[^@/]*@", "//***@", url)
+
+
+# ---- database and app ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """A database migrated to the newest schema, shared by the whole run."""
+    if TEST_DATABASE_URL:
+        url = TEST_DATABASE_URL
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            meta = MetaData()
+            meta.reflect(conn)
+            meta.drop_all(conn)
+        engine.dispose()
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kiosk.db")
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance-migrate")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _test_config(url: str, instance: Path, **extra) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(instance),
+        **extra,
+    }
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+class KioskClient(FlaskClient):
+    """A test client that knows the page's CSRF token and speaks htmx."""
+
+    _token: str | None = None
+
+    def csrf_token(self) -> str:
+        """The CSRF token the pages of this browser session carry."""
+        if self._token is None:
+            html = self.get("/").get_data(as_text=True)
+            match = re.search(r'"X-CSRFToken": "([^"]+)"', html)
+            assert match, "no CSRF token in the page"
+            self._token = match.group(1)
+        return self._token
+
+    def hx_get(self, url: str, **kw):
+        """GET as htmx does (fragment wanted)."""
+        headers = {"HX-Request": "true", **kw.pop("headers", {})}
+        return self.get(url, headers=headers, **kw)
+
+    def hx_post(self, url: str, data=None, csrf: bool = True, **kw):
+        """POST as htmx does: the CSRF token in the header from <body hx-headers>."""
+        headers = {"HX-Request": "true", **kw.pop("headers", {})}
+        if csrf:
+            headers["X-CSRFToken"] = self.csrf_token()
+        return self.post(url, data=data or {}, headers=headers, **kw)
+
+    def form_post(self, url: str, data=None, **kw):
+        """POST as a plain HTML form does (no JavaScript)."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Factory: an app on the test database with extra config; tables emptied after."""
+    apps = []
+
+    def factory(**extra):
+        config = _test_config(database_url, tmp_path, **extra)
+        app = create_app(config)
+        app.test_client_class = KioskClient
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+        with app.app_context():
+            _empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app with test settings."""
+    app = make_app()
+    with app.app_context():
+        _empty_tables()
+    return app
+
+
+@pytest.fixture
+def client(app) -> KioskClient:
+    """A browser without JavaScript, as the test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The app's command-line runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after():
+    """Every test starts and ends with the real clock."""
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def frozen_clock():
+    """The clock stopped at FROZEN_AT; move it with clock.advance()."""
+    clock.freeze(FROZEN_AT)
+    return clock
+
+
+# ---- factories -------------------------------------------------------------
+
+
+@pytest.fixture
+def make_unit(app):
+    """Factory: a unit (care unit)."""
+    from kiosk.models import Unit
+
+    counter = iter(range(1, 10_000))
+
+    def factory(**overrides):
+        n = next(counter)
+        with app.app_context():
+            unit = Unit(**{"name": f"Mottagning {n}", "slug": f"mottagning-{n}", **overrides})
+            db.session.add(unit)
+            db.session.commit()
+            return unit.id
+
+    return factory
+
+
+@pytest.fixture
+def make_room(app, make_unit):
+    """Factory: a room (in a new unit unless unit_id is given); returns its id."""
+    from kiosk.models import Room
+
+    counter = iter(range(1, 10_000))
+
+    def factory(**overrides):
+        n = next(counter)
+        with app.app_context():
+            if "unit_id" not in overrides:
+                overrides["unit_id"] = make_unit()
+            room = Room(**{"name": f"Videorum {n}", "slug": f"videorum-{n}", **overrides})
+            db.session.add(room)
+            db.session.commit()
+            return room.id
+
+    return factory
+
+
+# ---- live server and browser -----------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The app served on a loopback port in a thread of the test process, so a
+    test can move the clock under it, stop it and start it again."""
+
+    def __init__(self, app, port: int | None = None):
+        self.app = app
+        self.port = port or free_port()
+        self._server = None
+        self._thread = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> LiveServer:
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served at live_server.url for the length of a test."""
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+pytest_plugins = ["tests.browser_support"]
