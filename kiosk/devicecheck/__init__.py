@@ -1,0 +1,1 @@
+"""The camera, microphone and sound check before a video meeting."""

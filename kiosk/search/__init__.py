@@ -1,0 +1,1 @@
+"""Search across checklists and guides."""
