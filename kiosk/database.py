@@ -73,7 +73,7 @@ def begin_write() -> None:
     views read, then call a service that writes). On PostgreSQL the services
     lock the rows they change with SELECT ... FOR UPDATE instead.
     """
-    session = db.session
+    session = db.session()  # the request's Session behind the scoped proxy
     if session.in_transaction():
         session.commit()
     if db.engine.dialect.name == "sqlite":

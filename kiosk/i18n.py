@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_time
 
 from .content import Content, ContentStore
@@ -24,8 +24,23 @@ def store() -> ContentStore:
 
 
 def current_lang() -> str:
-    """The language of this request (set in before_request)."""
-    return g.get("lang") or current_app.config["DEFAULT_LANGUAGE"]
+    """The language of this request: ?lang=, else the cookie, else Swedish.
+
+    Worked out on first use, so that a response made before our own
+    before_request runs (a CSRF refusal) is in the right language too.
+    """
+    if "lang" not in g:
+        if not has_request_context():
+            return current_app.config["DEFAULT_LANGUAGE"]
+        languages = current_app.config["LANGUAGES"]
+        asked = request.args.get("lang")
+        cookie = request.cookies.get(COOKIE)
+        if asked in languages:
+            g.lang = asked
+            g.remember_lang = cookie != asked
+        else:
+            g.lang = cookie if cookie in languages else current_app.config["DEFAULT_LANGUAGE"]
+    return g.lang
 
 
 def content(lang: str | None = None) -> Content:
@@ -61,18 +76,9 @@ def local_date(value, fmt: str = "yyyy-MM-dd") -> str:
 def init_app(app: Flask) -> None:
     languages = tuple(app.config["LANGUAGES"])
 
-    @app.before_request
-    def _pick_language():
-        asked = request.args.get("lang")
-        if asked in languages:
-            g.lang = asked
-            g.remember_lang = request.cookies.get(COOKIE) != asked
-        else:
-            cookie = request.cookies.get(COOKIE)
-            g.lang = cookie if cookie in languages else app.config["DEFAULT_LANGUAGE"]
-
     @app.after_request
     def _remember_language(response):
+        current_lang()
         if g.get("remember_lang"):
             response.set_cookie(COOKIE, g.lang, max_age=COOKIE_MAX_AGE, httponly=True,
                                 samesite="Lax", secure=request.is_secure)

@@ -62,6 +62,12 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+def _normalise(url: str) -> str:
+    from kiosk.config import _normalise_db_url
+
+    return _normalise_db_url(url)
+
+
 def _test_config(url: str, instance: Path, **extra) -> dict:
     return {
         "TESTING": True,
@@ -131,8 +137,8 @@ def make_app(database_url, tmp_path):
     for app in apps:
         with app.app_context():
             db.session.remove()
-        with app.app_context():
-            _empty_tables()
+            if app.config["SQLALCHEMY_DATABASE_URI"] == _normalise(database_url):
+                _empty_tables()
             db.engine.dispose()
 
 
