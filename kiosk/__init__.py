@@ -55,9 +55,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .devicecheck.views import bp as devicecheck_bp
     from .guides.views import bp as guides_bp
     from .main.views import bp as main_bp
+    from .rooms.views import bp as rooms_bp
     from .search.views import bp as search_bp
 
-    for blueprint in (main_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp):
+    for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions

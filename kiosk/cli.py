@@ -36,6 +36,37 @@ def init_app(app: Flask) -> None:
         elif not if_empty:
             raise click.ClickException("The database already has rooms; nothing loaded.")
 
+    @app.cli.command("pair")
+    @click.argument("target")
+    @click.option("--board", is_flag=True, help="TARGET is a unit: pair a reception board for it.")
+    def pair_command(target: str, board: bool) -> None:
+        """Print a one-time code that pairs a tablet with room TARGET (or unit, with --board)."""
+        from .rooms import pairing
+
+        if board:
+            unit = db.session.scalar(select(Unit).where(Unit.slug == target))
+            if unit is None:
+                raise click.ClickException(f"No unit with the slug {target!r}.")
+            code = pairing.new_code("board", unit, None, actor="cli")
+            what = f"the reception board of {unit.name}"
+        else:
+            room = db.session.scalar(select(Room).where(Room.slug == target))
+            if room is None:
+                raise click.ClickException(f"No room with the slug {target!r}.")
+            code = pairing.new_code("door", room.unit, room, actor="cli")
+            what = f"the door of {room.name}"
+        minutes = app.config["PAIRING_CODE_MINUTES"]
+        click.echo(f"Pairing code for {what}: {pairing.format_code(code)}")
+        click.echo(f"Open on the tablet: {pairing.pairing_url(code)}")
+        click.echo(f"The code works once and expires in {minutes} minutes.")
+
+    @app.cli.command("release-expired")
+    def release_expired_command() -> None:
+        """Free every room whose session passed MAX_SESSION_HOURS (recorded as automatic)."""
+        from .rooms import service
+
+        click.echo(f"Released {service.release_all_expired()} room(s).")
+
     @app.cli.group("content")
     def content_group() -> None:
         """The content files."""

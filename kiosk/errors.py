@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .extensions import db
 from .render import is_htmx, render
 
-HANDLED = (400, 403, 404, 405, 413, 429, 500)
+HANDLED = (400, 403, 404, 405, 409, 413, 429, 500)
 
 
 def error_response(code: int, detail_key: str | None = None, **slots) -> Response:

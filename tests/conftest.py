@@ -265,3 +265,45 @@ def live_server(app):
 
 
 pytest_plugins = ["tests.browser_support"]
+
+
+@pytest.fixture
+def new_pairing_code(app):
+    """Factory: a one-time pairing code for a room's door (or, with unit_id, a board)."""
+    from kiosk.models import Room, Unit
+    from kiosk.rooms import pairing
+
+    def factory(room_id: int | None = None, unit_id: int | None = None) -> str:
+        with app.app_context():
+            if room_id is not None:
+                room = db.session.get(Room, room_id)
+                return pairing.new_code("door", room.unit, room, actor="test")
+            return pairing.new_code("board", db.session.get(Unit, unit_id), None, actor="test")
+
+    return factory
+
+
+@pytest.fixture
+def pair(new_pairing_code):
+    """Factory: pair a test client as the door tablet of a room (or a unit's board)."""
+
+    def factory(client, room_id: int | None = None, unit_id: int | None = None):
+        code = new_pairing_code(room_id=room_id, unit_id=unit_id)
+        response = client.form_post("/pair", {"code": code})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def door_client(app, make_room, pair):
+    """A test client paired as the door tablet of a fresh room; .room_id, .slug set."""
+    from kiosk.models import Room
+
+    room_id = make_room()
+    client = pair(app.test_client(), room_id=room_id)
+    with app.app_context():
+        client.slug = db.session.get(Room, room_id).slug
+    client.room_id = room_id
+    return client

@@ -6,12 +6,43 @@
 (function () {
   "use strict";
 
+  function isPanelPoll(evt) {
+    var elt = evt.detail && evt.detail.elt;
+    return !!(elt && elt.hasAttribute && elt.hasAttribute("data-panel"));
+  }
+
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var xhr = evt.detail.xhr;
+    if (isPanelPoll(evt)) { return; } // panel.js decides for polls
     if (xhr.status >= 400 && xhr.getResponseHeader("X-Kiosk-Error")) {
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
+    } else if (xhr.status >= 200 && xhr.status < 300) {
+      clearMessages();
     }
+  });
+
+  function clearMessages() {
+    var box = document.getElementById("messages");
+    if (box && box.firstChild) { box.textContent = ""; }
+  }
+
+  /* A button that could not reach the server says so, in the page's language. */
+  ["htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, function (evt) {
+      if (isPanelPoll(evt)) { return; }
+      var box = document.getElementById("messages");
+      var text = document.body.getAttribute("data-network-error");
+      if (!box || !text) { return; }
+      var div = document.createElement("div");
+      div.className = "error-message";
+      div.setAttribute("role", "alert");
+      var p = document.createElement("p");
+      p.textContent = text;
+      div.appendChild(p);
+      box.textContent = "";
+      box.appendChild(div);
+    });
   });
 
   /* Copy buttons: <button data-copy-target="ID"> copies that element's text. */

@@ -1,0 +1,139 @@
+"""Binding a tablet to its room (door) or unit (board) with a one-time code.
+
+The code is shown once (CLI or admin page), is valid for a few minutes and
+works once. Pairing gives the browser a long random device token in an
+HttpOnly, SameSite=Strict cookie; the database keeps only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Response, current_app, g, request
+from sqlalchemy import select, update
+
+from .. import clock
+from ..database import begin_write
+from ..extensions import db
+from ..models import Event, PairingCode, Room, Tablet, Unit
+
+COOKIE = "kiosk_device"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the most a browser keeps; renewed while in use
+# Letters and digits that cannot be mistaken for one another on a tablet.
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+# A tablet's last-seen time is written at most this often (a poll writes nothing else).
+LAST_SEEN_EVERY = timedelta(seconds=60)
+
+
+class PairingError(Exception):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_code(raw: str) -> str:
+    """Accept the code however it was typed: any case, with spaces or dashes."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def new_code(kind: str, unit: Unit, room: Room | None, actor: str) -> str:
+    """Create a one-time pairing code; returns it (only its hash is stored)."""
+    if kind not in ("door", "board") or (kind == "door") != (room is not None):
+        raise ValueError("a door code needs a room, a board code a unit only")
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    now = clock.now()
+    minutes = int(current_app.config["PAIRING_CODE_MINUTES"])
+    db.session.add(PairingCode(code_hash=_hash(code), kind=kind, unit_id=unit.id,
+                               room_id=room.id if room else None, created_at=now,
+                               expires_at=now + timedelta(minutes=minutes)))
+    db.session.add(Event(at=now, kind="pairing-code", unit_id=unit.id, room_id=room.id if room else None,
+                         actor=actor, detail=kind))
+    db.session.commit()
+    return code
+
+
+def redeem(raw_code: str, address: str) -> tuple[Tablet, str]:
+    """Use a code: create the tablet and return it with its new device token."""
+    code = normalise_code(raw_code)
+    if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
+        raise PairingError("pair.error.format")
+    begin_write()
+    now = clock.now()
+    pc = db.session.scalar(select(PairingCode).where(PairingCode.code_hash == _hash(code)).with_for_update())
+    if pc is None:
+        db.session.rollback()
+        raise PairingError("pair.error.unknown")
+    if pc.used_at is not None:
+        db.session.rollback()
+        raise PairingError("pair.error.used")
+    if now >= pc.expires_at:
+        db.session.rollback()
+        raise PairingError("pair.error.expired")
+    token = secrets.token_urlsafe(32)
+    tablet = Tablet(kind=pc.kind, unit_id=pc.unit_id, room_id=pc.room_id, token_hash=_hash(token),
+                    paired_at=now, last_seen_at=now)
+    db.session.add(tablet)
+    db.session.flush()
+    pc.used_at = now
+    pc.tablet_id = tablet.id
+    db.session.add(Event(at=now, kind="pair", unit_id=pc.unit_id, room_id=pc.room_id, tablet_id=tablet.id,
+                         actor=f"tablet:{tablet.id}", address=address, detail=pc.kind))
+    db.session.commit()
+    return tablet, token
+
+
+def set_device_cookie(response: Response, token: str) -> None:
+    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Strict",
+                        secure=request.is_secure, path="/")
+
+
+def current_tablet() -> Tablet | None:
+    """The paired tablet this request comes from (revoked ones included), once per request."""
+    if "tablet" not in g:
+        token = request.cookies.get(COOKIE)
+        g.tablet = db.session.scalar(select(Tablet).where(Tablet.token_hash == _hash(token))) if token else None
+    return g.tablet
+
+
+def seen_long_ago(last_seen, now) -> bool:
+    """True when last-seen is due a write (or lies in the future: the clock went back)."""
+    return last_seen is None or not timedelta(0) <= now - last_seen < LAST_SEEN_EVERY
+
+
+def touch(tablet: Tablet) -> bool:
+    """Record that the tablet is alive, at most once a minute; True if written."""
+    now = clock.now()
+    if not seen_long_ago(tablet.last_seen_at, now):
+        return False
+    db.session.execute(update(Tablet).where(Tablet.id == tablet.id).values(last_seen_at=now))
+    db.session.commit()
+    return True
+
+
+def revoke(tablet_id: int, actor: str, address: str = "") -> Tablet:
+    tablet = db.session.get(Tablet, tablet_id)
+    if tablet is None:
+        raise PairingError("pair.error.unknown")
+    if tablet.revoked_at is None:
+        now = clock.now()
+        tablet.revoked_at = now
+        db.session.add(Event(at=now, kind="revoke", unit_id=tablet.unit_id, room_id=tablet.room_id,
+                             tablet_id=tablet.id, actor=actor, address=address))
+        db.session.commit()
+    return tablet
+
+
+def pairing_url(code: str) -> str:
+    base = (current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+    return f"{base}/pair?code={format_code(code)}"

@@ -1,0 +1,369 @@
+"""The room state machine: the only place a room's state changes.
+
+    free ──check_in──► preparing ──start_meeting──► meeting ──end_meeting──► wrapup ──finish──► free
+                          │  (checklist complete,        │ extend              │
+                          │   or skipped with a reason)  │                     │
+                          └──cancel──► free              └── release (automatic after MAX_SESSION_HOURS,
+                                                             or an admin's force_end) ──► free
+
+Every entry point (door tablet, admin, CLI, the automatic release) calls these
+functions. Each runs in one write transaction that locks the room first
+(BEGIN IMMEDIATE on SQLite, SELECT ... FOR UPDATE on PostgreSQL), changes the
+open session, bumps ``room.version`` (what polls compare) and writes an event.
+A database rule (one open session per room) backs the lock: two clinicians
+tapping at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock
+from ..database import begin_write
+from ..extensions import db
+from ..models import ChecklistTick, Event, Room, RoomSession
+
+FREE, PREPARING, MEETING, WRAPUP = "free", "preparing", "meeting", "wrapup"
+STATES = (FREE, PREPARING, MEETING, WRAPUP)
+SKIP_REASONS = ("checked-at-desk", "urgent", "checked-earlier-today")
+OUTCOMES = ("held", "no-show", "technical")
+MEETING_MINUTES = (15, 30, 45, 60)
+NAME_MAX = 80
+
+
+class RoomError(Exception):
+    """A transition that cannot be made; ``key`` names the UI message."""
+
+    status = 409
+
+    def __init__(self, key: str, state: str = ""):
+        super().__init__(key)
+        self.key = key
+        self.state = state
+
+
+class RoomTaken(RoomError):
+    """Someone else checked in first."""
+
+
+class BadInput(RoomError):
+    status = 400
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, for the event log."""
+
+    label: str
+    tablet_id: int | None = None
+    address: str = ""
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
+
+
+@dataclass(frozen=True)
+class RoomState:
+    """What a door or board shows about a room at one moment."""
+
+    room: Room
+    session: RoomSession | None
+    state: str
+    overrun: bool
+    now: datetime
+
+    @property
+    def version(self) -> str:
+        """Changes whenever what is shown changes (overrun starts by time alone)."""
+        return f"{self.room.version}.{int(self.overrun)}"
+
+    @property
+    def elapsed_since(self) -> datetime | None:
+        s = self.session
+        if s is None:
+            return None
+        return s.meeting_started_at if self.state == MEETING else s.started_at
+
+
+# ---- reading ----------------------------------------------------------------
+
+
+def open_session(room_id: int) -> RoomSession | None:
+    return db.session.scalar(
+        select(RoomSession).where(RoomSession.room_id == room_id, RoomSession.ended_at.is_(None))
+    )
+
+
+def state_of(room: Room, session: RoomSession | None, now: datetime | None = None) -> RoomState:
+    now = now or clock.now()
+    state = session.state if session else FREE
+    overrun = bool(state == MEETING and session.expected_end and now > session.expected_end)
+    return RoomState(room=room, session=session, state=state, overrun=overrun, now=now)
+
+
+def max_session() -> timedelta:
+    return timedelta(hours=float(current_app.config["MAX_SESSION_HOURS"]))
+
+
+def is_expired(session: RoomSession | None, now: datetime) -> bool:
+    """An open session past the maximum length is released automatically."""
+    return session is not None and now >= session.started_at + max_session()
+
+
+def readiness_keys() -> set[tuple[str, str]]:
+    """The (checklist, item) pairs of the door's readiness checklist."""
+    content = current_app.extensions["kiosk_content"].get(current_app.config["DEFAULT_LANGUAGE"])
+    return {(c.key, i.key) for c, i in content.readiness_items()}
+
+
+def ticks(session: RoomSession | None) -> set[tuple[str, str]]:
+    if session is None:
+        return set()
+    rows = db.session.execute(
+        select(ChecklistTick.checklist_key, ChecklistTick.item_key).where(ChecklistTick.session_id == session.id)
+    )
+    return {(c, i) for c, i in rows}
+
+
+# ---- the transitions ------------------------------------------------------------
+
+
+def _lock(room_id: int) -> tuple[Room, RoomSession | None, datetime]:
+    """Start a write transaction holding the room; release an expired session."""
+    begin_write()
+    room = db.session.scalar(select(Room).where(Room.id == room_id).with_for_update())
+    if room is None:
+        raise RoomError("rooms.error.no_room")
+    now = clock.now()
+    session = open_session(room.id)
+    if is_expired(session, now):
+        _release(room, session, Actor.system(), "auto-released", now)
+        session = None
+    return room, session, now
+
+
+def _event(kind: str, room: Room, session: RoomSession | None, actor: Actor, now: datetime, **detail) -> None:
+    db.session.add(Event(
+        at=now, kind=kind, unit_id=room.unit_id, room_id=room.id,
+        session_id=session.id if session else None, tablet_id=actor.tablet_id,
+        actor=actor.label, address=actor.address,
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else "",
+    ))
+
+
+def _commit(room: Room) -> None:
+    room.version += 1
+    db.session.commit()
+
+
+def _require(session: RoomSession | None, *states: str) -> None:
+    state = session.state if session else FREE
+    if state not in states:
+        key = "rooms.error.taken" if FREE in states else "rooms.error.not_allowed"
+        raise RoomError(key, state)
+
+
+def _clean_name(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    if len(value) > NAME_MAX or any(ord(ch) < 32 for ch in value):
+        raise BadInput("rooms.error.bad_name")
+    return value or None
+
+
+def check_in(room_id: int, actor: Actor, minutes: int | None = None,
+             name: str | None = None, title: str | None = None) -> RoomSession:
+    """Free → Preparing: a clinician takes the room and starts the checklist."""
+    minutes = minutes or int(current_app.config["DEFAULT_MEETING_MINUTES"])
+    if minutes not in MEETING_MINUTES:
+        raise BadInput("rooms.error.bad_minutes")
+    name, title = _clean_name(name), _clean_name(title)
+    try:
+        room, session, now = _lock(room_id)
+        if not room.active:
+            raise RoomError("rooms.error.inactive")
+        if session is not None:
+            raise RoomTaken("rooms.error.taken", session.state)
+        session = RoomSession(room_id=room.id, state=PREPARING, started_at=now, planned_minutes=minutes,
+                              clinician_name=name, clinician_title=title)
+        db.session.add(session)
+        db.session.flush()
+        _event("check-in", room, session, actor, now, minutes=minutes)
+        _commit(room)
+        return session
+    except IntegrityError:
+        # The lock makes this rare; the unique index makes it impossible to win twice.
+        db.session.rollback()
+        raise RoomTaken("rooms.error.taken", PREPARING) from None
+
+
+def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool = True) -> RoomSession:
+    """Tick (or untick) a readiness item; the last tick starts the meeting."""
+    if (checklist_key, item_key) not in readiness_keys():
+        raise BadInput("rooms.error.bad_item")
+    room, session, now = _lock(room_id)
+    _require(session, PREPARING)
+    existing = db.session.scalar(select(ChecklistTick).where(
+        ChecklistTick.session_id == session.id, ChecklistTick.checklist_key == checklist_key,
+        ChecklistTick.item_key == item_key))
+    if on and existing is None:
+        db.session.add(ChecklistTick(session_id=session.id, checklist_key=checklist_key,
+                                     item_key=item_key, ticked_at=now))
+    elif not on and existing is not None:
+        db.session.delete(existing)
+    db.session.flush()
+    if on and readiness_keys() <= ticks(session):
+        _start(room, session, actor, now, "complete", None)
+    _commit(room)
+    return session
+
+
+def start_meeting(room_id: int, actor: Actor, skip_reason: str | None = None) -> RoomSession:
+    """Preparing → In meeting: the checklist is complete, or skipped with a reason."""
+    room, session, now = _lock(room_id)
+    _require(session, PREPARING)
+    if skip_reason is None:
+        if not readiness_keys() <= ticks(session):
+            raise RoomError("rooms.error.checklist_incomplete", PREPARING)
+        result = "complete"
+    elif skip_reason in SKIP_REASONS:
+        result = "skipped"
+    else:
+        raise BadInput("rooms.error.bad_reason")
+    _start(room, session, actor, now, result, skip_reason)
+    _commit(room)
+    return session
+
+
+def _start(room: Room, session: RoomSession, actor: Actor, now: datetime, result: str, reason: str | None) -> None:
+    session.state = MEETING
+    session.meeting_started_at = now
+    session.expected_end = now + timedelta(minutes=session.planned_minutes)
+    session.checklist_result = result
+    session.skip_reason = reason
+    _event("start", room, session, actor, now, checklist=result, **({"reason": reason} if reason else {}))
+
+
+def extend(room_id: int, actor: Actor, minutes: int | None = None) -> RoomSession:
+    """In meeting: move the expected end later (from now if already overrun)."""
+    minutes = minutes or int(current_app.config["EXTEND_MINUTES"])
+    if not 1 <= minutes <= 120:
+        raise BadInput("rooms.error.bad_minutes")
+    room, session, now = _lock(room_id)
+    _require(session, MEETING)
+    base = max(session.expected_end or now, now)
+    if now > (session.expected_end or now):
+        session.overran = True
+    session.expected_end = base + timedelta(minutes=minutes)
+    session.extended_minutes += minutes
+    _event("extend", room, session, actor, now, minutes=minutes)
+    _commit(room)
+    return session
+
+
+def end_meeting(room_id: int, actor: Actor) -> RoomSession:
+    """In meeting → Wrap-up (journal note, attachments, evaluation)."""
+    room, session, now = _lock(room_id)
+    _require(session, MEETING)
+    session.state = WRAPUP
+    session.meeting_ended_at = now
+    if session.expected_end:
+        session.ended_early = now < session.expected_end
+        session.overran = session.overran or now > session.expected_end
+    _event("end", room, session, actor, now, early=session.ended_early)
+    _commit(room)
+    return session
+
+
+def cancel(room_id: int, actor: Actor) -> None:
+    """Preparing → Free: the check-in is taken back; no meeting was held."""
+    room, session, now = _lock(room_id)
+    _require(session, PREPARING)
+    _close(session, now, "cancelled")
+    _event("cancel", room, session, actor, now)
+    _commit(room)
+
+
+def finish(room_id: int, actor: Actor, outcome: str) -> None:
+    """Wrap-up → Free, recording how the visit went (no patient data)."""
+    if outcome not in OUTCOMES:
+        raise BadInput("rooms.error.bad_outcome")
+    room, session, now = _lock(room_id)
+    _require(session, WRAPUP)
+    session.outcome = outcome
+    _close(session, now, "completed")
+    _event("finish", room, session, actor, now, outcome=outcome)
+    _commit(room)
+
+
+def record_no_show(room_id: int, actor: Actor, booked_at: datetime | None = None,
+                   outcome: str | None = None) -> RoomSession:
+    """The no-show procedure's booked time and result, kept on the session (R26-R28)."""
+    if outcome is not None and outcome not in ("joined", "technical", "no-answer"):
+        raise BadInput("rooms.error.bad_outcome")
+    room, session, now = _lock(room_id)
+    _require(session, PREPARING, MEETING, WRAPUP)
+    if booked_at is not None:
+        session.no_show_booked_at = booked_at
+    if outcome is not None:
+        session.no_show_outcome = outcome
+    _event("no-show", room, session, actor, now, **({"outcome": outcome} if outcome else {}))
+    _commit(room)
+    return session
+
+
+def force_end(room_id: int, actor: Actor, reason: str) -> None:
+    """An administrator frees a room whatever its state (the reason is logged)."""
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 200:
+        raise BadInput("rooms.error.bad_reason")
+    room, session, now = _lock(room_id)
+    if session is None:
+        raise RoomError("rooms.error.already_free", FREE)
+    _release(room, session, actor, "force-ended", now, reason=reason)
+    _commit(room)
+
+
+def release_if_expired(room_id: int) -> bool:
+    """Release the room's session if it passed the maximum length; True if it did."""
+    now = clock.now()
+    session = open_session(room_id)
+    if not is_expired(session, now):
+        return False
+    db.session.rollback()  # end the read; _lock re-reads under the write lock
+    room, _session, _now = _lock(room_id)  # _lock releases it
+    _commit(room)
+    return True
+
+
+def release_all_expired() -> int:
+    """Release every expired session (the CLI and a periodic job call this)."""
+    cutoff = clock.now() - max_session()
+    room_ids = db.session.scalars(select(RoomSession.room_id).where(
+        RoomSession.ended_at.is_(None), RoomSession.started_at <= cutoff)).all()
+    return sum(release_if_expired(rid) for rid in room_ids)
+
+
+def _close(session: RoomSession, now: datetime, reason: str) -> None:
+    session.state = "closed"
+    session.ended_at = now
+    session.end_reason = reason
+
+
+def _release(room: Room, session: RoomSession, actor: Actor, end_reason: str, now: datetime, **detail) -> None:
+    # An automatic release counts from the moment the maximum was reached,
+    # not from when somebody happened to look, so statistics stay true.
+    at = min(now, session.started_at + max_session()) if end_reason == "auto-released" else now
+    previous = session.state
+    if previous == MEETING and session.expected_end and at > session.expected_end:
+        session.overran = True
+    _close(session, at, end_reason)
+    _event(end_reason, room, session, actor, now, previous_state=previous, **detail)
