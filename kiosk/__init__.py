@@ -23,9 +23,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("KIOSK_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance or None)
     config.load(app, test_config)
-    if app.config["PROXY_COUNT"]:
-        n = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     # Bad content stops start-up here, with every fault named (ContentError).
     app.extensions["kiosk_content"] = load_content(app.config["CONTENT_DIR"], app.config["LANGUAGES"])
@@ -66,6 +63,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+
+    # Unchanged door polls are answered before Flask (see rooms/fastpoll.py).
+    from .rooms.fastpoll import FastPoll
+
+    app.wsgi_app = FastPoll(app, app.wsgi_app)  # type: ignore[method-assign]
+    if app.config["PROXY_COUNT"]:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     @app.teardown_request
     def _forget_write_flag(_exc):

@@ -27,18 +27,30 @@ def allow_media_devices() -> None:
     g.media_devices = True
 
 
+def static_headers(secure: bool, media_devices: bool = False) -> list[tuple[str, str]]:
+    """The security headers of every response (also used by the poll fast path)."""
+    headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("Permissions-Policy", MEDIA_DEVICES if media_devices else NO_DEVICES),
+    ]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
 
     @app.after_request
     def _headers(response):
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
-        h["X-Frame-Options"] = "DENY"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        h["Permissions-Policy"] = MEDIA_DEVICES if g.get("media_devices") else NO_DEVICES
-        if request.is_secure:
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        for name, value in static_headers(request.is_secure, bool(g.get("media_devices"))):
+            if name == "Content-Security-Policy":
+                h.setdefault(name, value)
+            else:
+                h[name] = value
         return response
