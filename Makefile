@@ -11,7 +11,8 @@ HTMX := kiosk/static/vendor/htmx.min.js
 
 run: setup
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	export KIOSK_PUBLIC_URL=$${KIOSK_PUBLIC_URL:-http://127.0.0.1:$(PORT)}; \
+	$(FLASK) seed-demo --if-empty && \
 	exec $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: setup test-setup

@@ -32,7 +32,17 @@ def init_app(app: Flask) -> None:
         """Load the demo unit with Videorum 1-3."""
         created = seed_demo()
         if created:
+            from .rooms import pairing
+
             click.echo("Demo data loaded: Videorum 1, Videorum 2, Videorum 3.")
+            click.echo(f"One-time pairing codes (valid {app.config['PAIRING_CODE_MINUTES']} minutes; "
+                       "new ones: flask --app kiosk pair ROOM_SLUG):")
+            unit = db.session.scalar(select(Unit).where(Unit.slug == DEMO_UNIT[1]))
+            for room in unit.rooms:
+                code = pairing.new_code("door", unit, room, actor="seed-demo")
+                click.echo(f"  door of {room.name}: {pairing.pairing_url(code)}")
+            code = pairing.new_code("board", unit, None, actor="seed-demo")
+            click.echo(f"  reception board: {pairing.pairing_url(code)}")
         elif not if_empty:
             raise click.ClickException("The database already has rooms; nothing loaded.")
 

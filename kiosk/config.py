@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "PAIRING_CODE_MINUTES": 10,
     # Warn about the routine's validity this many days before it ends (R1).
     "ROUTINE_WARN_DAYS": 60,
+    # The address tablets use, for pairing links and QR codes.
+    "PUBLIC_URL": None,
     # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.
     "PROXY_COUNT": 0,
 }
