@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from printables.views import bp as print_bp
 
+    from .admin.views import bp as admin_bp
     from .checklists.views import bp as checklists_bp
     from .devicecheck.views import bp as devicecheck_bp
     from .guides.views import bp as guides_bp
@@ -55,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .rooms.views import bp as rooms_bp
     from .search.views import bp as search_bp
 
-    for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp):
+    for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions

@@ -1,0 +1,1 @@
+"""Administration: accounts, rooms and tablets, statistics, the audit log."""
