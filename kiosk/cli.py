@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import click
 from flask import Flask
 from sqlalchemy import func, select
@@ -76,6 +78,17 @@ def init_app(app: Flask) -> None:
         from .rooms import service
 
         click.echo(f"Released {service.release_all_expired()} room(s).")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def backup_command(path: str) -> None:
+        """Write a consistent copy of the live database to PATH (SQLite; pg_dump for PostgreSQL)."""
+        from .backup import backup
+
+        try:
+            click.echo(backup(path))
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            raise click.ClickException(str(exc)) from None
 
     @app.cli.group("content")
     def content_group() -> None:

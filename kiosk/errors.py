@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 from .render import is_htmx, render
 
-HANDLED = (400, 403, 404, 405, 409, 413, 429, 500)
+HANDLED = (400, 403, 404, 405, 409, 413, 429, 500, 503)
 
 
 def error_response(code: int, detail_key: str | None = None, **slots) -> Response:
@@ -41,6 +42,20 @@ def init_app(app: Flask) -> None:
         response = error_response(exc.code or 500)
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_down(exc):
+        # The database is restarting or unreachable: a clean, retryable 503
+        # (a door tablet keeps its last state and says it has no contact).
+        try:
+            db.session.rollback()
+        except Exception:  # the connection may be gone; the pool will replace it
+            pass
+        current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+        response = error_response(503)
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(InternalServerError)

@@ -1,0 +1,125 @@
+"""Real servers for resilience tests: gunicorn instances of the kiosk on
+loopback ports, and a small cookie-keeping HTTP client that speaks to them as
+a tablet's browser does (CSRF token from the page, htmx headers)."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+class Instance:
+    """One gunicorn instance of the kiosk (its own process group)."""
+
+    def __init__(self, database_url: str, instance_path: Path, port: int | None = None, **env):
+        self.port = port or free_port()
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "KIOSK_INSTANCE_PATH": str(instance_path),
+            "KIOSK_SECRET_KEY": "shared-by-every-instance-of-this-test",
+            "KIOSK_WORKERS": "1",
+            "KIOSK_THREADS": "8",
+            **{k: str(v) for k, v in env.items()},
+        }
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Instance:
+        self.proc = subprocess.Popen(
+            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2).close()
+                return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if self.proc.poll() is not None:
+                    raise RuntimeError("gunicorn exited at start")
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def kill(self) -> None:
+        """SIGKILL the whole instance: master and workers, no clean-up."""
+        if self.proc is not None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.proc = None
+
+
+class Response:
+    def __init__(self, status: int, body: str, headers):
+        self.status, self.body, self.headers = status, body, headers
+
+
+class Tablet:
+    """A browser with cookies, talking to one kiosk instance (which may change)."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.token = ""
+
+    def request(self, method: str, path: str, data: dict | None = None, htmx: bool = False) -> Response:
+        headers = {"HX-Request": "true"} if htmx else {}
+        body = None
+        if method == "POST":
+            headers["X-CSRFToken"] = self.token
+            body = urllib.parse.urlencode(data or {}).encode()
+        req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers)
+        try:
+            with self.opener.open(req, timeout=15) as resp:
+                result = Response(resp.status, resp.read().decode(), resp.headers)
+        except urllib.error.HTTPError as exc:
+            result = Response(exc.code, exc.read().decode(), exc.headers)
+        match = re.search(r'"X-CSRFToken": "([^"]+)"', result.body)
+        if match:
+            self.token = match.group(1)
+        return result
+
+    def get(self, path: str, htmx: bool = False) -> Response:
+        return self.request("GET", path, htmx=htmx)
+
+    def post(self, path: str, data: dict | None = None) -> Response:
+        return self.request("POST", path, data, htmx=True)
+
+    def pair(self, code: str) -> Response:
+        self.get("/pair")
+        req = urllib.request.Request(self.base_url + "/pair", method="POST", data=urllib.parse.urlencode(
+            {"code": code, "csrf_token": self.token}).encode())
+        with self.opener.open(req, timeout=15) as resp:  # follows the 303 to the panel
+            result = Response(resp.status, resp.read().decode(), resp.headers)
+        self.token = re.search(r'"X-CSRFToken": "([^"]+)"', result.body).group(1)
+        return result
+
+    @staticmethod
+    def poll_version(body: str, kind: str = "door") -> str:
+        return re.search(rf'/{kind}/poll\?v=([^"&]+)', body).group(1)
