@@ -43,6 +43,13 @@ def current_lang() -> str:
     return g.lang
 
 
+def keep_language_cookie() -> None:
+    """Let ?lang= choose this response's language without remembering it
+    (a PDF in English downloaded from a Swedish page)."""
+    current_lang()
+    g.remember_lang = False
+
+
 def content(lang: str | None = None) -> Content:
     """The content of the request's language (or of ``lang``)."""
     return store().get(lang or current_lang())
