@@ -62,7 +62,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
 
     from . import cli
+    from .rooms import stores
 
+    stores.init_app(app)
     cli.init_app(app)
 
     # Unchanged door polls are answered before Flask (see rooms/fastpoll.py).

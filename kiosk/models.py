@@ -110,9 +110,11 @@ class RoomSession(db.Model):
     checklist_result: Mapped[str | None] = mapped_column(String(10))
     skip_reason: Mapped[str | None] = mapped_column(String(30))
     # The no-show procedure (R26-R28): the booked start the clinician entered,
-    # and what happened (joined | technical | no-answer). No patient data.
+    # and the answer at the call step (joined | technical | no-answer). No patient data.
     no_show_booked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     no_show_outcome: Mapped[str | None] = mapped_column(String(20))
+    # How that procedure ended (held | rebooked | no-show), suggested at wrap-up.
+    no_show_result: Mapped[str | None] = mapped_column(String(20))
     # Personal data, shown on the door only if the unit allows; erased by retention.
     clinician_name: Mapped[str | None] = mapped_column(String(80))
     clinician_title: Mapped[str | None] = mapped_column(String(80))

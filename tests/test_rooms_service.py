@@ -98,12 +98,14 @@ def test_check_in_twice_is_refused_as_taken(room):
 
 
 @pytest.mark.parametrize("action,needs", [
-    (lambda r: service.start_meeting(r, WHO, skip_reason="urgent"), "preparing"),
-    (lambda r: service.extend(r, WHO), "meeting"),
-    (lambda r: service.end_meeting(r, WHO), "meeting"),
-    (lambda r: service.cancel(r, WHO), "preparing"),
-    (lambda r: service.finish(r, WHO, "held"), "wrapup"),
-    (lambda r: service.tick(r, WHO, *sorted(service.readiness_keys())[0]), "preparing"),
+    (lambda r: service.start_meeting(r, WHO, skip_reason="urgent"), ("preparing",)),
+    (lambda r: service.extend(r, WHO), ("meeting",)),
+    (lambda r: service.end_meeting(r, WHO), ("meeting",)),
+    (lambda r: service.cancel(r, WHO), ("preparing",)),
+    (lambda r: service.finish(r, WHO, "held"), ("wrapup",)),
+    (lambda r: service.tick(r, WHO, "ending", sorted(i for c, i in service.checklist_keys() if c == "ending")[0]),
+     ("preparing", "meeting", "wrapup")),
+    (lambda r: service.record_no_show(r, WHO, choice="joined"), ("preparing", "meeting", "wrapup")),
 ])
 def test_refused_transitions_from_every_other_state(room, action, needs):
     """Walk the room through all four states; the action works only in `needs`."""
@@ -122,7 +124,7 @@ def test_refused_transitions_from_every_other_state(room, action, needs):
         assert state(room).state == to
 
     for current in ("free", "preparing", "meeting", "wrapup"):
-        if current == needs:
+        if current in needs:
             continue
         go(current)
         version = state(room).room.version
@@ -239,11 +241,30 @@ def test_no_show_procedure_is_recorded_on_the_session(room):
     service.start_meeting(room, WHO, skip_reason="urgent")
     booked = clock.now() - timedelta(minutes=2)
     service.record_no_show(room, WHO, booked_at=booked)
-    service.record_no_show(room, WHO, outcome="no-answer")
+    service.record_no_show(room, WHO, choice="no-answer")
+    service.record_no_show(room, WHO, result="no-show")
     s = state(room).session
-    assert (s.no_show_booked_at, s.no_show_outcome) == (booked, "no-answer")
+    assert (s.no_show_booked_at, s.no_show_outcome, s.no_show_result) == (booked, "no-answer", "no-show")
+    service.record_no_show(room, WHO, choice="joined")  # a new answer forgets the old result
+    assert state(room).session.no_show_result is None
+    service.record_no_show(room, WHO, reset=True)
+    s = state(room).session
+    assert (s.no_show_booked_at, s.no_show_outcome) == (None, None)
     with pytest.raises(BadInput):
-        service.record_no_show(room, WHO, outcome="maybe")
+        service.record_no_show(room, WHO, choice="maybe")
+    with pytest.raises(BadInput):
+        service.record_no_show(room, WHO, result="fine")
+
+
+def test_checklist_ticks_in_a_meeting_do_not_restart_anything(room):
+    service.check_in(room, WHO)
+    service.start_meeting(room, WHO, skip_reason="urgent")
+    service.tick(room, WHO, "ending", sorted(i for c, i in service.checklist_keys() if c == "ending")[0])
+    assert state(room).state == "meeting" and len(service.ticks(state(room).session)) == 1
+    service.reset_ticks(room, WHO, "ending")
+    assert service.ticks(state(room).session) == set()
+    with pytest.raises(BadInput):
+        service.tick(room, WHO, "ending", "no-such-item")
 
 
 def test_every_change_bumps_the_room_version_once(room):

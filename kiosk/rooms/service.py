@@ -205,12 +205,19 @@ def check_in(room_id: int, actor: Actor, minutes: int | None = None,
         raise RoomTaken("rooms.error.taken", PREPARING) from None
 
 
+def checklist_keys() -> set[tuple[str, str]]:
+    """Every (checklist, item) pair of the content (keys are the same in every language)."""
+    content = current_app.extensions["kiosk_content"].get(current_app.config["DEFAULT_LANGUAGE"])
+    return {(c.key, i.key) for c in content.checklists.values() for i in c.items}
+
+
 def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool = True) -> RoomSession:
-    """Tick (or untick) a readiness item; the last tick starts the meeting."""
-    if (checklist_key, item_key) not in readiness_keys():
+    """Tick (or untick) a checklist item inside the room's session. While the
+    room is being prepared, the last readiness item starts the meeting."""
+    if (checklist_key, item_key) not in checklist_keys():
         raise BadInput("rooms.error.bad_item")
     room, session, now = _lock(room_id)
-    _require(session, PREPARING)
+    _require(session, PREPARING, MEETING, WRAPUP)
     existing = db.session.scalar(select(ChecklistTick).where(
         ChecklistTick.session_id == session.id, ChecklistTick.checklist_key == checklist_key,
         ChecklistTick.item_key == item_key))
@@ -220,10 +227,20 @@ def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool
     elif not on and existing is not None:
         db.session.delete(existing)
     db.session.flush()
-    if on and readiness_keys() <= ticks(session):
+    if on and session.state == PREPARING and readiness_keys() <= ticks(session):
         _start(room, session, actor, now, "complete", None)
     _commit(room)
     return session
+
+
+def reset_ticks(room_id: int, actor: Actor, checklist_key: str) -> None:
+    """Untick every item of one checklist in the room's session."""
+    room, session, now = _lock(room_id)
+    _require(session, PREPARING, MEETING, WRAPUP)
+    for row in db.session.scalars(select(ChecklistTick).where(
+            ChecklistTick.session_id == session.id, ChecklistTick.checklist_key == checklist_key)):
+        db.session.delete(row)
+    _commit(room)
 
 
 def start_meeting(room_id: int, actor: Actor, skip_reason: str | None = None) -> RoomSession:
@@ -304,18 +321,32 @@ def finish(room_id: int, actor: Actor, outcome: str) -> None:
     _commit(room)
 
 
-def record_no_show(room_id: int, actor: Actor, booked_at: datetime | None = None,
-                   outcome: str | None = None) -> RoomSession:
-    """The no-show procedure's booked time and result, kept on the session (R26-R28)."""
-    if outcome is not None and outcome not in ("joined", "technical", "no-answer"):
+NO_SHOW_CHOICES = ("joined", "technical", "no-answer")
+NO_SHOW_RESULTS = ("held", "rebooked", "no-show")
+
+
+def record_no_show(room_id: int, actor: Actor, *, booked_at: datetime | None = None,
+                   choice: str | None = None, result: str | None = None, reset: bool = False) -> RoomSession:
+    """The no-show procedure (R26-R28) kept on the room session: the booked
+    start (starting the timer afresh), the answer at the call step, and how it
+    ended. No patient data."""
+    if choice is not None and choice not in NO_SHOW_CHOICES:
+        raise BadInput("rooms.error.bad_outcome")
+    if result is not None and result not in NO_SHOW_RESULTS:
         raise BadInput("rooms.error.bad_outcome")
     room, session, now = _lock(room_id)
     _require(session, PREPARING, MEETING, WRAPUP)
-    if booked_at is not None:
+    if reset or booked_at is not None:
         session.no_show_booked_at = booked_at
-    if outcome is not None:
-        session.no_show_outcome = outcome
-    _event("no-show", room, session, actor, now, **({"outcome": outcome} if outcome else {}))
+        session.no_show_outcome = None
+        session.no_show_result = None
+    if choice is not None:
+        session.no_show_outcome = choice
+        session.no_show_result = None
+    if result is not None:
+        session.no_show_result = result
+    detail = {k: v for k, v in (("choice", choice), ("result", result)) if v}
+    _event("no-show", room, session, actor, now, **detail)
     _commit(room)
     return session
 

@@ -79,6 +79,12 @@ def pair():
     code = request.values.get("code", "")[:40]
     if request.method == "GET":
         return render("rooms/pair.html", code=code, error=None)
+    # At most PAIR_LIMIT_PER_MINUTE attempts a minute per address, counted in
+    # the database so every worker and instance shares the count.
+    from ..admin import ratelimit
+
+    if not ratelimit.allow(ratelimit.PAIR_ADDRESS, _address()):
+        return render("rooms/pair.html", code=code, error="admin.limit.pair", status=429)
     try:
         tablet, token = pairing.redeem(code, _address())
     except pairing.PairingError as exc:
@@ -337,8 +343,11 @@ def _guide_url(key: str, slug: str) -> str:
 
 def _suggested_outcome(rs) -> str:
     """The wrap-up's likely answer, from what the no-show guide recorded."""
-    recorded = rs.session.no_show_outcome if rs.session else None
-    return {"technical": "technical", "no-answer": "no-show"}.get(recorded or "", "held")
+    if rs.session is None:
+        return "held"
+    result = {"rebooked": "technical", "no-show": "no-show", "held": "held"}.get(rs.session.no_show_result or "")
+    choice = {"technical": "technical", "no-answer": "no-show"}.get(rs.session.no_show_outcome or "")
+    return result or choice or "held"
 
 
 @bp.after_app_request

@@ -61,6 +61,7 @@ def upgrade():
     sa.Column('skip_reason', sa.String(length=30), nullable=True),
     sa.Column('no_show_booked_at', sa.DateTime(), nullable=True),
     sa.Column('no_show_outcome', sa.String(length=20), nullable=True),
+    sa.Column('no_show_result', sa.String(length=20), nullable=True),
     sa.Column('clinician_name', sa.String(length=80), nullable=True),
     sa.Column('clinician_title', sa.String(length=80), nullable=True),
     sa.ForeignKeyConstraint(['room_id'], ['room.id'], name=op.f('fk_room_session_room_id_room')),
