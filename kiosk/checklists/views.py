@@ -1,5 +1,99 @@
-"""Checklists from the content files (filled by the checklists issue)."""
+"""Checklists from the content files: read, tick, reset.
 
-from flask import Blueprint
+Ticking is an htmx POST that answers with the item and, out of band, the
+progress; without JavaScript the same form POST answers 303 back to the page.
+Where the ticks are kept is :func:`ticks.ticks_for_request`'s business.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, request, url_for
+from jinja2_fragments.flask import render_blocks
+
+from ..content import schema as s
+from ..errors import error_response
+from ..i18n import content
+from ..render import is_htmx, render
+from .ticks import TickStore, ticks_for_request
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
+
+PAGE = "checklists/checklist.html"
+# The ticking part of the page, shared with any screen that shows a checklist
+# (the door tablet's readiness check): its blocks are the htmx fragments.
+COMPONENT = "checklists/_checklist.html"
+# What a tick form may send: the state the item should have afterwards. Saying
+# the wanted state (not "toggle") makes a double click harmless.
+TICK_VALUES = {"1": True, "0": False}
+
+
+def checklist_or_404(key: str) -> s.Checklist:
+    """The checklist of the user's language, or 404."""
+    checklist = content().checklists.get(key)
+    if checklist is None:
+        abort(404)
+    return checklist
+
+
+def item_or_404(checklist: s.Checklist, item_key: str) -> s.ChecklistItem:
+    """The item of the checklist, or 404."""
+    for item in checklist.items:
+        if item.key == item_key:
+            return item
+    abort(404)
+
+
+def ticked_items(checklist: s.Checklist, store: TickStore) -> set[str]:
+    """The ticked items that still exist in the content (a stale key counts nothing)."""
+    return store.ticked(checklist.key) & {i.key for i in checklist.items}
+
+
+def checklist_context(checklist: s.Checklist, store: TickStore | None = None) -> dict:
+    """What the checklist component needs to render."""
+    store = store or ticks_for_request()
+    return {"checklist": checklist, "ticked": ticked_items(checklist, store), "tick_scope": store.scope}
+
+
+@bp.get("/")
+def index():
+    """Every checklist of the routine, with how far this browser has come."""
+    store = ticks_for_request()
+    rows = [(c, len(ticked_items(c, store))) for c in content().checklists.values()]
+    return render("checklists/index.html", rows=rows, tick_scope=store.scope)
+
+
+@bp.get("/<key>")
+def checklist(key: str):
+    """One checklist: its items to tick, their help and the requirements they serve."""
+    found = checklist_or_404(key)
+    return render(COMPONENT if is_htmx() else PAGE, block="checklist", **checklist_context(found))
+
+
+@bp.post("/<key>/items/<item>")
+def tick(key: str, item: str):
+    """Tick or untick one item (form field ``ticked`` = 1 or 0)."""
+    found = checklist_or_404(key)
+    entry = item_or_404(found, item)
+    wanted = TICK_VALUES.get(request.form.get("ticked", ""))
+    if wanted is None:
+        return error_response(400, "checklists.errors.bad_value")
+    store = ticks_for_request()
+    store.set(found.key, entry.key, wanted)
+    if not is_htmx():
+        return redirect(url_for(".checklist", key=found.key) + f"#item-{found.key}-{entry.key}", 303)
+    html = render_blocks(COMPONENT, ["item", "progress"], item=entry, oob=True,
+                         **checklist_context(found, store))
+    response = make_response(html)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/<key>/reset")
+def reset(key: str):
+    """Untick every item of the checklist (in this browser, or this room)."""
+    found = checklist_or_404(key)
+    store = ticks_for_request()
+    store.reset(found.key)
+    if not is_htmx():
+        return redirect(url_for(".checklist", key=found.key), 303)
+    return render(COMPONENT, block="checklist", **checklist_context(found, store))

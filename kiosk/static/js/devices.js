@@ -1,0 +1,164 @@
+/* The device check: camera picture, microphone level and a test sound, all in
+ * this browser. Nothing is sent anywhere: the streams go to a <video> and an
+ * analyser on this page and are stopped when the check stops or the page goes.
+ * The words come from the page (data-text-*), so the script has no language. */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-device-check]");
+  if (!root) { return; }
+  var noScript = document.querySelector("[data-devices-nojs]");
+  if (noScript) { noScript.hidden = true; }
+  root.hidden = false;
+
+  var video = root.querySelector("[data-camera-preview]");
+  var meter = root.querySelector("[data-mic-level]");
+  var startButton = root.querySelector("[data-devices-start]");
+  var stopButton = root.querySelector("[data-devices-stop]");
+  var playButton = root.querySelector("[data-sound-play]");
+  var answer = root.querySelector("[data-sound-answer]");
+  var help = root.querySelector("[data-devices-help]");
+
+  var streams = [];
+  var audio = null;       // one AudioContext, made on a click (autoplay rules)
+  var levelTimer = 0;
+  var silenceTimer = 0;
+  var LEVEL_HEARD = 4;    // on the meter's 0-100 scale: above room hiss
+  var SILENCE_MS = 10000;
+
+  function text(key) { return root.getAttribute("data-text-" + key) || ""; }
+
+  function setStatus(name, status, reason) {
+    var el = document.getElementById(name + "-status");
+    el.setAttribute("data-status", status);
+    el.querySelector("[data-status-text]").textContent = text(status);
+    document.getElementById(name + "-reason").textContent = reason ? text(reason) : "";
+    help.hidden = !root.querySelector('.device-status[data-status="fail"]');
+  }
+
+  function audioContext() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { return null; }
+    if (!audio) { audio = new Ctx(); }
+    if (audio.state === "suspended") { audio.resume(); }
+    return audio;
+  }
+
+  function reasonOf(error) {
+    var name = error && error.name;
+    if (name === "NotAllowedError" || name === "SecurityError") { return "denied"; }
+    return "missing";
+  }
+
+  function checkCamera() {
+    setStatus("camera", "testing");
+    return navigator.mediaDevices.getUserMedia({ video: true }).then(function (stream) {
+      streams.push(stream);
+      video.srcObject = stream;
+      video.addEventListener("playing", function () {
+        if (video.videoWidth > 0) { setStatus("camera", "ok"); }
+      }, { once: true });
+      stream.getVideoTracks()[0].addEventListener("ended", function () {
+        setStatus("camera", "fail", "missing");
+      });
+      return video.play();
+    }).catch(function (error) {
+      setStatus("camera", "fail", reasonOf(error));
+    });
+  }
+
+  function checkMicrophone(ctx) {
+    setStatus("microphone", "testing");
+    return navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      streams.push(stream);
+      if (!ctx) { setStatus("microphone", "fail", "no-audio"); return; }
+      var analyser = ctx.createAnalyser();
+      analyser.fftSize = 1024;
+      ctx.createMediaStreamSource(stream).connect(analyser);
+      var samples = new Uint8Array(analyser.fftSize);
+      var heard = false;
+      levelTimer = setInterval(function () {
+        analyser.getByteTimeDomainData(samples);
+        var sum = 0;
+        for (var i = 0; i < samples.length; i++) {
+          var v = (samples[i] - 128) / 128;
+          sum += v * v;
+        }
+        var level = Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300));
+        meter.value = level;
+        meter.textContent = String(level);
+        if (level >= LEVEL_HEARD && !heard) {
+          heard = true;
+          clearTimeout(silenceTimer);
+          setStatus("microphone", "ok");
+        }
+      }, 100);
+      silenceTimer = setTimeout(function () {
+        if (!heard) { setStatus("microphone", "fail", "silent"); }
+      }, SILENCE_MS);
+    }).catch(function (error) {
+      setStatus("microphone", "fail", reasonOf(error));
+    });
+  }
+
+  function stop() {
+    streams.forEach(function (stream) {
+      stream.getTracks().forEach(function (track) { track.stop(); });
+    });
+    streams = [];
+    clearInterval(levelTimer);
+    clearTimeout(silenceTimer);
+    video.srcObject = null;
+    meter.value = 0;
+    meter.textContent = "0";
+    startButton.disabled = false;
+    stopButton.disabled = true;
+  }
+
+  startButton.addEventListener("click", function () {
+    stop();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      setStatus("camera", "fail", "unsupported");
+      setStatus("microphone", "fail", "unsupported");
+      return;
+    }
+    startButton.disabled = true;
+    stopButton.disabled = false;
+    var ctx = audioContext();
+    // One after the other, so a failing camera does not hide a working microphone.
+    checkCamera().then(function () { return checkMicrophone(ctx); });
+  });
+
+  stopButton.addEventListener("click", stop);
+  window.addEventListener("pagehide", stop);
+
+  playButton.addEventListener("click", function () {
+    var ctx = audioContext();
+    if (!ctx) { setStatus("sound", "fail", "no-audio"); return; }
+    setStatus("sound", "testing");
+    var now = ctx.currentTime;
+    var tone = ctx.createOscillator();
+    var gain = ctx.createGain();
+    tone.type = "sine";
+    tone.frequency.setValueAtTime(660, now);
+    tone.frequency.setValueAtTime(880, now + 0.4);
+    gain.gain.setValueAtTime(0.0001, now);
+    gain.gain.exponentialRampToValueAtTime(0.3, now + 0.05);
+    gain.gain.setValueAtTime(0.3, now + 0.75);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.8);
+    tone.connect(gain).connect(ctx.destination);
+    tone.start(now);
+    tone.stop(now + 0.85);
+    answer.hidden = false;
+  });
+
+  answer.addEventListener("click", function (evt) {
+    var button = evt.target.closest("[data-sound-heard]");
+    if (!button) { return; }
+    if (button.getAttribute("data-sound-heard") === "yes") {
+      setStatus("sound", "ok");
+    } else {
+      setStatus("sound", "fail", "not-heard");
+    }
+  });
+})();

@@ -1,0 +1,228 @@
+"""Checklists, guides, search and the device check as a person meets them in
+Chromium: accessible (axe-core), valid HTML (Nu), keyboard usable, touch
+targets of at least 44 px, ticking without reload, the no-show procedure on a
+moved clock, and the device check with Chromium's fake camera and microphone."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, PageWatch, assert_accessible, assert_no_console_errors
+
+pytestmark = pytest.mark.browser
+
+WAIT = 10_000  # ms: the longest any expectation below may take
+CHECKLISTS = ["suitability", "identity", "equipment", "environment", "dress", "meeting-start", "ending"]
+GUIDES = ["no-show", "connection-problems", "call-broken", "phone-call", "two-screens", "login",
+          "functions", "support", "responsibility"]
+PAGES = (["/checklists/"] + [f"/checklists/{k}" for k in CHECKLISTS] + ["/guides/"]
+         + [f"/guides/{k}" for k in GUIDES] + ["/check/devices", "/search", "/search?q=ljud"])
+
+# Every control in <main> a finger can hit: at least 44 x 44 CSS pixels.
+SMALL_TARGETS = """
+() => Array.from(document.querySelectorAll('main a, main button, main input, main select, main textarea, main summary'))
+  .filter(el => !el.closest('[hidden], .visually-hidden'))
+  .map(el => [el, el.getBoundingClientRect()])
+  .filter(([el, r]) => r.width > 0 && r.height > 0 && (r.width < 44 || r.height < 44))
+  .map(([el, r]) => `${Math.round(r.width)}x${Math.round(r.height)} ${el.outerHTML.slice(0, 100)}`)
+"""
+
+
+@pytest.fixture
+def app(make_app):
+    """The app, its no-show panel polling every second so a moved clock shows soon."""
+    return make_app(POLL_SECONDS=1)
+
+
+def assert_big_targets(page, label):
+    small = page.evaluate(SMALL_TARGETS)
+    assert not small, f"touch targets under 44 px on {label}:\n" + "\n".join(small)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_checklist_and_guide_page_passes_axe_and_nu(page, lang, assert_valid_html):
+    for path in PAGES:
+        url = f"{path}{'&' if '?' in path else '?'}lang={lang}"
+        response = page.goto(url)
+        assert response.status == 200, url
+        assert page.locator("html").get_attribute("lang") == lang
+        assert_valid_html(response.text(), url)
+        assert_accessible(page, url)
+        assert_big_targets(page, url)
+        assert_no_console_errors(page, url)
+
+
+def test_ticking_an_item_updates_the_progress_without_reload(page):
+    page.goto("/checklists/environment")
+    page.evaluate("window.stillTheSamePage = true")
+    progress = page.locator("#progress-environment")
+    item = page.get_by_role("checkbox", name="Ansiktet är väl belyst")
+    expect(item).to_have_attribute("aria-checked", "false")
+    item.click()
+    expect(progress).to_contain_text("1 av 5 avbockade.")
+    expect(item).to_have_attribute("aria-checked", "true")
+    # The swapped item keeps the focus, so the keyboard goes on where it was.
+    expect(page.locator("#tick-environment-lighting")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(progress).to_contain_text("0 av 5 avbockade.")
+    expect(item).to_have_attribute("aria-checked", "false")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert_no_console_errors(page)
+
+
+def test_a_whole_checklist_by_keyboard_and_reset(page):
+    page.goto("/checklists/dress")
+    page.get_by_role("checkbox", name="Arbetsklädsel eller lämplig klädsel").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#progress-dress")).to_contain_text("1 av 2 avbockade.")
+    page.get_by_role("checkbox", name="Namnskylt med titel syns i bild").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#progress-dress")).to_contain_text("2 av 2 avbockade. Alla punkter är avbockade.")
+    # The ticks are in this browser's session: a reload keeps them.
+    page.reload()
+    expect(page.locator("#progress-dress")).to_contain_text("2 av 2 avbockade.")
+    page.get_by_role("button", name="Nollställ checklistan").click()
+    expect(page.locator("#progress-dress")).to_contain_text("0 av 2 avbockade.")
+    expect(page.get_by_role("button", name="Nollställ checklistan")).to_be_focused()
+    assert_accessible(page, "dress after reset")
+    assert_no_console_errors(page)
+
+
+def test_no_show_flow_from_countdown_to_the_voicemail_text(page, frozen_clock, assert_valid_html):
+    page.goto("/guides/no-show")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_role("button", name="Mötet skulle börja nu").click()
+    panel = page.locator("#no-show-panel")
+    expect(panel).to_contain_text("Väntar på att patienten ska ansluta")
+    expect(page.get_by_role("timer")).to_have_text(re.compile(r"^[45]:[0-5]\d$"))
+    assert_accessible(page, "no-show waiting")
+    assert "Ring patienten" not in panel.inner_text()
+
+    # The server's clock decides: move it, and the polling panel turns.
+    frozen_clock.advance(timedelta(minutes=5))
+    expect(page.get_by_role("alert")).to_contain_text("Ring patienten", timeout=WAIT)
+    expect(page.get_by_role("heading", name="Ring upp patienten")).to_be_focused()
+    assert_accessible(page, "no-show call")
+
+    page.get_by_role("button", name="Patienten svarade inte").click()
+    expect(page.get_by_role("heading", name="Tala in ett meddelande")).to_be_visible()
+    page.get_by_label("Ditt namn").fill("Anna Andersson")
+    page.get_by_label("Din titel").fill("Sjuksköterska")
+    page.get_by_label("Mottagning").fill("Vårdcentralen Lunden")
+    page.get_by_role("button", name="Fyll i texterna").click()
+    expect(page.locator("#script-voicemail")).to_have_text(
+        "Hej, det här är Anna Andersson, Sjuksköterska på Vårdcentralen Lunden vid Regionhälsan. "
+        "Vi hade ett bokat digitalt vårdmöte i dag kl. 10.00. "
+        "Jag har försökt starta mötet på utsatt tid men har inte fått något svar. "
+        "Avgift kommer att tas ut för uteblivet besök. Hej då.")
+    expect(page.locator("#script-journal-no-show")).to_contain_text(
+        "Digitalt vårdmöte bokat 2026-11-26 kl. 10.00 kunde inte genomföras.")
+    expect(page.locator("#script-journal-no-show")).to_contain_text("/Anna Andersson, Sjuksköterska")
+    expect(page.get_by_role("button", name=re.compile("^Kopiera.*Röstmeddelande"))).to_be_visible()
+    assert_accessible(page, "no-show voicemail")
+    assert_valid_html(page.content(), "no-show voicemail (DOM)")
+
+    page.get_by_role("button", name="Journalanteckningen är gjord").click()
+    expect(page.locator(".outcome")).to_contain_text("patienten uteblev och rutinen är följd")
+    expect(page.locator("#script-voicemail")).to_contain_text("Anna Andersson")
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert_no_console_errors(page)
+
+
+def test_no_show_bad_time_shows_the_message_in_the_panel(page):
+    page.goto("/guides/no-show?lang=en")
+    page.get_by_role("button", name="Start the countdown").click()
+    expect(page.locator("#booked-time-error")).to_have_text(re.compile("Enter the booked start time"))
+    expect(page.get_by_label("Booked start time today")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "no-show error")
+    # htmx shows our 400 on purpose; the browser still logs the status.
+    page.watch.take()
+
+
+def test_live_search_filters_without_reload(page):
+    page.goto("/checklists/")
+    page.evaluate("window.stillTheSamePage = true")
+    page.get_by_label("Sök bland checklistor och guider").fill("BankID")
+    results = page.locator("#search-results")
+    expect(results.locator(".hit-title")).to_have_text(["Identitet och deltagare Checklista"])
+    expect(page.locator("#search-status")).to_have_text("1 träff för ”BankID”.")
+    page.get_by_label("Sök bland checklistor och guider").fill("")
+    expect(results.get_by_role("link", name="Patienten ansluter inte")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True
+    assert_no_console_errors(page)
+
+
+# ---- the device check with fake media devices ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def media_browser(browser):
+    """Chromium with a fake camera and microphone that need no permission prompt."""
+    fake = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+    )
+    yield fake
+    fake.close()
+
+
+def test_device_check_with_fake_media_reports_everything_working(media_browser, live_server):
+    context = media_browser.new_context(base_url=live_server.url)
+    context.add_init_script(path=str(AXE_JS))
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT)
+        page.watch = PageWatch(page)
+        page.goto("/check/devices")
+        sent = []
+        page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+        expect(page.get_by_text("Testet behöver JavaScript i Google Chrome.")).to_be_hidden()
+
+        page.get_by_role("button", name="Starta testet").click()
+        expect(page.locator("#camera-status [data-status-text]")).to_have_text("Fungerar")
+        expect(page.locator("#microphone-status [data-status-text]")).to_have_text("Fungerar")
+        assert page.evaluate("document.querySelector('video').videoWidth") > 0
+        assert page.evaluate("document.querySelector('meter').value") > 0
+
+        expect(page.get_by_role("button", name="Jag hörde ljudet")).to_be_hidden()
+        page.get_by_role("button", name="Spela testljud").click()
+        page.get_by_role("button", name="Jag hörde ljudet").click()
+        expect(page.locator("#sound-status [data-status-text]")).to_have_text("Fungerar")
+        expect(page.locator("[data-devices-help]")).to_be_hidden()
+        assert_accessible(page, "device check running")
+
+        # When something fails, the page says so and gives VGR IT's number (R21).
+        page.get_by_role("button", name="Jag hörde inget").click()
+        expect(page.locator("#sound-status [data-status-text]")).to_have_text("Fungerar inte")
+        help_box = page.locator("[data-devices-help]")
+        expect(help_box).to_be_visible()
+        expect(help_box.get_by_role("link", name="010-47 37 100")).to_have_attribute("href", "tel:+46104737100")
+
+        page.get_by_role("button", name="Stäng av kamera och mikrofon").click()
+        expect(page.get_by_role("button", name="Starta testet")).to_be_enabled()
+        # Nothing but the browser's own favicon fetch: the check sends nothing.
+        assert [r for r in sent if "/static/favicon.svg" not in r or not r.startswith("GET ")] == [], sent
+        assert_no_console_errors(page, "device check")
+    finally:
+        context.close()
+
+
+def test_device_check_says_does_not_work_when_access_is_denied(new_page):
+    """A clinician who says no to the browser's question: both fail, the page
+    says why and gives VGR IT's number (R21)."""
+    page = new_page()
+    page.context.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('no', 'NotAllowedError'));")
+    page.goto("/check/devices?lang=en")
+    page.get_by_role("button", name="Start the test").click()
+    for part in ("camera", "microphone"):
+        expect(page.locator(f"#{part}-status [data-status-text]")).to_have_text("Does not work")
+        expect(page.locator(f"#{part}-reason")).to_contain_text("was not allowed to use the camera or microphone")
+    help_box = page.locator("[data-devices-help]")
+    expect(help_box).to_be_visible()
+    expect(help_box).to_contain_text("VGR IT")
+    expect(help_box.get_by_role("link", name="010-47 37 100")).to_have_attribute("href", "tel:+46104737100")
+    assert_accessible(page, "device check failed")
+    assert_no_console_errors(page, "device check failed")

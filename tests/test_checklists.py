@@ -1,0 +1,279 @@
+"""Checklists: every checklist from the content, ticking with htmx and without
+JavaScript, ticks kept per browser, reset, bad keys and bad input."""
+
+import re
+
+import pytest
+from flask import session
+from markupsafe import escape
+
+from kiosk.checklists import ticks as ticks_module
+from kiosk.checklists.ticks import BrowserTicks, use_ticks
+
+
+def _content(app, lang):
+    return app.extensions["kiosk_content"].get(lang)
+
+
+def _progress(html: str) -> str:
+    match = re.search(r'class="progress-text"><strong>([^<]+)</strong>', html)
+    assert match, "no progress line"
+    return match.group(1)
+
+
+# ---- pages ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_index_lists_every_checklist(client, app, lang):
+    r = client.get(f"/checklists/?lang={lang}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert f'<html lang="{lang}">' in html
+    for checklist in _content(app, lang).checklists.values():
+        assert f'href="/checklists/{checklist.key}"' in html
+        assert str(escape(checklist.title)) in html
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_checklist_shows_items_help_and_requirements(client, app, lang):
+    content = _content(app, lang)
+    assert set(content.checklists) >= {"suitability", "identity", "equipment", "environment",
+                                       "dress", "meeting-start", "ending"}
+    for checklist in content.checklists.values():
+        r = client.get(f"/checklists/{checklist.key}?lang={lang}")
+        html = r.get_data(as_text=True)
+        assert r.status_code == 200, checklist.key
+        assert f"<h1>{escape(checklist.title)}</h1>" in html
+        for req in checklist.req:
+            assert f'<span class="req">{req}</span>' in html
+        for item in checklist.items:
+            item_id = f"{checklist.key}-{item.key}"
+            assert f'id="item-{item_id}"' in html
+            assert str(escape(item.text)) in html
+            for req in item.req:
+                assert f'<span class="req">{req}</span>' in html
+            if item.help:
+                # The help is read with the item (aria-describedby), not hidden.
+                assert f'aria-describedby="help-{item_id}"' in html
+                assert f'<p id="help-{item_id}" class="tick-help">{escape(item.help)}</p>' in html
+        expected = {"sv": f"0 av {len(checklist.items)} avbockade.",
+                    "en": f"0 of {len(checklist.items)} ticked."}[lang]
+        assert _progress(html) == expected
+        # The directory links to every checklist and guide from here too.
+        for guide in content.guides:
+            assert f'href="/guides/{guide}"' in html
+
+
+def test_checklist_as_htmx_fragment(client):
+    r = client.hx_get("/checklists/environment")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "<html" not in html and "<h1>" not in html
+    assert html.strip().startswith('<div id="checklist-environment"')
+    assert 'id="progress-environment"' in html
+    assert "HX-Request" in r.headers["Vary"]
+
+
+def test_suitability_says_all_must_be_yes_and_what_to_do_otherwise(client, app):
+    suitability = _content(app, "sv").checklists["suitability"]
+    html = client.get("/checklists/suitability").get_data(as_text=True)
+    assert 'class="if-incomplete"' in html
+    assert "Om en punkt inte går att bocka av" in html
+    assert str(escape(suitability.if_incomplete)) in html
+    assert "Boka ett fysiskt besök i stället." in html
+    assert "Alla punkter ska vara avbockade." in html
+    for item in suitability.items:
+        client.form_post(f"/checklists/suitability/items/{item.key}", {"ticked": "1"})
+    html = client.get("/checklists/suitability").get_data(as_text=True)
+    assert _progress(html) == "6 av 6 avbockade."
+    assert "Alla punkter är avbockade." in html
+
+
+def test_unknown_checklist_is_404(client):
+    assert client.get("/checklists/no-such-list").status_code == 404
+    assert client.form_post("/checklists/no-such-list/items/x", {"ticked": "1"}).status_code == 404
+    assert client.form_post("/checklists/no-such-list/reset").status_code == 404
+
+
+# ---- ticking ----------------------------------------------------------------
+
+
+def test_tick_with_htmx_swaps_the_item_and_the_progress_out_of_band(client):
+    r = client.hx_post("/checklists/environment/items/lighting", {"ticked": "1"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "HX-Request" in r.headers["Vary"]
+    item, _, oob = html.partition('<div id="progress-environment"')
+    assert item.strip().startswith('<li id="item-environment-lighting" class="tick-item is-ticked">')
+    assert 'role="checkbox" aria-checked="true"' in item
+    assert 'name="ticked" value="0"' in item  # the next press unticks
+    assert 'data-hx-swap-oob="innerHTML"' in oob
+    assert "1 av 5 avbockade." in oob
+    assert "<html" not in html
+
+
+def test_progress_counts_four_of_six(client):
+    for key in ("without-physical-meeting", "suits-patient", "enough-information", "follow-up"):
+        r = client.hx_post(f"/checklists/suitability/items/{key}", {"ticked": "1"})
+    assert "4 av 6 avbockade." in r.get_data(as_text=True)
+    client.get("/?lang=en")
+    r = client.hx_post("/checklists/suitability/items/follow-up", {"ticked": "1"})
+    assert "4 of 6 ticked." in r.get_data(as_text=True)
+
+
+def test_tick_as_plain_form_redirects_303_back_to_the_item(client):
+    r = client.form_post("/checklists/dress/items/name-tag", {"ticked": "1"})
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/checklists/dress#item-dress-name-tag"
+    html = client.get("/checklists/dress").get_data(as_text=True)
+    assert re.search(r'id="tick-dress-name-tag" class="tick" role="checkbox" aria-checked="true"', html)
+    assert _progress(html) == "1 av 2 avbockade."
+
+
+def test_untick_and_ticking_twice_changes_nothing(client):
+    client.form_post("/checklists/dress/items/name-tag", {"ticked": "1"})
+    client.form_post("/checklists/dress/items/name-tag", {"ticked": "1"})
+    assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "1 av 2 avbockade."
+    client.form_post("/checklists/dress/items/name-tag", {"ticked": "0"})
+    assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "0 av 2 avbockade."
+
+
+def test_bad_item_key_is_404_and_nothing_is_stored(client):
+    r = client.hx_post("/checklists/dress/items/no-such-item", {"ticked": "1"})
+    assert r.status_code == 404
+    # An item of another checklist is not an item of this one.
+    assert client.form_post("/checklists/dress/items/lighting", {"ticked": "1"}).status_code == 404
+    with client.session_transaction() as s:
+        assert not s.get(ticks_module.SESSION_KEY)
+
+
+@pytest.mark.parametrize("value", ["", "yes", "2", "true"])
+def test_bad_tick_value_is_400_with_a_clear_message(client, value):
+    r = client.form_post("/checklists/dress/items/name-tag", {"ticked": value})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "Det gick inte att läsa om punkten skulle bockas av" in html
+    with client.session_transaction() as s:
+        assert not s.get(ticks_module.SESSION_KEY)
+
+
+def test_bad_tick_value_with_htmx_goes_to_the_message_area(client):
+    r = client.hx_post("/checklists/dress/items/name-tag", {})
+    assert r.status_code == 400
+    assert r.headers["HX-Retarget"] == "#messages"
+    assert r.headers["X-Kiosk-Error"] == "400"
+    assert "inget har ändrats" in r.get_data(as_text=True)
+
+
+def test_tick_without_csrf_token_is_refused(client):
+    r = client.post("/checklists/dress/items/name-tag", data={"ticked": "1"})
+    assert r.status_code == 400
+    assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "0 av 2 avbockade."
+
+
+def test_ticks_belong_to_one_browser_only(app):
+    alice, bob = app.test_client(), app.test_client()
+    alice.form_post("/checklists/environment/items/lighting", {"ticked": "1"})
+    assert _progress(alice.get("/checklists/environment").get_data(as_text=True)) == "1 av 5 avbockade."
+    assert _progress(bob.get("/checklists/environment").get_data(as_text=True)) == "0 av 5 avbockade."
+    assert "Bockarna sparas bara i den här webbläsaren" in bob.get("/checklists/environment").get_data(as_text=True)
+
+
+def test_reset_unticks_only_that_checklist(client):
+    client.form_post("/checklists/environment/items/lighting", {"ticked": "1"})
+    client.form_post("/checklists/dress/items/name-tag", {"ticked": "1"})
+    r = client.form_post("/checklists/environment/reset")
+    assert r.status_code == 303 and r.headers["Location"] == "/checklists/environment"
+    assert _progress(client.get("/checklists/environment").get_data(as_text=True)) == "0 av 5 avbockade."
+    assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "1 av 2 avbockade."
+
+
+def test_reset_with_htmx_returns_the_whole_checklist(client):
+    client.hx_post("/checklists/dress/items/name-tag", {"ticked": "1"})
+    r = client.hx_post("/checklists/dress/reset")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert html.strip().startswith('<div id="checklist-dress"')
+    assert "0 av 2 avbockade." in html and 'aria-checked="true"' not in html
+
+
+def test_index_shows_how_far_this_browser_has_come(client):
+    client.form_post("/checklists/dress/items/name-tag", {"ticked": "1"})
+    html = client.get("/checklists/").get_data(as_text=True)
+    assert "1 av 2 avbockade." in html
+
+
+def test_a_stale_tick_from_older_content_counts_nothing(client):
+    with client.session_transaction() as s:
+        s[ticks_module.SESSION_KEY] = {"dress": ["gone-item", "name-tag"]}
+    assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "1 av 2 avbockade."
+
+
+# ---- the seam for room sessions ---------------------------------------------
+
+
+class RecordingTicks:
+    """A stand-in for the room session's store."""
+
+    scope = "room"
+
+    def __init__(self):
+        self.data: dict[str, set[str]] = {}
+
+    def ticked(self, checklist_key):
+        return set(self.data.get(checklist_key, set()))
+
+    def set(self, checklist_key, item_key, on):
+        keys = self.data.setdefault(checklist_key, set())
+        (keys.add if on else keys.discard)(item_key)
+
+    def reset(self, checklist_key):
+        self.data.pop(checklist_key, None)
+
+
+def test_an_installed_store_gets_the_ticks_instead_of_the_browser(app):
+    room = RecordingTicks()
+    app.before_request(lambda: use_ticks(room))
+    client = app.test_client()
+    r = client.hx_post("/checklists/equipment/items/chrome", {"ticked": "1"})
+    assert "1 av 6 avbockade." in r.get_data(as_text=True)
+    assert room.data == {"equipment": {"chrome"}}
+    html = client.get("/checklists/equipment").get_data(as_text=True)
+    assert "Bockarna hör till rummets pågående möte." in html
+    with client.session_transaction() as s:
+        assert not s.get(ticks_module.SESSION_KEY)
+
+
+def test_browser_ticks_store_sorted_keys_in_the_session(app):
+    with app.test_request_context("/"):
+        store = BrowserTicks()
+        store.set("dress", "name-tag", True)
+        store.set("dress", "work-clothing", True)
+        store.set("dress", "name-tag", False)
+        assert store.ticked("dress") == {"work-clothing"}
+        assert session[ticks_module.SESSION_KEY] == {"dress": ["work-clothing"]}
+        store.reset("dress")
+        assert session[ticks_module.SESSION_KEY] == {}
+
+
+# ---- markup rules for every page of this part --------------------------------
+
+PAGES = ["/checklists/", "/checklists/suitability", "/guides/", "/guides/no-show", "/guides/support",
+         "/check/devices", "/search", "/search?q=ljud"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_keep_the_csp_and_htmx_rules(client, path):
+    """No inline script or style (the CSP forbids them), only data-hx-*
+    attributes, and nothing htmx would need eval for."""
+    html = client.get(path).get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert not re.search(r"<style\b", html), "style element"
+    assert not re.search(r"\sstyle=", html), "style attribute"
+    assert not re.search(r"\son[a-z]+=", html), "event handler attribute"
+    assert not re.search(r"\s(hx|data-hx)-on", html), "hx-on"
+    assert not re.search(r"(?<!data-)\bhx-[a-z-]+=", html), "hx-* without data-"
+    assert "js:" not in html and "javascript:" not in html
+    for trigger in re.findall(r'data-hx-trigger="([^"]*)"', html):
+        assert "[" not in trigger, f"trigger filter needs eval: {trigger}"
