@@ -328,10 +328,29 @@ def board_poll():
     return board()
 
 
+@bp.app_errorhandler(RoomError)
+def _room_error(exc: RoomError):
+    """A refused transition from any page (a guide in a room, say): words, not a 500."""
+    db.session.rollback()
+    return error_response(exc.status, exc.key)
+
+
 @bp.app_context_processor
 def _room_helpers():
     return {"content_store": lambda: current_app.extensions["kiosk_content"],
-            "guide_url": _guide_url, "suggested_outcome": _suggested_outcome, "now": clock.now}
+            "guide_url": _guide_url, "suggested_outcome": _suggested_outcome, "now": clock.now,
+            "door_home": _door_home}
+
+
+def _door_home():
+    """On a door tablet's staff pages (a guide opened from the door): the way back."""
+    if not request.cookies.get(pairing.COOKIE):
+        return None
+    tablet = pairing.current_tablet()
+    if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room is None:
+        return None
+    return {"url": url_for("rooms.door_panel", slug=tablet.room.slug), "room": tablet.room.name,
+            "in_use": service.open_session(tablet.room_id) is not None}
 
 
 def _guide_url(key: str, slug: str) -> str:
