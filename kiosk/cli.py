@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from .database import begin_write
 from .extensions import db
 from .models import Room, Unit
 
@@ -17,7 +18,9 @@ DEMO_ROOMS = (("Videorum 1", "videorum-1"), ("Videorum 2", "videorum-2"), ("Vide
 
 def seed_demo() -> bool:
     """Create the demo unit and its three rooms; False if the database has rooms."""
+    begin_write()
     if db.session.scalar(select(func.count()).select_from(Room)):
+        db.session.rollback()
         return False
     unit = Unit(name=DEMO_UNIT[0], slug=DEMO_UNIT[1])
     db.session.add(unit)

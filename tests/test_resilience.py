@@ -225,3 +225,34 @@ def test_postgresql_restart_under_polling_tablets(app, database_url, instances, 
     assert all(kind == "door" for _, s, kind in statuses if s in (200, 204))
     assert all(kind == "" for _, s, kind in statuses if s == 503)  # never marked as a panel to swap
     assert statuses[-1][1] == 204, "polls did not recover by themselves"
+
+
+def test_parallel_writers_on_a_live_server_never_see_a_locked_database(app, instances, unit_with_rooms):
+    """Eight tablets walk their rooms through visits at once against two
+    gunicorn worker processes: writers in different processes on one database
+    (for SQLite, one file). Every answer is a success or a clear refusal."""
+    inst = instances(KIOSK_WORKERS=2)
+    unit_id, rooms = unit_with_rooms
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def visits(room_id, slug):
+        tablet = Browser(inst.url)
+        tablet.pair(code(app, "door", unit_id, room_id))
+        for n in range(40):
+            action, data, _state = STEPS[n % 4]
+            r = tablet.post(f"/rooms/{slug}/{action}", data)
+            with lock:
+                statuses.append(r.status)
+            assert "database is locked" not in r.body
+
+    threads = [threading.Thread(target=visits, args=room) for room in rooms]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert len(statuses) == 8 * 40
+    assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(RoomSession).where(
+            RoomSession.end_reason == "completed")) == 8 * 10

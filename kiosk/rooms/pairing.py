@@ -52,13 +52,13 @@ def new_code(kind: str, unit: Unit, room: Room | None, actor: str) -> str:
     if kind not in ("door", "board") or (kind == "door") != (room is not None):
         raise ValueError("a door code needs a room, a board code a unit only")
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    unit_id, room_id = unit.id, room.id if room else None
+    begin_write()
     now = clock.now()
     minutes = int(current_app.config["PAIRING_CODE_MINUTES"])
-    db.session.add(PairingCode(code_hash=_hash(code), kind=kind, unit_id=unit.id,
-                               room_id=room.id if room else None, created_at=now,
-                               expires_at=now + timedelta(minutes=minutes)))
-    db.session.add(Event(at=now, kind="pairing-code", unit_id=unit.id, room_id=room.id if room else None,
-                         actor=actor, detail=kind))
+    db.session.add(PairingCode(code_hash=_hash(code), kind=kind, unit_id=unit_id, room_id=room_id,
+                               created_at=now, expires_at=now + timedelta(minutes=minutes)))
+    db.session.add(Event(at=now, kind="pairing-code", unit_id=unit_id, room_id=room_id, actor=actor, detail=kind))
     db.session.commit()
     return code
 
@@ -116,12 +116,15 @@ def touch(tablet: Tablet) -> bool:
     now = clock.now()
     if not seen_long_ago(tablet.last_seen_at, now):
         return False
-    db.session.execute(update(Tablet).where(Tablet.id == tablet.id).values(last_seen_at=now))
+    tablet_id = tablet.id
+    begin_write()  # the poll has read: a plain write could meet a newer snapshot (SQLite)
+    db.session.execute(update(Tablet).where(Tablet.id == tablet_id).values(last_seen_at=now))
     db.session.commit()
     return True
 
 
 def revoke(tablet_id: int, actor: str, address: str = "") -> Tablet:
+    begin_write()
     tablet = db.session.get(Tablet, tablet_id)
     if tablet is None:
         raise PairingError("pair.error.unknown")
