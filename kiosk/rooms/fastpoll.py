@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
@@ -106,9 +106,7 @@ class FastPoll:
         content_version = self.app.extensions["kiosk_content"].version
         return asked[0] == f"{version}.{int(overrun)}.{content_version}"
 
-    def _max_session(self):
-        from datetime import timedelta
-
+    def _max_session(self) -> timedelta:
         return timedelta(hours=float(self.app.config["MAX_SESSION_HOURS"]))
 
     def _headers(self, environ) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ a fragment swap. Polls answer 204 when nothing changed.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from sqlalchemy import and_, select
@@ -291,9 +291,7 @@ def _board_rows(unit: Unit):
     return rows
 
 
-def _poll_interval():
-    from datetime import timedelta
-
+def _poll_interval() -> timedelta:
     return timedelta(seconds=int(current_app.config["POLL_SECONDS"]))
 
 
