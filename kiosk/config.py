@@ -21,7 +21,9 @@ DEFAULTS: dict[str, Any] = {
     # A door tablet keeps its page for weeks: its CSRF token must not expire
     # under it. The token is still bound to the browser's session.
     "WTF_CSRF_TIME_LIMIT": None,
-    "WTF_CSRF_SSL_STRICT": True,
+    # Flask-WTF's https Referer check cannot work with Referrer-Policy:
+    # no-referrer (browsers send none); security.py checks Origin instead.
+    "WTF_CSRF_SSL_STRICT": False,
     # Forms and htmx posts are small; anything bigger is refused with 413.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,

@@ -215,3 +215,10 @@ def test_htmx_is_configured_without_eval_and_inline_styles(client):
 def test_static_urls_carry_a_content_hash(client):
     html = client.get("/").get_data(as_text=True)
     assert "/static/js/kiosk.js?v=" in html and "?v=missing" not in html
+
+
+def test_a_post_from_another_sites_page_is_refused(echo_client):
+    r = echo_client.post("/echo", headers={"X-CSRFToken": echo_client.csrf_token(), "Origin": "https://evil.example"})
+    assert r.status_code == 403
+    same = echo_client.post("/echo", headers={"X-CSRFToken": echo_client.csrf_token(), "Origin": "http://localhost"})
+    assert same.status_code == 200
