@@ -31,6 +31,9 @@ def seed_demo() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from .admin.cli import init_cli as init_admin_cli
+
+    init_admin_cli(app)  # create-admin, purge
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the database has no rooms yet.")
     def seed_demo_command(if_empty: bool) -> None:
@@ -48,6 +51,11 @@ def init_app(app: Flask) -> None:
                 click.echo(f"  door of {room.name}: {pairing.pairing_url(code)}")
             code = pairing.new_code("board", unit, None, actor="seed-demo")
             click.echo(f"  reception board: {pairing.pairing_url(code)}")
+            from .admin.auth import create_admin
+
+            email = "demo@regionhalsan.example"
+            password = create_admin(email, "global", actor="seed-demo")
+            click.echo(f"Demo administrator (shown once): {email} / {password}  -> /admin/login")
         elif not if_empty:
             raise click.ClickException("The database already has rooms; nothing loaded.")
 

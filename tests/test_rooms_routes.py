@@ -10,6 +10,7 @@ from kiosk import clock
 from kiosk.extensions import db
 from kiosk.models import Event, RoomSession, Tablet
 from kiosk.rooms import service
+from tests.test_admin_support import admin_app, make_admin  # noqa: F401  (fixtures)
 
 SIGN_SV = "Här pågår videomöte - var god stör ej"
 SIGN_EN = "Video meeting in progress - please do not disturb"
@@ -364,3 +365,38 @@ def test_an_unchanged_poll_is_answered_before_flask(frozen_clock, door_client, a
     clock.advance(timedelta(seconds=61))  # last-seen is due: the view writes it
     assert door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204 and len(calls) == 2
     assert door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204 and len(calls) == 2
+
+
+def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_client):  # noqa: F811
+    """The board for an admin: ?unit=<slug>, a manager's own unit by default; polls do not keep the session."""
+    from tests.test_admin_support import log_in
+
+    from kiosk.models import Room
+
+    with admin_app.app_context():
+        unit = db.session.get(Room, door_client.room_id).unit
+        unit_id, slug = unit.id, unit.slug
+    door_client.hx_post(f"/rooms/{door_client.slug}/check-in", {})
+    manager = admin_app.test_client()
+    log_in(manager, make_admin("unit", unit_id=unit_id))
+    html = manager.get("/board").get_data(as_text=True)
+    assert "Förbereds för videomöte" in html and f"unit={slug}" in html  # the poll keeps the unit
+    v = board_version(html)
+    assert manager.hx_get(f"/board/poll?v={v}&unit={slug}").status_code == 204
+
+    boss = admin_app.test_client()
+    log_in(boss, make_admin("global"))
+    assert boss.get("/board").status_code == 303
+    assert "Förbereds för videomöte" in boss.get(f"/board?unit={slug}").get_data(as_text=True)
+    assert boss.get("/board?unit=no-such-unit").status_code == 404
+
+    with admin_app.app_context():
+        from kiosk.models import Unit
+
+        other = Unit(name="Annan", slug="annan")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    stranger = admin_app.test_client()
+    log_in(stranger, make_admin("unit", unit_id=other_id))
+    assert stranger.get(f"/board?unit={slug}").status_code == 403

@@ -258,15 +258,34 @@ def finish(slug: str):
 
 
 def _board_unit() -> Unit:
+    """The unit whose board this is: a board tablet's own, or for an administrator
+    the unit named by ?unit= (a unit manager's own unit by default)."""
     tablet = pairing.current_tablet()
-    if tablet is None:
+    if tablet is not None and tablet.kind == "board":
+        if tablet.revoked_at is not None:
+            abort(_revoked_response())
+        g.board_tablet = tablet
+        return tablet.unit
+    from ..admin.auth import current_admin, may_see_unit
+
+    admin = current_admin()
+    if admin is None:
+        if tablet is not None and tablet.revoked_at is not None:
+            abort(_revoked_response())
         abort(403)
-    if tablet.revoked_at is not None:
-        abort(_revoked_response())
-    if tablet.kind != "board":
+    slug = request.args.get("unit", "")[:60]
+    if slug:
+        unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+        if unit is None:
+            abort(404)
+    elif admin.unit_id is not None:
+        unit = db.session.get(Unit, admin.unit_id)
+    else:
+        abort(redirect(url_for("admin.units"), code=303))  # a global admin picks a unit there
+    if not may_see_unit(admin, unit.id):
         abort(403)
-    g.board_tablet = tablet
-    return tablet.unit
+    g.board_admin_unit = unit.slug
+    return unit
 
 
 def _board_rows(unit: Unit):
@@ -310,15 +329,16 @@ def board():
         service.release_if_expired(room_id)
     rows = _board_rows(unit)
     version = _board_version(rows)
-    return _fragment(render(BOARD, block="panel", unit=unit, rows=rows,
-                            poll_url=url_for("rooms.board_poll", v=version)), "board")
+    poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"))
+    return _fragment(render(BOARD, block="panel", unit=unit, rows=rows, poll_url=poll_url), "board")
 
 
 @bp.get("/board/poll")
 def board_poll():
     unit = _board_unit()
-    tablet = g.board_tablet
-    _touch(tablet.id, tablet.last_seen_at, clock.now())
+    tablet = g.get("board_tablet")
+    if tablet is not None:
+        _touch(tablet.id, tablet.last_seen_at, clock.now())
     rows = _board_rows(unit)
     if request.args.get("v") == _board_version(rows) and not any(
             service.is_expired(r["rs"].session, r["rs"].now) for r in rows):

@@ -1,0 +1,143 @@
+"""Server-side checks of every admin form field: a length limit and the
+characters allowed. The browser's maxlength and pattern are a courtesy; these
+are the rule. A refused field names a UI string that says what is allowed.
+
+Names and reasons allow letters of any language, digits, spaces and a little
+punctuation - not ``< > " { } [ ] \\ = ` | $ % * @ ^ ~``: nothing a room name
+needs, and nothing markup, template or formula syntax is made of.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+# Letters and digits (\w also allows "_"), spaces, and this punctuation;
+# every pattern is used with fullmatch ("$" would let a final newline through).
+_TEXT = re.compile(r"[\w .,:;()/&'’+#!?–-]*")
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
+_EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ID = re.compile(r"[0-9]{1,9}")
+
+NAME_MAX = 80
+LOCATION_MAX = 120
+REASON_MAX = 200
+SLUG_MAX = 60
+EMAIL_MAX = 254
+PASSWORD_MIN = 12
+PASSWORD_MAX = 200
+
+
+class FieldError(ValueError):
+    """A field that cannot be used; ``key`` is the UI string that explains it."""
+
+    def __init__(self, field: str, key: str, **slots):
+        super().__init__(f"{field}: {key}")
+        self.field = field
+        self.key = key
+        self.slots = slots
+
+
+def _has_control(value: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
+
+
+def text(field: str, raw: str | None, *, max_len: int, required: bool = True) -> str:
+    """A name, place or reason: spaces collapsed, length and characters checked."""
+    value = " ".join((raw or "").split())
+    if not value:
+        if required:
+            raise FieldError(field, "admin.field.required")
+        return ""
+    if len(value) > max_len:
+        raise FieldError(field, "admin.field.too_long", max=max_len)
+    if _has_control(value) or not _TEXT.fullmatch(value):
+        raise FieldError(field, "admin.field.characters")
+    return value
+
+
+def slugify(name: str) -> str:
+    """A URL slug from a name: å, ä, ö become a, a, o; anything else a dash."""
+    folded = unicodedata.normalize("NFKD", name.lower())
+    ascii_only = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    return slug[:SLUG_MAX].rstrip("-")
+
+
+def slug(field: str, raw: str | None) -> str:
+    """A slug typed by a person: lower-case letters a-z, digits and dashes."""
+    value = (raw or "").strip()
+    if len(value) > SLUG_MAX:
+        raise FieldError(field, "admin.field.too_long", max=SLUG_MAX)
+    if not _SLUG.fullmatch(value):
+        raise FieldError(field, "admin.field.slug")
+    return value
+
+
+def email(field: str, raw: str | None) -> str:
+    value = (raw or "").strip().lower()
+    if not value:
+        raise FieldError(field, "admin.field.required")
+    if len(value) > EMAIL_MAX:
+        raise FieldError(field, "admin.field.too_long", max=EMAIL_MAX)
+    if not _EMAIL.fullmatch(value):
+        raise FieldError(field, "admin.field.email")
+    return value
+
+
+def password(field: str, raw: str | None) -> str:
+    """A new password: long enough, not absurdly long, no control characters."""
+    value = raw or ""
+    if len(value) < PASSWORD_MIN:
+        raise FieldError(field, "admin.field.password_short", min=PASSWORD_MIN)
+    if len(value) > PASSWORD_MAX:
+        raise FieldError(field, "admin.field.too_long", max=PASSWORD_MAX)
+    if _has_control(value):
+        raise FieldError(field, "admin.field.characters")
+    return value
+
+
+def choice(field: str, raw: str | None, allowed) -> str:
+    value = (raw or "").strip()
+    if value not in allowed:
+        raise FieldError(field, "admin.field.choice")
+    return value
+
+
+def record_id(field: str, raw: str | None, *, required: bool = True) -> int | None:
+    """A row id from a form or a query string (digits only)."""
+    value = (raw or "").strip()
+    if not value:
+        if required:
+            raise FieldError(field, "admin.field.required")
+        return None
+    if not _ID.fullmatch(value):
+        raise FieldError(field, "admin.field.choice")
+    return int(value)
+
+
+def day(field: str, raw: str | None, default: date | None = None) -> date:
+    """A date written YYYY-MM-DD (what <input type="date"> sends)."""
+    value = (raw or "").strip()
+    if not value:
+        if default is None:
+            raise FieldError(field, "admin.field.required")
+        return default
+    if not _DATE.fullmatch(value):
+        raise FieldError(field, "admin.field.date")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(field, "admin.field.date") from None
+    if not 2000 <= parsed.year <= 2100:
+        raise FieldError(field, "admin.field.date")
+    return parsed
+
+
+def page_number(raw: str | None) -> int:
+    value = (raw or "1").strip()
+    if not _ID.fullmatch(value) or len(value) > 6 or int(value) < 1:
+        raise FieldError("page", "admin.field.choice")
+    return int(value)

@@ -1,0 +1,158 @@
+"""Every page of the kiosk in Chromium, in both languages - public pages, the
+door in every state, the board, the admin pages - with no Content Security
+Policy violation and no console error.
+
+Which pages there are comes from the app's URL map: a GET route that is
+neither visited here nor listed in NOT_PAGES fails the test, so a new page
+cannot be added without being checked.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from kiosk import clock
+from kiosk.extensions import db
+from kiosk.models import Room, Tablet, Unit
+from kiosk.rooms import pairing, service
+from kiosk.rooms.service import Actor
+from tests.browser_support import assert_no_console_errors
+from tests.test_admin_support import PASSWORD, admin_app, make_admin  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+
+# GET routes that are not pages a person opens: files, data, polls, redirects.
+NOT_PAGES = {
+    "static", "printables.static", "printables.pdf", "main.healthz", "rooms.door_poll", "rooms.board_poll",
+    "rooms.door", "admin.session_status", "admin.stats_csv", "admin.stats_chart",
+}
+# Every CSP violation is also written to the console, where the page fixture collects errors.
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + e.blockedURI);
+});
+"""
+
+
+def watch_csp(page) -> None:
+    page.context.add_init_script(script=CSP_LISTENER)
+
+
+def visit(page, path: str, lang: str, seen: set, endpoint: str, status: int = 200) -> None:
+    """Open a page; fail on a CSP violation or a console error."""
+    sep = "&" if "?" in path else "?"
+    response = page.goto(f"{path}{sep}lang={lang}")
+    assert response.status == status, f"{path}: {response.status}"
+    page.wait_for_load_state("load")
+    violations = page.evaluate("window.__cspViolations || []")
+    assert not violations, f"CSP violations on {path} ({lang}): {violations}"
+    assert_no_console_errors(page, f"{path} ({lang})")
+    seen.add(endpoint)
+
+
+def door_steps(room_id):
+    """Each state of the door and how to get there from the one before (the state machine)."""
+    actor = Actor("test")
+    return [
+        ("free", lambda: None),
+        ("preparing", lambda: service.check_in(room_id, actor, name="Anna Andersson", title="Sjuksköterska")),
+        ("meeting", lambda: service.start_meeting(room_id, actor, skip_reason="urgent")),
+        ("meeting", lambda: clock.advance(timedelta(minutes=31))),  # overrun
+        ("wrapup", lambda: service.end_meeting(room_id, actor)),
+    ]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_page_without_csp_violations_or_console_errors(admin_app, live_server, new_page, make_admin, lang):
+    app = admin_app
+    with app.app_context():
+        unit = Unit(name="Hudmottagningen", slug="hud", show_clinician=True)
+        room = Room(unit=unit, name="Videorum 1", slug="videorum-1", location="Plan 2")
+        db.session.add_all([unit, room, Room(unit=unit, name="Videorum 2", slug="videorum-2")])
+        db.session.commit()
+        unit_id, room_id = unit.id, room.id
+        content = app.extensions["kiosk_content"].get(lang)
+        from printables.documents import catalogue
+
+        printables = list(catalogue(content))
+        door_code = pairing.format_code(pairing.new_code("door", unit, room, actor="test"))
+        board_code = pairing.format_code(pairing.new_code("board", unit, None, actor="test"))
+    account = make_admin("global")
+    seen: set[str] = set()
+
+    # Public pages, as anybody.
+    page = new_page()
+    watch_csp(page)
+    for path, endpoint in [("/", "main.index"), ("/about", "main.about"), ("/tillganglighet", "a11y.statement"),
+                           ("/search", "search.search"), ("/search?q=kamera", "search.search"),
+                           ("/check/devices", "devicecheck.devices"), ("/checklists/", "checklists.index"),
+                           ("/guides/", "guides.index"), ("/print/", "printables.index"), ("/pair", "rooms.pair"),
+                           ("/admin/login", "admin.login")]:
+        visit(page, path, lang, seen, endpoint)
+    for key in content.checklists:
+        visit(page, f"/checklists/{key}", lang, seen, "checklists.checklist")
+    for key in content.guides:
+        visit(page, f"/guides/{key}", lang, seen, "guides.guide")
+    for name in printables:
+        visit(page, f"/print/{name}.html", lang, seen, "printables.preview")
+    visit(page, "/no-such-page", lang, seen, "404", status=404)
+
+    # The door in every state, and the board.
+    door = new_page()
+    watch_csp(door)
+    door.goto(f"/pair?code={door_code}&lang={lang}")
+    door.locator("form.pair-form button[type=submit]").click()
+    door.wait_for_url("**/rooms/videorum-1/door")
+    board = new_page()
+    watch_csp(board)
+    board.goto(f"/pair?code={board_code}&lang={lang}")
+    board.locator("form.pair-form button[type=submit]").click()
+    board.wait_for_url("**/board")
+
+    for state, step in door_steps(room_id):
+        with app.app_context():
+            step()
+        visit(door, "/rooms/videorum-1/door", lang, seen, "rooms.door_panel")
+        assert door.locator(f".state-{state}").count() >= 1, state
+        if state == "meeting":
+            visit(board, "/board", lang, seen, "rooms.board")
+    # The admin pages, logged in as a global administrator.
+    admin = new_page()
+    watch_csp(admin)
+    admin.goto(f"/admin/login?lang={lang}")
+    admin.locator("#login-email").fill(account.email)
+    admin.locator("#login-password").fill(PASSWORD)
+    admin.locator("form.admin-form button[type=submit]").click()
+    admin.wait_for_url("**/admin/")
+    with app.test_request_context():
+        admin_pages = [(url_for(e, **kw), e) for e, kw in [
+            ("admin.index", {}), ("admin.units", {}), ("admin.unit_edit", {"unit_id": unit_id}),
+            ("admin.rooms", {}), ("admin.room_edit", {"room_id": room_id}), ("admin.tablets", {}),
+            ("admin.sessions", {}), ("admin.events", {}), ("admin.stats", {"unit": unit_id}),
+            ("admin.accounts", {})]]
+    for path, endpoint in admin_pages:
+        visit(admin, path, lang, seen, endpoint)
+        if endpoint == "admin.stats":  # the charts are images: each must load
+            loaded = admin.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+            assert loaded, "a chart did not load"
+
+    # The listener really hears violations: an inline style is refused and reported.
+    admin.evaluate("""document.body.insertAdjacentHTML("beforeend", '<p style="color: red">x</p>')""")
+    admin.wait_for_function("window.__cspViolations.length > 0")
+    assert admin.watch.take(), "the CSP violation was not reported on the console"
+
+    # The revoked door, last (it stops working).
+    with app.app_context():
+        pairing.revoke(db.session.scalar(select(Tablet.id).where(Tablet.kind == "door")), actor="test")
+    visit(door, "/rooms/videorum-1/door", lang, seen, "rooms.door_panel", status=403)
+    assert door.locator("h1").inner_text() == content.t("pair.revoked.title")
+
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    unvisited = sorted(pages - seen - NOT_PAGES)
+    assert not unvisited, f"pages no browser test opened (visit them here or add them to NOT_PAGES): {unvisited}"

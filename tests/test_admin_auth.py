@@ -1,0 +1,291 @@
+"""Admin accounts, logins and sessions: hashed passwords, the cookie, a new
+session at every login, idle and absolute expiry on a moved clock (polls never
+extend a session), the login limits, the audit of every login, the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from kiosk import clock
+from kiosk.admin.models import AdminSession, AdminUser
+from kiosk.extensions import db
+from tests.test_admin_support import (  # noqa: F401  (fixtures)
+    PASSWORD, admin_app, admin_client, events, log_in, make_admin,
+)
+
+# ---- accounts -------------------------------------------------------------------------
+
+
+def test_passwords_are_stored_as_scrypt_hashes(admin_app, make_admin):
+    account = make_admin()
+    with admin_app.app_context():
+        user = db.session.get(AdminUser, account.id)
+        assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+    admin_app.config["ADMIN_PASSWORD_METHOD"] = "scrypt"  # the production default
+    with admin_app.app_context():
+        from kiosk.admin.auth import hash_password
+
+        assert hash_password("x" * 12).startswith("scrypt:32768:8:1$")
+
+
+def test_cli_create_admin_generates_and_prints_the_password_once(admin_app, make_unit):
+    runner = admin_app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "Anna.Admin@Regionhalsan.example"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"Password \(shown only now\): (\S+)", result.output).group(1)
+    assert len(password) >= 20
+    client = admin_app.test_client()
+    r = client.form_post("/admin/login", {"email": "anna.admin@regionhalsan.example", "password": password})
+    assert r.status_code == 303
+    assert runner.invoke(args=["create-admin", "anna.admin@regionhalsan.example"]).exit_code != 0  # exists
+
+    unit_id = make_unit(slug="hud")
+    assert runner.invoke(args=["create-admin", "chef@regionhalsan.example", "--role", "unit"]).exit_code != 0
+    result = runner.invoke(args=["create-admin", "chef@regionhalsan.example", "--role", "unit", "--unit", "hud"])
+    assert result.exit_code == 0, result.output
+    with admin_app.app_context():
+        chef = db.session.scalar(select(AdminUser).where(AdminUser.email == "chef@regionhalsan.example"))
+        assert (chef.role, chef.unit_id) == ("unit", unit_id)
+    result = runner.invoke(args=["create-admin", "typed@regionhalsan.example", "--ask-password"],
+                           input="kort\nkort\n")
+    assert result.exit_code != 0 and "at least 12 characters" in result.output
+    result = runner.invoke(args=["create-admin", "typed@regionhalsan.example", "--ask-password"],
+                           input="ett långt lösenord\nett långt lösenord\n")
+    assert result.exit_code == 0 and "shown only now" not in result.output
+    assert runner.invoke(args=["create-admin", "not-an-email"]).exit_code != 0
+
+
+def test_create_admin_for_the_demo_returns_the_password(admin_app, make_unit):
+    from kiosk.admin.auth import create_admin
+
+    with admin_app.app_context():
+        password = create_admin("demo@regionhalsan.example", "global")
+        assert len(password) >= 20
+    assert events(admin_app, "admin-create")[0][1] == "cli"
+
+
+# ---- logging in and out ------------------------------------------------------------------
+
+
+def test_admin_pages_send_a_browser_without_a_session_to_login(admin_app):
+    client = admin_app.test_client()
+    r = client.get("/admin/stats?unit=1")
+    assert r.status_code == 303 and r.headers["Location"] == "/admin/login?next=/admin/stats?unit%3D1"
+    r = client.hx_get("/admin/events")
+    assert r.status_code == 204 and r.headers["HX-Redirect"].startswith("/admin/login")
+    assert "Logga in" in client.get("/admin/login").get_data(as_text=True)
+
+
+def test_login_sets_a_strict_httponly_cookie_and_logout_ends_the_session(admin_app, make_admin):
+    account = make_admin()
+    client = admin_app.test_client()
+    r = log_in(client, account)
+    assert r.headers["Location"] == "/admin/"
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("kiosk-admin=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Path=/" in cookie and "Expires" not in cookie  # gone when the browser closes
+    html = client.get("/admin/").get_data(as_text=True)
+    assert account.email in html and "Global administratör" in html
+    r = client.form_post("/admin/logout")
+    assert r.status_code == 303 and "kiosk-admin=;" in r.headers["Set-Cookie"]
+    assert client.get("/admin/").status_code == 303
+    with admin_app.app_context():
+        assert db.session.scalar(select(AdminSession.ended_at)) is not None
+
+
+def test_over_https_the_cookie_is_host_prefixed_and_secure(admin_app, make_admin):
+    account = make_admin()
+    client = admin_app.test_client()
+    base = "https://kiosk.example"
+    page = client.get("/admin/login", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = client.post("/admin/login", base_url=base, headers={"Referer": base + "/admin/login"},
+                    data={"email": account.email, "password": account.password, "csrf_token": token})
+    assert r.status_code == 303, r.get_data(as_text=True)
+    cookie = r.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-kiosk-admin=") and "Secure" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert client.get("/admin/", base_url=base).status_code == 200
+    assert r.headers.get("Strict-Transport-Security", "").startswith("max-age=")
+
+
+def test_every_login_gets_a_new_session(admin_app, make_admin):
+    """A token from before the login (or an earlier login) is never reused."""
+    account = make_admin()
+    client = admin_app.test_client()
+    client.set_cookie("kiosk-admin", "planted-by-someone-else")
+    first = log_in(client, account).headers["Set-Cookie"].split(";")[0]
+    second = log_in(client, account).headers["Set-Cookie"].split(";")[0]
+    assert "planted-by-someone-else" not in first + second and first != second
+    with admin_app.app_context():
+        hashes = db.session.scalars(select(AdminSession.token_hash)).all()
+        assert len(set(hashes)) == 2 and all(len(h) == 64 for h in hashes)
+        assert first.split("=", 1)[1] not in hashes  # only the hash is stored
+
+
+def test_a_wrong_password_is_refused_with_the_same_words_as_an_unknown_account(admin_app, make_admin):
+    account = make_admin()
+    client = admin_app.test_client()
+    for email, password in ((account.email, "fel lösenord!"), ("nobody@regionhalsan.example", PASSWORD)):
+        r = client.form_post("/admin/login", {"email": email, "password": password})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "Fel e-postadress eller lösenord." in html
+        assert "kiosk-admin" not in r.headers.get("Set-Cookie", "")
+    r = client.form_post("/admin/login?lang=en", {"email": account.email, "password": ""})
+    assert r.status_code == 400 and "Fill in both" in r.get_data(as_text=True)
+
+
+def test_login_goes_on_to_the_page_asked_for_but_never_elsewhere(admin_app, make_admin):
+    account = make_admin()
+    client = admin_app.test_client()
+    r = client.form_post("/admin/login", {"email": account.email, "password": account.password,
+                                          "next": "/admin/events?room=1"})
+    assert r.headers["Location"] == "/admin/events?room=1"
+    for bad in ("https://evil.example/", "//evil.example/admin", "/admin/\\evil", "/door"):
+        client._token = None  # each login gives the browser a new CSRF token
+        r = client.form_post("/admin/login", {"email": account.email, "password": account.password, "next": bad})
+        assert r.headers["Location"] == "/admin/", bad
+
+
+def test_every_login_and_logout_is_in_the_event_log(admin_app, make_admin):
+    account = make_admin()
+    client = admin_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.1.2.3"
+    client.form_post("/admin/login", {"email": account.email, "password": "fel lösenord!"})
+    client.form_post("/admin/login", {"email": "okand@regionhalsan.example", "password": "vad som helst"})
+    log_in(client, account)
+    client.form_post("/admin/logout")
+    logged = [(kind, actor, address) for kind, actor, address, _ in events(admin_app) if kind.startswith("admin-log")]
+    me = f"admin:{account.id}"
+    assert logged == [("admin-login-failed", me, "10.1.2.3"), ("admin-login-failed", "anonymous", "10.1.2.3"),
+                      ("admin-login", me, "10.1.2.3"), ("admin-logout", me, "10.1.2.3")]
+    details = [json.loads(d) for k, _a, _ad, d in events(admin_app, "admin-login-failed")]
+    assert details == [{"result": "wrong-password"}, {"result": "unknown-account"}]
+    # The typed e-mail of an unknown account is not kept anywhere (it could be anything).
+    assert all("okand" not in str(e) for e in events(admin_app))
+
+
+# ---- expiry -------------------------------------------------------------------------------
+
+
+def test_idle_expiry_after_30_minutes_without_a_user_action(frozen_clock, admin_client):
+    clock.advance(timedelta(minutes=29))
+    assert admin_client.get("/admin/rooms").status_code == 200  # an action: 30 more minutes
+    clock.advance(timedelta(minutes=29))
+    assert admin_client.get("/admin/").status_code == 200
+    clock.advance(timedelta(minutes=30, seconds=1))
+    r = admin_client.get("/admin/")
+    assert r.status_code == 303 and r.headers["Location"].startswith("/admin/login")
+    html = admin_client.get("/admin/login").get_data(as_text=True)
+    assert "Din inloggning har upphört" in html or "Logga in" in html
+
+
+def test_polls_never_keep_a_session_alive(frozen_clock, admin_client):
+    """A tablet or script polling (any path ending in /poll) is not a person acting."""
+    logged_in_at = int(frozen_clock.now().timestamp() * 1000)
+    for _ in range(5):
+        clock.advance(timedelta(minutes=5))
+        state = admin_client.get("/admin/session/poll").get_json()
+        assert state["active"] is True and state["idle"] == logged_in_at + 30 * 60 * 1000
+    clock.advance(timedelta(minutes=5))
+    assert admin_client.get("/admin/session/poll").get_json()["active"] is False
+    assert admin_client.get("/admin/").status_code == 303
+
+
+def test_continue_extends_the_idle_deadline(frozen_clock, admin_client):
+    before = admin_client.get("/admin/session/poll").get_json()
+    clock.advance(timedelta(minutes=29, seconds=30))
+    r = admin_client.hx_post("/admin/session/extend")
+    after = r.get_json()
+    assert r.status_code == 200 and after["active"] is True
+    assert after["idle"] - before["idle"] == (29 * 60 + 30) * 1000
+    assert after["warn"] >= 20_000  # WCAG 2.2.1: at least 20 seconds of warning
+    clock.advance(timedelta(minutes=29))
+    assert admin_client.get("/admin/").status_code == 200
+
+
+def test_absolute_expiry_after_12_hours_whatever_happens(frozen_clock, admin_client):
+    for _ in range(35):  # busy every 20 minutes for 11 h 40 min
+        clock.advance(timedelta(minutes=20))
+        assert admin_client.get("/admin/").status_code == 200
+    state = admin_client.get("/admin/session/poll").get_json()
+    assert state["absolute"] - int(frozen_clock.now().timestamp() * 1000) == 20 * 60 * 1000
+    clock.advance(timedelta(minutes=20))
+    assert admin_client.get("/admin/").status_code == 303
+
+
+def test_the_page_carries_its_deadlines_for_the_warning_script(frozen_clock, admin_client):
+    html = admin_client.get("/admin/").get_data(as_text=True)
+    now_ms = int(frozen_clock.now().timestamp() * 1000)
+    assert f'data-server-now="{now_ms}"' in html and f'data-idle="{now_ms + 30 * 60 * 1000}"' in html
+    assert 'data-warn="60000"' in html and 'id="session-warning"' in html and "js/admin.js" in html
+    assert 'role="alertdialog"' in html
+
+
+def test_a_deactivated_account_is_logged_out_at_once(admin_client, make_admin, admin_app):
+    other_account = make_admin()
+    other = admin_app.test_client()
+    log_in(other, other_account)
+    r = admin_client.form_post(f"/admin/accounts/{other_account.id}/active", {"active": "0"})
+    assert r.status_code == 303
+    assert other.get("/admin/").status_code == 303
+    assert other.form_post("/admin/login", {"email": other_account.email,
+                                            "password": other_account.password}).status_code == 400
+
+
+# ---- limits -------------------------------------------------------------------------------------
+
+
+def test_at_most_ten_login_attempts_a_minute_per_address(frozen_clock, admin_app, make_admin):
+    account = make_admin()
+    client = admin_app.test_client()
+    for _ in range(10):
+        assert client.form_post("/admin/login", {"email": account.email, "password": "fel!"}).status_code == 400
+    r = client.form_post("/admin/login", {"email": account.email, "password": account.password})
+    assert r.status_code == 429 and "För många inloggningsförsök" in r.get_data(as_text=True)
+    r = client.form_post("/admin/login?lang=en", {"email": account.email, "password": account.password})
+    assert r.status_code == 429 and "Too many login attempts" in r.get_data(as_text=True)
+    other_address = admin_app.test_client()
+    other_address.environ_base["REMOTE_ADDR"] = "10.9.9.9"
+    log_in(other_address, account)  # the limit is per address
+    clock.advance(timedelta(seconds=61))
+    log_in(client, account)  # a minute later the address may try again
+
+
+def test_at_most_100_failures_an_hour_per_account_from_any_address(frozen_clock, admin_app, make_admin):
+    admin_app.config["LOGIN_FAILURES_PER_HOUR"] = 5  # the same rule, a smaller number
+    account = make_admin()
+    client = admin_app.test_client()
+    for i in range(5):
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
+        assert client.form_post("/admin/login", {"email": account.email, "password": "fel!"}).status_code == 400
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    r = client.form_post("/admin/login", {"email": account.email.upper(), "password": account.password})
+    assert r.status_code == 429  # even with the right password: the account is being guessed
+    clock.advance(timedelta(minutes=61))
+    log_in(client, account)
+
+
+def test_successful_logins_do_not_count_as_failures(frozen_clock, admin_app, make_admin):
+    admin_app.config["LOGIN_FAILURES_PER_HOUR"] = 2
+    account = make_admin()
+    for i in range(4):
+        client = admin_app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.1.{i}"
+        log_in(client, account)
+
+
+def test_limits_are_shared_by_every_worker(frozen_clock, admin_app, make_app, make_admin):
+    """Two app objects on one database stand for two workers (or instances)."""
+    other_worker = make_app(ADMIN_PASSWORD_METHOD=admin_app.config["ADMIN_PASSWORD_METHOD"])
+    account = make_admin()
+    clients = [admin_app.test_client(), other_worker.test_client()]
+    for i in range(10):
+        r = clients[i % 2].form_post("/admin/login", {"email": account.email, "password": "fel!"})
+        assert r.status_code == 400
+    for client in clients:
+        assert client.form_post("/admin/login", {"email": account.email, "password": "fel!"}).status_code == 429
