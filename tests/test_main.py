@@ -222,3 +222,7 @@ def test_a_post_from_another_sites_page_is_refused(echo_client):
     assert r.status_code == 403
     same = echo_client.post("/echo", headers={"X-CSRFToken": echo_client.csrf_token(), "Origin": "http://localhost"})
     assert same.status_code == 200
+    # Our own pages' posts say "Origin: null" (no-referrer); the token decides.
+    hidden = echo_client.post("/echo", headers={"X-CSRFToken": echo_client.csrf_token(), "Origin": "null"})
+    assert hidden.status_code == 200
+    assert echo_client.post("/echo", headers={"Origin": "null"}).status_code == 400
