@@ -64,9 +64,16 @@ def prepare(database_url: str, instance: Path, rooms: int, boards: int, actors: 
             for i in range(rooms)])
         room_ids = dict(db.session.execute(text("SELECT slug, id FROM room")).all())
         now = __import__("kiosk.clock", fromlist=["now"]).now()
+        from datetime import timedelta
+
+        def seen(i):
+            # Tablets in steady state: last-seen times spread over the last minute
+            # (all equal would make every tablet due for its write at the same moment).
+            return now - timedelta(seconds=(i * 7919) % 60)
+
         db.session.execute(insert(Tablet), [
             {"kind": "door", "unit_id": units[i // ROOMS_PER_UNIT].id, "room_id": room_ids[f"r{i}"], "label": "",
-             "token_hash": hashlib.sha256(f"door-{i}".encode()).hexdigest(), "paired_at": now, "last_seen_at": now}
+             "token_hash": hashlib.sha256(f"door-{i}".encode()).hexdigest(), "paired_at": now, "last_seen_at": seen(i)}
             for i in range(rooms)] + [
             {"kind": "board", "unit_id": units[i % len(units)].id, "room_id": None, "label": "",
              "token_hash": hashlib.sha256(f"board-{i}".encode()).hexdigest(), "paired_at": now, "last_seen_at": now}
@@ -92,6 +99,7 @@ def prepare(database_url: str, instance: Path, rooms: int, boards: int, actors: 
 class Stats:
     def __init__(self):
         self.latencies: list[float] = []
+        self.by_kind: dict[str, list[float]] = {}
         self.errors = 0
         self.statuses: dict[int, int] = {}
 
@@ -136,6 +144,7 @@ async def run_step(urls, n_doors, n_boards, seconds, interval, content_version, 
             if job is None:
                 break
             due, kind, i = job
+            stats.by_kind.setdefault("(client lag)", []).append(time.monotonic() - due)
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(host, int(port))
@@ -154,7 +163,10 @@ async def run_step(urls, n_doors, n_boards, seconds, interval, content_version, 
                          "HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}, body.encode())
                     if status == 200:
                         state[i] += 1
-                stats.latencies.append(time.monotonic() - due)
+                took = time.monotonic() - due
+                stats.latencies.append(took)
+                label = f"{kind} {status}"
+                stats.by_kind.setdefault(label, []).append(took)
                 stats.statuses[status] = stats.statuses.get(status, 0) + 1
                 if status >= 500 or status in (400, 403):
                     stats.errors += 1
@@ -223,6 +235,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers per instance")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--by-kind", action="store_true", help="latency of each kind of request")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of untimed load first")
     args = parser.parse_args()
 
     from tests.instances import Instance
@@ -244,12 +258,18 @@ def main() -> None:
     print(f"{'doors':>7} {'target/s':>9} {'done/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}  statuses")
     best = 0
     try:
+        # Warm up untimed: each worker compiles its templates and fills its pool once.
+        asyncio.run(run_step(urls, ladder[0], args.boards, args.warmup, args.interval, content_version, sessions,
+                             args.connections))
         for n in ladder:
             stats, target, done = asyncio.run(run_step(urls, n, args.boards, args.seconds, args.interval,
                                                        content_version, sessions, args.connections))
             p99 = pct(stats.latencies, 0.99)
             print(f"{n:7d} {target:9.0f} {done:8.0f} {pct(stats.latencies, 0.5):8.1f} {pct(stats.latencies, 0.95):8.1f} "
                   f"{p99:8.1f} {stats.errors:7d}  {dict(sorted(stats.statuses.items()))}", flush=True)
+            if args.by_kind:
+                for label, values in sorted(stats.by_kind.items()):
+                    print(f"        {label:14} n={len(values):6d} p50 {pct(values, 0.5):7.1f}  p99 {pct(values, 0.99):7.1f} ms")
             if p99 < 100 and stats.errors == 0:
                 best = n
     finally:

@@ -352,19 +352,26 @@ def test_board_refuses_door_tablets_and_strangers(door_client, client):
 
 
 def test_an_unchanged_poll_is_answered_before_flask(frozen_clock, door_client, app):
-    """The fast path answers 204 by itself; every other answer comes from the view."""
+    """The fast path answers 204 by itself, writing last-seen once a minute;
+    every other answer comes from the view."""
     slug = door_client.slug
     v = panel_version(door_client.get(f"/rooms/{slug}/door").get_data(as_text=True))
     calls = []
     view = app.view_functions["rooms.door_poll"]
     app.view_functions["rooms.door_poll"] = lambda **kw: calls.append(kw) or view(**kw)
     r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
-    assert r.status_code == 204 and calls == []
+    assert r.status_code == 204 and calls == [] and "Set-Cookie" not in r.headers
     assert r.headers["X-Kiosk-Fragment"] == "door" and "default-src 'self'" in r.headers["Content-Security-Policy"]
     assert door_client.hx_get(f"/rooms/{slug}/door/poll?v=old").status_code == 200 and len(calls) == 1
-    clock.advance(timedelta(seconds=61))  # last-seen is due: the view writes it
-    assert door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204 and len(calls) == 2
-    assert door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204 and len(calls) == 2
+    clock.advance(timedelta(seconds=61))  # last-seen is due: written by the fast path
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
+    assert r.status_code == 204 and len(calls) == 1
+    cookie = r.headers["Set-Cookie"]
+    assert "kiosk_device=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    with app.app_context():
+        assert db.session.scalar(select(Tablet.last_seen_at)) == clock.now()
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
+    assert r.status_code == 204 and len(calls) == 1 and "Set-Cookie" not in r.headers
 
 
 def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_client):  # noqa: F811

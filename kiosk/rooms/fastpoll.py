@@ -3,10 +3,11 @@
 Thousands of door tablets ask every few seconds "has anything changed?", and
 nearly always the answer is no. This WSGI layer answers that no (204) with one
 indexed read on a pooled DB-API connection, without building a Flask request,
-opening the cookie session or an ORM session. Anything else - a change, a
-revoked or unknown tablet, an expired session to release, a last-seen time due
-to be written, any error - falls through to the Flask view, which is the
-authority and gives the same answer slowly. Tests compare the two paths.
+opening the cookie session or an ORM session; once a minute per tablet it also
+writes the tablet's last-seen time. Anything else - a change, a revoked or
+unknown tablet, an expired session to release, any error - falls through to
+the Flask view, which is the authority and gives the same answer slowly.
+Tests compare the two paths.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from werkzeug.http import dump_cookie
+
 from .. import clock, security
 from . import pairing
 
@@ -25,13 +28,16 @@ PATH = re.compile(r"^/rooms/([a-z0-9-]{1,60})/door/poll$")
 # One query: the tablet by its token hash (unique index), its room, and the
 # room's open session (the partial unique index on room_session).
 SQL = """
-SELECT t.kind, t.room_id, t.revoked_at, t.last_seen_at, r.id, r.version,
+SELECT t.id, t.kind, t.room_id, t.revoked_at, t.last_seen_at, r.id, r.version,
        s.state, s.expected_end, s.started_at
 FROM tablet t
 JOIN room r ON r.slug = {slug}
 LEFT JOIN room_session s ON s.room_id = r.id AND s.ended_at IS NULL
 WHERE t.token_hash = {token}
 """
+
+
+UPDATE = "UPDATE tablet SET last_seen_at = {seen} WHERE id = {id}"
 
 
 def _as_utc(value) -> datetime | None:
@@ -57,28 +63,38 @@ class FastPoll:
             self.engine = db.engine
         if self.engine.dialect.paramstyle in ("named", "qmark", "numeric"):
             self.sql = SQL.format(slug=":slug", token=":token")
+            self.update_sql = UPDATE.format(seen=":seen", id=":id")
         else:
             self.sql = SQL.format(slug="%(slug)s", token="%(token)s")
+            self.update_sql = UPDATE.format(seen="%(seen)s", id="%(id)s")
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
             match = PATH.match(environ.get("PATH_INFO", ""))
             if match is not None:
                 try:
-                    unchanged = self._unchanged(match.group(1), environ)
+                    unchanged, renewed = self._unchanged(match.group(1), environ)
                 except Exception:  # the Flask view handles every failure properly
-                    unchanged = False
+                    unchanged, renewed = False, None
                 if unchanged:
-                    start_response("204 No Content", self._headers(environ))
+                    headers = self._headers(environ)
+                    if renewed:
+                        headers.append(("Set-Cookie", renewed))
+                    start_response("204 No Content", headers)
                     return []
         return self.wsgi_app(environ, start_response)
 
-    def _unchanged(self, slug: str, environ) -> bool:
+    def _unchanged(self, slug: str, environ) -> tuple[bool, str | None]:
+        """(True, cookie or None) when the panel the tablet shows is current.
+
+        Once a minute per tablet the last-seen time is due: it is written here,
+        in its own short write transaction, and the device cookie is renewed.
+        """
         cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
         morsel = cookies.get(pairing.COOKIE)
         asked = parse_qs(environ.get("QUERY_STRING", "")).get("v")
         if morsel is None or not asked:
-            return False
+            return False, None
         if self.engine is None:
             self._setup()
         token_hash = hashlib.sha256(morsel.value.encode()).hexdigest()
@@ -87,24 +103,41 @@ class FastPoll:
             cur = conn.cursor()
             cur.execute(self.sql, {"slug": slug, "token": token_hash})
             row = cur.fetchone()
-            cur.close()
+            if row is None:
+                return False, None
+            tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started = row
+            if kind != "door" or tablet_room != room_id or revoked is not None:
+                return False, None
+            now = clock.now()
+            started = _as_utc(started)
+            if started is not None and now >= started + self._max_session():
+                return False, None  # the view releases it
+            expected_end = _as_utc(expected_end)
+            overrun = state == "meeting" and expected_end is not None and now > expected_end
+            content_version = self.app.extensions["kiosk_content"].version
+            if asked[0] != f"{version}.{int(overrun)}.{content_version}":
+                return False, None
+            if not pairing.seen_long_ago(_as_utc(last_seen), now):
+                return True, None
+            self._write_last_seen(conn, cur, tablet_id, now)
+            secure = environ.get("wsgi.url_scheme") == "https"
+            return True, dump_cookie(pairing.COOKIE, morsel.value, max_age=pairing.COOKIE_MAX_AGE, path="/",
+                                     secure=secure, httponly=True, samesite="Strict")
         finally:
             conn.close()  # back to the pool (which rolls back any read transaction)
-        if row is None:
-            return False
-        kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started = row
-        if kind != "door" or tablet_room != room_id or revoked is not None:
-            return False
-        now = clock.now()
-        if pairing.seen_long_ago(_as_utc(last_seen), now):
-            return False  # the view writes last-seen (once a minute)
-        started = _as_utc(started)
-        if started is not None and now >= started + self._max_session():
-            return False  # the view releases it
-        expected_end = _as_utc(expected_end)
-        overrun = state == "meeting" and expected_end is not None and now > expected_end
-        content_version = self.app.extensions["kiosk_content"].version
-        return asked[0] == f"{version}.{int(overrun)}.{content_version}"
+
+    def _write_last_seen(self, conn, cur, tablet_id: int, now: datetime) -> None:
+        """UPDATE tablet.last_seen_at; on SQLite under the write lock from the start."""
+        value = now.astimezone(timezone.utc).replace(tzinfo=None)
+        if self.engine.dialect.name == "sqlite":
+            # Our connections run without pysqlite's own transactions: the read
+            # above was autocommit, so the write transaction starts cleanly.
+            cur.execute("BEGIN IMMEDIATE")
+            cur.execute(self.update_sql, {"seen": value.strftime("%Y-%m-%d %H:%M:%S.%f"), "id": tablet_id})
+            cur.execute("COMMIT")
+        else:
+            cur.execute(self.update_sql, {"seen": value, "id": tablet_id})
+            conn.commit()
 
     def _max_session(self) -> timedelta:
         return timedelta(hours=float(self.app.config["MAX_SESSION_HOURS"]))
