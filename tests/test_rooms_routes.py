@@ -407,3 +407,12 @@ def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_
     stranger = admin_app.test_client()
     log_in(stranger, make_admin("unit", unit_id=other_id))
     assert stranger.get(f"/board?unit={slug}").status_code == 403
+
+
+def test_the_admin_units_page_links_to_each_units_board(admin_app, make_admin, door_client):  # noqa: F811
+    from tests.test_admin_support import log_in
+
+    boss = admin_app.test_client()
+    log_in(boss, make_admin("global"))
+    html = boss.get("/admin/units").get_data(as_text=True)
+    assert 'href="/board?unit=mottagning-1"' in html
