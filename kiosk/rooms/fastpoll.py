@@ -21,7 +21,7 @@ from urllib.parse import parse_qs
 from werkzeug.http import dump_cookie
 
 from .. import clock, security
-from . import pairing
+from . import pairing, service
 
 PATH = re.compile(r"^/rooms/([a-z0-9-]{1,60})/door/poll$")
 
@@ -112,10 +112,9 @@ class FastPoll:
             started = _as_utc(started)
             if started is not None and now >= started + self._max_session():
                 return False, None  # the view releases it
-            expected_end = _as_utc(expected_end)
-            overrun = state == "meeting" and expected_end is not None and now > expected_end
+            overrun = service.is_overrun(state, _as_utc(expected_end), now)
             content_version = self.app.extensions["kiosk_content"].version
-            if asked[0] != f"{version}.{int(overrun)}.{content_version}":
+            if asked[0] != service.panel_version(version, overrun, content_version):
                 return False, None
             if not pairing.seen_long_ago(_as_utc(last_seen), now):
                 return True, None

@@ -82,7 +82,7 @@ class RoomState:
     @property
     def version(self) -> str:
         """Changes whenever what is shown changes (overrun starts by time alone)."""
-        return f"{self.room.version}.{int(self.overrun)}"
+        return panel_version(self.room.version, self.overrun)
 
     @property
     def elapsed_since(self) -> datetime | None:
@@ -101,10 +101,22 @@ def open_session(room_id: int) -> RoomSession | None:
     )
 
 
+def is_overrun(state: str | None, expected_end: datetime | None, now: datetime) -> bool:
+    """A meeting past its expected end (the door keeps saying do not disturb)."""
+    return state == MEETING and expected_end is not None and now > expected_end
+
+
+def panel_version(room_version: int, overrun: bool, content_version: str | None = None) -> str:
+    """What a door poll compares: the room's version, the overrun flag and,
+    for the door, the content version (one definition for view and fast path)."""
+    version = f"{room_version}.{int(overrun)}"
+    return f"{version}.{content_version}" if content_version is not None else version
+
+
 def state_of(room: Room, session: RoomSession | None, now: datetime | None = None) -> RoomState:
     now = now or clock.now()
     state = session.state if session else FREE
-    overrun = bool(state == MEETING and session.expected_end and now > session.expected_end)
+    overrun = is_overrun(state, session.expected_end if session else None, now)
     return RoomState(room=room, session=session, state=state, overrun=overrun, now=now)
 
 

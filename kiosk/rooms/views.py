@@ -129,7 +129,7 @@ def _door_context(room: Room, tablet: Tablet | None) -> dict:
 
 
 def _door_version(state: service.RoomState) -> str:
-    return f"{state.version}.{current_app.extensions['kiosk_content'].version}"
+    return service.panel_version(state.room.version, state.overrun, current_app.extensions["kiosk_content"].version)
 
 
 @bp.get("/rooms/<slug>/door")
@@ -166,8 +166,8 @@ def door_poll(slug: str):
         return _revoked_response()
     now = clock.now()
     expired = started is not None and now >= started + service.max_session()
-    overrun = state == service.MEETING and expected_end is not None and now > expected_end
-    current = f"{version}.{int(overrun)}.{current_app.extensions['kiosk_content'].version}"
+    current = service.panel_version(version, service.is_overrun(state, expected_end, now),
+                                    current_app.extensions["kiosk_content"].version)
     _touch(tablet_id, last_seen, now)
     if request.args.get("v") == current and not expired:
         return _fragment(current_app.response_class(status=204), "door")
