@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from . import clock
 from .database import UTCDateTime
@@ -134,6 +134,20 @@ class ChecklistTick(db.Model):
     ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+# Every kind of event the log holds, grouped as the event log's filter shows them. A kind
+# not listed here cannot be written (Event.kind is checked), and every kind has a name
+# in each language's content (admin.events.kinds.*), tested in tests/test_admin_events.py.
+EVENT_KINDS: dict[str, tuple[str, ...]] = {
+    "rooms": ("check-in", "start", "extend", "end", "cancel", "finish", "no-show", "auto-released",
+              "force-ended"),
+    "tablets": ("pairing-code", "pair", "revoke"),
+    "admin": ("admin-login", "admin-login-failed", "admin-logout", "admin-create", "admin-activate",
+              "admin-deactivate", "admin-password", "unit-create", "unit-update", "unit-deactivate",
+              "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "purge"),
+}
+ALL_EVENT_KINDS: frozenset[str] = frozenset(k for kinds in EVENT_KINDS.values() for k in kinds)
+
+
 class Event(db.Model):
     """The audit log: every state change, pairing and admin action, with who,
     what, when and from where."""
@@ -149,3 +163,9 @@ class Event(db.Model):
     actor: Mapped[str] = mapped_column(String(120), default="", server_default="")
     address: Mapped[str] = mapped_column(String(64), default="", server_default="")
     detail: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @validates("kind")
+    def _known_kind(self, _key: str, kind: str) -> str:
+        if kind not in ALL_EVENT_KINDS:
+            raise ValueError(f"unknown event kind {kind!r}: add it to EVENT_KINDS and name it in the content")
+        return kind

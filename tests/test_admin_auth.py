@@ -237,6 +237,98 @@ def test_a_deactivated_account_is_logged_out_at_once(admin_client, make_admin, a
                                             "password": other_account.password}).status_code == 400
 
 
+# ---- changing a password ----------------------------------------------------------------------------
+
+NEW_PASSWORD = "ett nytt långt lösenord"
+
+
+def test_an_administrator_changes_their_own_password_and_other_sessions_end(admin_app, make_unit, make_admin):
+    account = make_admin("unit", unit_id=make_unit())  # a unit manager may too, not only global admins
+    here, elsewhere = admin_app.test_client(), admin_app.test_client()
+    log_in(here, account)
+    log_in(elsewhere, account)
+    page = here.get("/admin/account").get_data(as_text=True)
+    assert "<h1>Mitt konto</h1>" in page and account.email in page and 'autocomplete="current-password"' in page
+    assert f"Mitt konto ({account.email})" in here.get("/admin/").get_data(as_text=True)  # the nav links to it
+    r = here.form_post("/admin/account/password", {"current": account.password, "new": NEW_PASSWORD,
+                                                   "repeat": NEW_PASSWORD})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/admin/account")
+    assert "Lösenordet är bytt." in here.get("/admin/account").get_data(as_text=True)  # this session goes on
+    assert elsewhere.get("/admin/").status_code == 303  # the other one has ended
+    fresh = admin_app.test_client()
+    assert fresh.form_post("/admin/login", {"email": account.email, "password": account.password}).status_code == 400
+    assert fresh.form_post("/admin/login", {"email": account.email, "password": NEW_PASSWORD}).status_code == 303
+    kind, actor, _address, detail = events(admin_app, "admin-password")[0]
+    assert actor == f"admin:{account.id}" and json.loads(detail) == {"account": account.id, "result": "changed"}
+    with admin_app.app_context():
+        assert NEW_PASSWORD not in db.session.get(AdminUser, account.id).password_hash
+
+
+def test_a_refused_password_change_says_why_and_changes_nothing(admin_client, admin_app):
+    account = admin_client.account
+    cases = [
+        ({"current": "fel lösenord!", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}, "stämmer inte"),
+        ({"current": "", "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}, "stämmer inte"),
+        ({"current": account.password, "new": "kort", "repeat": "kort"}, "minst 12 tecken"),
+        ({"current": account.password, "new": account.password, "repeat": account.password}, "skilja sig"),
+        ({"current": account.password, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD + "!"}, "inte likadana"),
+        ({"current": account.password, "new": "x" * 201, "repeat": "x" * 201}, "Högst 200 tecken"),
+        ({"current": account.password, "new": "tolv tecken\x00långt", "repeat": "tolv tecken\x00långt"},
+         "Använd bokstäver"),
+    ]
+    for form, message in cases:
+        r = admin_client.form_post("/admin/account/password?lang=sv", form)
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and message in html and 'aria-invalid="true"' in html, (form, html[-2000:])
+        assert NEW_PASSWORD not in html and account.password not in html  # never echoed
+    r = admin_client.form_post("/admin/account/password?lang=en", cases[0][0])
+    assert r.status_code == 400 and "The current password is not right." in r.get_data(as_text=True)
+    log_in(admin_app.test_client(), account)  # the old password still works
+    assert [json.loads(e[3])["result"] for e in events(admin_app, "admin-password")] == ["wrong-password"] * 3
+    assert admin_client.post("/admin/account/password", data={"current": account.password}).status_code == 400  # no CSRF
+
+
+def test_guessing_the_current_password_counts_against_the_login_limit(frozen_clock, admin_app, admin_client):
+    admin_app.config["LOGIN_FAILURES_PER_HOUR"] = 3
+    account = admin_client.account
+    for _ in range(3):
+        r = admin_client.form_post("/admin/account/password", {"current": "gissning!", "new": NEW_PASSWORD,
+                                                               "repeat": NEW_PASSWORD})
+        assert r.status_code == 400
+    r = admin_client.form_post("/admin/account/password", {"current": account.password, "new": NEW_PASSWORD,
+                                                           "repeat": NEW_PASSWORD})
+    assert r.status_code == 429 and "För många" in r.get_data(as_text=True)
+    r = admin_app.test_client().form_post("/admin/login", {"email": account.email, "password": account.password})
+    assert r.status_code == 429  # the same account limit as logins
+    clock.advance(timedelta(minutes=61))
+    r = admin_client.form_post("/admin/account/password", {"current": account.password, "new": NEW_PASSWORD,
+                                                           "repeat": NEW_PASSWORD})
+    assert r.status_code == 303
+
+
+def test_a_global_admin_gives_another_account_a_new_password(admin_client, admin_app, make_admin, make_unit):
+    other = make_admin("unit", unit_id=make_unit())
+    their_browser = admin_app.test_client()
+    log_in(their_browser, other)
+    assert f'action="/admin/accounts/{other.id}/password"' in admin_client.get("/admin/accounts").get_data(as_text=True)
+    r = admin_client.form_post(f"/admin/accounts/{other.id}/password", {})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Nytt lösenord är skapat" in html and other.email in html
+    password = re.search(r'<code id="new-password">([^<]+)</code>', html).group(1)
+    assert their_browser.get("/admin/").status_code == 303  # their sessions ended
+    fresh = admin_app.test_client()
+    assert fresh.form_post("/admin/login", {"email": other.email, "password": other.password}).status_code == 400
+    assert fresh.form_post("/admin/login", {"email": other.email, "password": password}).status_code == 303
+    kind, actor, _address, detail = events(admin_app, "admin-password")[0]
+    assert actor == f"admin:{admin_client.account.id}" and json.loads(detail) == {"account": other.id,
+                                                                                  "result": "reset"}
+    assert admin_client.form_post(f"/admin/accounts/{admin_client.account.id}/password", {}).status_code == 409
+    assert admin_client.form_post("/admin/accounts/9999/password", {}).status_code == 404
+    manager = admin_app.test_client()
+    log_in(manager, make_admin("unit", unit_id=make_unit()))
+    assert manager.form_post(f"/admin/accounts/{other.id}/password", {}).status_code == 403
+
+
 # ---- limits -------------------------------------------------------------------------------------
 
 

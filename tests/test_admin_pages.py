@@ -264,6 +264,35 @@ def test_event_log_filters_by_room_and_date_and_pages(admin_client, admin_app, m
     assert "ÅÅÅÅ-MM-DD" in admin_client.get("/admin/events?from=26/11/2026").get_data(as_text=True)
 
 
+def test_event_log_names_each_kind_and_filters_by_kind(admin_client, admin_app, make_room):
+    a = make_room(name="Rum A")
+    with admin_app.app_context():
+        unit_id = db.session.get(Room, a).unit_id
+        for kind in ("check-in", "force-ended", "revoke"):
+            db.session.add(Event(kind=kind, room_id=a, unit_id=unit_id, actor=f"actor-{kind}"))
+        db.session.commit()
+    html = admin_client.get("/admin/events").get_data(as_text=True)
+    assert "Incheckningen avslutades av administratör" in html and '<code class="event-code">force-ended</code>' in html
+    assert '<optgroup label="Surfplattor">' in html
+    only = admin_client.get("/admin/events?kind=force-ended").get_data(as_text=True)
+    assert "actor-force-ended" in only and "actor-check-in" not in only and "actor-revoke" not in only
+    assert '<option value="force-ended" selected>' in only
+    en = admin_client.get("/admin/events?kind=revoke&lang=en").get_data(as_text=True)
+    assert "Tablet unpaired" in en and "actor-revoke" in en and "actor-check-in" not in en
+    r = admin_client.get("/admin/events?kind=drop-table&lang=sv")
+    assert r.status_code == 400 and "Välj ett av alternativen." in r.get_data(as_text=True)
+
+
+def test_every_event_kind_has_a_name_in_each_language_and_no_other_kind_is_written(admin_app):
+    from kiosk.models import ALL_EVENT_KINDS
+
+    for lang, content in admin_app.extensions["kiosk_content"].languages.items():
+        missing = [k for k in sorted(ALL_EVENT_KINDS) if f"admin.events.kinds.{k}" not in content.ui]
+        assert not missing, (lang, missing)
+    with pytest.raises(ValueError, match="unknown event kind 'made-up'"):
+        Event(kind="made-up")
+
+
 def test_a_unit_manager_sees_only_their_units_events(manager_client, admin_app, make_room):
     mine, theirs = make_room(unit_id=manager_client.unit_id), make_room()
     with admin_app.app_context():

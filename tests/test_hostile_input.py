@@ -92,14 +92,16 @@ ENDPOINTS = [
     Endpoint("POST", "/admin/tablets/pair", ("kind", "room", "unit"), "admin"),
     Endpoint("POST", "/admin/accounts", ("email", "role", "unit"), "admin"),
     Endpoint("POST", "/admin/accounts/{account}/active", ("active",), "admin"),
-    Endpoint("GET", "/admin/events", ("room", "from", "to", "page"), "admin"),
+    Endpoint("POST", "/admin/accounts/{account}/password", (), "admin"),
+    Endpoint("POST", "/admin/account/password", ("current", "new", "repeat"), "admin"),
+    Endpoint("GET", "/admin/events", ("room", "kind", "from", "to", "page"), "admin"),
     Endpoint("GET", "/admin/stats", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats.csv", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats/meetings.svg", ("unit", "from", "to"), "admin"),
 ]
 # Pages that show what was stored: each must show it escaped.
 DISPLAY = ["/rooms/{slug}/door", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
-           "/admin/tablets", "/admin/accounts", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]
+           "/admin/tablets", "/admin/accounts", "/admin/account", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]
 
 
 class MarkupFinder(HTMLParser):

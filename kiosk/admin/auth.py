@@ -97,6 +97,70 @@ def create_admin(email: str, role: str, unit_id: int | None = None, password: st
     return password
 
 
+class PasswordLimited(Exception):
+    """Too many wrong current passwords for this account (answered with 429)."""
+
+
+def change_own_password(user: AdminUser, current: str, new: str, repeat: str, keep_session_id: int | None,
+                        address: str) -> None:
+    """An administrator changes their own password.
+
+    The current password is checked like a login: a wrong one counts against
+    the account's failure limit (so a left-open session cannot be used to guess
+    it), and a right one is taken back. The new password must be valid, differ
+    from the current one and be typed twice alike. Every other session of the
+    account ends; this one goes on. Raises ``validate.FieldError`` (field and
+    UI key) or ``PasswordLimited``.
+    """
+    failures, attempt = ratelimit.hit(ratelimit.LOGIN_ACCOUNT, user.email)
+    if failures > ratelimit.LOGIN_ACCOUNT.most:
+        raise PasswordLimited()
+    current = current or ""
+    usable = len(current) <= validate.PASSWORD_MAX
+    if not current or not usable or not check_password_hash(user.password_hash, current):
+        begin_write()
+        audit("admin-password", user.label, address, unit_id=user.unit_id, account=user.id,
+              result="wrong-password")
+        db.session.commit()
+        raise validate.FieldError("current", "admin.account.wrong_current")
+    ratelimit.forget(attempt)
+    new = validate.password("new", new)
+    if new == current:
+        raise validate.FieldError("new", "admin.account.same")
+    if (repeat or "") != new:
+        raise validate.FieldError("repeat", "admin.account.mismatch")
+    begin_write()
+    _set_password(user.id, new, keep_session_id)
+    audit("admin-password", user.label, address, unit_id=user.unit_id, account=user.id, result="changed")
+    db.session.commit()
+
+
+def reset_password(user_id: int, actor: str, address: str) -> tuple[AdminUser, str] | None:
+    """A global administrator gives another account a new generated password
+    (a forgotten password). Every session of that account ends. Returns the
+    account and the password (shown once), or None when there is no such account."""
+    begin_write()
+    user = db.session.get(AdminUser, user_id)
+    if user is None:
+        return None
+    password = generate_password()
+    _set_password(user.id, password, keep_session_id=None)
+    audit("admin-password", actor, address, unit_id=user.unit_id, account=user.id, result="reset")
+    db.session.commit()
+    return user, password
+
+
+def _set_password(user_id: int, password: str, keep_session_id: int | None) -> None:
+    """New hash; end the account's sessions except ``keep_session_id`` (inside the
+    caller's write transaction; not committed)."""
+    user = db.session.get(AdminUser, user_id)
+    user.password_hash = hash_password(password)
+    query = update(AdminSession).where(AdminSession.admin_id == user_id, AdminSession.ended_at.is_(None))
+    if keep_session_id is not None:
+        query = query.where(AdminSession.id != keep_session_id)
+    db.session.execute(query.values(ended_at=clock.now()))
+
+
 def audit(kind: str, actor: str, address: str = "", *, unit_id: int | None = None,
           room_id: int | None = None, tablet_id: int | None = None, **detail) -> None:
     """Add an event to the log (committed with the change it records)."""

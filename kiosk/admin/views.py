@@ -22,7 +22,7 @@ from ..database import begin_write
 from ..errors import error_response
 from ..extensions import db
 from ..i18n import content, current_lang, t
-from ..models import Event, Room, RoomSession, Tablet, Unit
+from ..models import ALL_EVENT_KINDS, EVENT_KINDS, Event, Room, RoomSession, Tablet, Unit
 from ..render import render
 from ..rooms import pairing, service
 from ..rooms.service import Actor, RoomError
@@ -531,12 +531,13 @@ def force_end(room_id: int):
 
 @bp.get("/events")
 def events():
-    """The audit log, newest first: filter by room and dates, 50 a page."""
+    """The audit log, newest first: filter by room, kind and dates, 50 a page."""
     admin = _admin()
     rooms = _visible_rooms(admin)
     today = clock.now().astimezone(statistics.tz()).date()
     try:
         room_id = validate.record_id("room", request.args.get("room"), required=False)
+        kind = validate.choice("kind", request.args.get("kind"), ("", *ALL_EVENT_KINDS))
         start = validate.day("from", request.args.get("from"), default=today - timedelta(days=30))
         end = validate.day("to", request.args.get("to"), default=today)
         page = validate.page_number(request.args.get("page"))
@@ -553,6 +554,8 @@ def events():
         query = query.where(Event.unit_id == admin.unit_id)
     if room_id is not None:
         query = query.where(Event.room_id == room_id)
+    if kind:
+        query = query.where(Event.kind == kind)
     per_page = int(current_app.config["ADMIN_EVENTS_PER_PAGE"])
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.scalars(query.order_by(Event.at.desc(), Event.id.desc())
@@ -562,8 +565,10 @@ def events():
     room_names = {r.id: r.name for r in db.session.scalars(select(Room).where(
         Room.id.in_({e.room_id for e in rows if e.room_id})))}
     return render("admin/events.html", rows=rows, rooms=rooms, room_id=room_id, start=start, end=end, page=page,
-                  pages=pages, total=total, actor_names=names, room_names=room_names,
-                  filter_args={"room": room_id or "", "from": start.isoformat(), "to": end.isoformat()},
+                  pages=pages, total=total, actor_names=names, room_names=room_names, kind=kind,
+                  kind_groups=EVENT_KINDS, known_kinds=ALL_EVENT_KINDS,
+                  filter_args={"room": room_id or "", "kind": kind, "from": start.isoformat(),
+                               "to": end.isoformat()},
                   details={e.id: _detail(e.detail) for e in rows})
 
 
@@ -705,7 +710,7 @@ def account_create():
         db.session.rollback()
         return _accounts_page(_errors(exc), values, 400)
     email = validate.email("email", values["email"])
-    return render("admin/account_created.html", email=email, password=password)
+    return render("admin/account_created.html", email=email, password=password, reset=False)
 
 
 @bp.post("/accounts/<int:admin_id>/active")
@@ -733,3 +738,51 @@ def account_active(admin_id: int):
     flash(t("admin.saved"), "status")
     return redirect(url_for("admin.accounts"), code=303)
 
+
+
+# ---- my account: change my password; a global admin resets another's --------------------------------
+
+
+@bp.get("/account")
+def account():
+    """The signed-in administrator's own account: who, which role, a new password."""
+    return _account_page()
+
+
+def _account_page(errors=None, status=200):
+    return render("admin/account.html", user=_admin(), errors=errors or {}, status=status)
+
+
+@bp.post("/account/password")
+def account_password():
+    """Change my own password (the current one first); my other sessions end."""
+    admin = _admin()
+    session = g.get("admin_session")
+    form = request.form
+    try:
+        auth.change_own_password(admin, form.get("current", "")[:validate.PASSWORD_MAX + 1],
+                                 form.get("new", "")[:validate.PASSWORD_MAX + 1],
+                                 form.get("repeat", "")[:validate.PASSWORD_MAX + 1],
+                                 session.id if session is not None else None, _address())
+    except auth.PasswordLimited:
+        db.session.rollback()
+        return _account_page({"current": t("admin.login.limited")}, 429)
+    except FieldError as exc:
+        db.session.rollback()
+        return _account_page(_errors(exc), 400)
+    flash(t("admin.account.changed"), "status")
+    return redirect(url_for("admin.account"), code=303)
+
+
+@bp.post("/accounts/<int:admin_id>/password")
+@global_required
+def account_reset(admin_id: int):
+    """A new generated password for another account, shown once; its sessions end."""
+    admin = _admin()
+    if admin_id == admin.id:
+        return error_response(409, "admin.accounts.reset_self")
+    result = auth.reset_password(admin_id, admin.label, _address())
+    if result is None:
+        abort(404)
+    user, password = result
+    return render("admin/account_created.html", email=user.email, password=password, reset=True)

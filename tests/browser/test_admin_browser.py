@@ -24,9 +24,13 @@ from tests.test_admin_support import admin_app, make_admin  # noqa: F401  (fixtu
 pytestmark = pytest.mark.browser
 WORDS = {
     "sv": {"email": "E-postadress", "password": "Lösenord", "login": "Logga in", "pair": "Ta fram kod för dörrskärm",
-           "create": "Skapa konto", "room_name": "Rummets namn", "create_room": "Skapa rum"},
+           "create": "Skapa konto", "room_name": "Rummets namn", "create_room": "Skapa rum", "reset": "Nytt lösenord",
+           "my_account": "Mitt konto", "current": "Nuvarande lösenord", "new": "Nytt lösenord",
+           "repeat": "Nytt lösenord en gång till", "change": "Byt lösenord"},
     "en": {"email": "E-mail address", "password": "Password", "login": "Log in", "pair": "Get a code for a door tablet",
-           "create": "Create account", "room_name": "Name of the room", "create_room": "Create room"},
+           "create": "Create account", "room_name": "Name of the room", "create_room": "Create room",
+           "reset": "New password", "my_account": "My account", "current": "Current password",
+           "new": "New password", "repeat": "New password again", "change": "Change password"},
 }
 
 
@@ -81,7 +85,7 @@ def test_every_admin_page_passes_axe_and_nu(admin_app, live_server, new_page, ma
     log_in_page(page, make_admin(), lang)
     for path in ("/admin/", "/admin/units", f"/admin/units/{unit_id}", "/admin/rooms", f"/admin/rooms/{room_id}",
                  "/admin/tablets", "/admin/sessions", "/admin/events", f"/admin/stats?unit={unit_id}",
-                 "/admin/accounts", "/tillganglighet"):
+                 "/admin/accounts", "/admin/account", "/tillganglighet"):
         page.goto(path)
         assert page.locator("html").get_attribute("lang") == lang
         check(page, assert_valid_html, f"{path} ({lang})")
@@ -107,6 +111,20 @@ def test_every_admin_page_passes_axe_and_nu(admin_app, live_server, new_page, ma
     page.get_by_role("button", name=words["create"]).click()
     expect(page.locator("#new-password")).to_be_visible()
     check(page, assert_valid_html, f"account created ({lang})", html=page.content())
+    page.goto("/admin/accounts")
+    page.get_by_role("button", name=f"{words['reset']} ny-{lang}@regionhalsan.example").click()
+    expect(page.locator("#new-password")).to_be_visible()
+    check(page, assert_valid_html, f"password reset ({lang})", html=page.content())
+
+    # My account: a refused password change marks the field and keeps the page valid.
+    page.get_by_role("link", name=re.compile(words["my_account"])).click()
+    page.get_by_label(words["current"]).fill("not my password")
+    page.get_by_label(words["new"], exact=True).fill("a long new password here")
+    page.get_by_label(words["repeat"]).fill("a long new password here")
+    page.get_by_role("button", name=words["change"]).click()
+    expect(page.locator("#account-current-error")).to_be_visible()
+    assert page.locator("#account-current").get_attribute("aria-invalid") == "true"
+    check(page, assert_valid_html, f"password change refused ({lang})", html=page.content())
 
 
 def test_a_tablet_pairs_with_the_code_from_the_admin_page(admin_app, live_server, new_page, make_admin, demo):

@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 from kiosk import clock
 from kiosk.extensions import db
 from kiosk.models import RoomSession
-from tests.browser.test_rooms_browser import POLL, SIGN_SV, code_for, fast_app, pair_page, room, server  # noqa: F401
+from tests.browser.test_rooms_browser import FOLLOW_MS, POLL, SIGN_SV, code_for, fast_app, pair_page, room, server  # noqa: F401
 
 pytestmark = pytest.mark.browser
-BOARD_WAIT = 2 * POLL * 1000 + 1000
+BOARD_WAIT = FOLLOW_MS
 
 
 def test_a_whole_visit_with_a_no_show(browser, fast_app, server, room):  # noqa: F811
