@@ -123,7 +123,8 @@ class RoomSession(db.Model):
 
 
 class ChecklistTick(db.Model):
-    """A ticked checklist item inside a room session (it names no patient)."""
+    """A checklist item marked inside a room session (it names no patient):
+    ticked ("done") or, where the content allows, "does not apply" ("na")."""
 
     __tablename__ = "checklist_tick"
     __table_args__ = (UniqueConstraint("session_id", "checklist_key", "item_key"),)
@@ -131,12 +132,13 @@ class ChecklistTick(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("room_session.id", ondelete="CASCADE"), index=True)
     checklist_key: Mapped[str] = mapped_column(String(40))
     item_key: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(4), default="done", server_default="done")  # done | na
     ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 # Every kind of event the log holds, grouped as the event log's filter shows them. A kind
 # not listed here cannot be written (Event.kind is checked), and every kind has a name
-# in each language's content (admin.events.kinds.*), tested in tests/test_admin_events.py.
+# in each language's content (admin.events.kinds.*), tested in tests/test_admin_pages.py.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "rooms": ("check-in", "start", "extend", "end", "cancel", "finish", "no-show", "auto-released",
               "force-ended"),

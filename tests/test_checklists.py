@@ -219,14 +219,17 @@ class RecordingTicks:
     scope = "room"
 
     def __init__(self):
-        self.data: dict[str, set[str]] = {}
+        self.data: dict[str, dict[str, str]] = {}
 
-    def ticked(self, checklist_key):
-        return set(self.data.get(checklist_key, set()))
+    def marks(self, checklist_key):
+        return dict(self.data.get(checklist_key, {}))
 
-    def set(self, checklist_key, item_key, on):
-        keys = self.data.setdefault(checklist_key, set())
-        (keys.add if on else keys.discard)(item_key)
+    def set(self, checklist_key, item_key, state):
+        marks = self.data.setdefault(checklist_key, {})
+        if state is None:
+            marks.pop(item_key, None)
+        else:
+            marks[item_key] = state
 
     def reset(self, checklist_key):
         self.data.pop(checklist_key, None)
@@ -238,7 +241,7 @@ def test_an_installed_store_gets_the_ticks_instead_of_the_browser(app):
     client = app.test_client()
     r = client.hx_post("/checklists/equipment/items/chrome", {"ticked": "1"})
     assert "1 av 6 avbockade." in r.get_data(as_text=True)
-    assert room.data == {"equipment": {"chrome"}}
+    assert room.data == {"equipment": {"chrome": "done"}}
     html = client.get("/checklists/equipment").get_data(as_text=True)
     assert "Bockarna hör till rummets pågående möte." in html
     with client.session_transaction() as s:
@@ -248,13 +251,75 @@ def test_an_installed_store_gets_the_ticks_instead_of_the_browser(app):
 def test_browser_ticks_store_sorted_keys_in_the_session(app):
     with app.test_request_context("/"):
         store = BrowserTicks()
-        store.set("dress", "name-tag", True)
-        store.set("dress", "work-clothing", True)
-        store.set("dress", "name-tag", False)
-        assert store.ticked("dress") == {"work-clothing"}
+        store.set("dress", "name-tag", "done")
+        store.set("dress", "work-clothing", "done")
+        store.set("dress", "name-tag", None)
+        assert store.marks("dress") == {"work-clothing": "done"}
         assert session[ticks_module.SESSION_KEY] == {"dress": ["work-clothing"]}
+        store.set("identity", "proxy", "na")
+        store.set("identity", "bankid", "done")
+        store.set("identity", "bankid", "na")  # a mark replaces the other
+        assert store.marks("identity") == {"proxy": "na", "bankid": "na"}
+        assert session[ticks_module.NA_SESSION_KEY] == {"identity": ["bankid", "proxy"]}
         store.reset("dress")
-        assert session[ticks_module.SESSION_KEY] == {}
+        store.reset("identity")
+        assert session[ticks_module.SESSION_KEY] == {} and session[ticks_module.NA_SESSION_KEY] == {}
+
+
+# ---- "does not apply" ---------------------------------------------------------------------
+
+
+def test_an_item_that_may_not_apply_can_be_marked_so_and_counts_as_done(client):
+    html = client.get("/checklists/identity").get_data(as_text=True)
+    assert html.count('class="secondary na-toggle" aria-pressed="false"') == 5  # all but none always apply
+    r = client.hx_post("/checklists/identity/items/child-guardian", {"ticked": "na"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="item-identity-child-guardian" class="tick-item is-na"' in body
+    assert 'aria-pressed="true"' in body and "gäller inte i det här mötet" in body
+    assert 'aria-checked="false"' in body  # not ticked: settled another way
+    assert _progress(body) == "1 av 5 avbockade." and "(1 gäller inte.)" in body
+    for item in ("proxy", "child-journal", "without-bankid"):
+        client.hx_post(f"/checklists/identity/items/{item}", {"ticked": "na"})
+    r = client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
+    body = r.get_data(as_text=True)
+    assert "5 av 5 avbockade." in body and "(4 gäller inte.)" in body and "is-complete" in body
+    # Ticking an item marked "does not apply" makes it ticked; "0" unmarks either.
+    body = client.hx_post("/checklists/identity/items/proxy", {"ticked": "1"}).get_data(as_text=True)
+    assert "(3 gäller inte.)" in body and 'class="tick-item is-ticked"' in body
+    body = client.hx_post("/checklists/identity/items/proxy", {"ticked": "0"}).get_data(as_text=True)
+    assert "4 av 5 avbockade." in body
+    en = client.get("/checklists/identity?lang=en").get_data(as_text=True)
+    assert "Does not apply" in en and "(3 not applicable.)" in en
+
+
+def test_an_item_that_always_applies_cannot_be_waved_away(client):
+    r = client.form_post("/checklists/equipment/items/headset", {"ticked": "na"})
+    assert r.status_code == 400 and "gäller alltid" in r.get_data(as_text=True)
+    assert "0 av 6 avbockade." in client.get("/checklists/equipment").get_data(as_text=True)
+    assert "na-toggle" not in client.get("/checklists/equipment").get_data(as_text=True)
+
+
+def test_a_forged_na_in_the_cookie_on_an_item_that_always_applies_counts_nothing(client):
+    with client.session_transaction() as s:
+        s[ticks_module.NA_SESSION_KEY] = {"dress": ["name-tag"], "identity": "not-a-list"}
+    assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "0 av 2 avbockade."
+    assert _progress(client.get("/checklists/identity").get_data(as_text=True)) == "0 av 5 avbockade."
+
+
+def test_na_without_javascript_redirects_back_to_the_item(client):
+    r = client.form_post("/checklists/ending/items/save-attachments", {"ticked": "na"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/checklists/ending#item-ending-save-attachments")
+    assert "(1 gäller inte.)" in client.get("/checklists/ending").get_data(as_text=True)
+
+
+def test_a_readiness_checklist_cannot_hold_an_item_that_may_not_apply():
+    from pydantic import ValidationError
+
+    from kiosk.content import schema
+
+    with pytest.raises(ValidationError, match="readiness checklist's items always apply; may_not_apply on headset"):
+        schema.Checklist(key="equipment", title="Utrustning", readiness=True, req=["R15"],
+                         items=[{"key": "headset", "text": "Headset", "may_not_apply": True, "req": ["R15"]}])
 
 
 # ---- markup rules for every page of this part --------------------------------

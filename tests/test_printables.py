@@ -192,6 +192,18 @@ def test_every_printable_carries_the_routines_words(rendered, name, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_an_item_that_may_not_apply_gets_a_does_not_apply_box_on_paper(rendered, lang):
+    words = {"sv": "Gäller inte", "en": "Does not apply"}[lang]
+    for key, checklist in CONTENT.get(lang).checklists.items():
+        if key == "suitability":
+            continue  # printed as questions with yes and no boxes
+        text = pdf_text(rendered["pdfs"][(f"checklist-{key}", lang)])
+        expected = sum(i.may_not_apply for i in checklist.items)
+        assert text.count(words) == expected, (key, text.count(words), expected)
+    assert sum(i.may_not_apply for i in CONTENT.get(lang).checklists["identity"].items) == 5
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_suitability_asks_the_four_questions_and_nothing_else(rendered, lang):
     text = pdf_text(rendered["pdfs"][("suitability", lang)])
     checklist = CONTENT.get(lang).checklists["suitability"]

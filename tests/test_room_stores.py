@@ -32,6 +32,25 @@ def test_a_door_tablets_ticks_go_to_the_room_session(door_client, app):
         assert db.session.query(ChecklistTick).count() == 0
 
 
+def test_does_not_apply_on_a_door_tablet_is_kept_on_the_room_session(door_client, app):
+    slug = door_client.slug
+    door_client.hx_post(f"/rooms/{slug}/check-in", {})
+    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    body = door_client.hx_post("/checklists/identity/items/child-guardian", {"ticked": "na"}).get_data(as_text=True)
+    assert "(1 gäller inte.)" in body
+    with app.app_context():
+        tick = db.session.scalar(select(ChecklistTick))
+        assert (tick.item_key, tick.state) == ("child-guardian", "na")
+    body = door_client.hx_post("/checklists/identity/items/child-guardian", {"ticked": "1"}).get_data(as_text=True)
+    assert "gäller inte." not in body and "1 av 5 avbockade." in body
+    with app.app_context():
+        assert [t.state for t in db.session.scalars(select(ChecklistTick))] == ["done"]
+    r = door_client.hx_post("/checklists/dress/items/name-tag", {"ticked": "na"})
+    assert r.status_code == 400
+    with app.app_context():
+        assert db.session.query(ChecklistTick).count() == 1
+
+
 def test_a_desk_browsers_ticks_stay_in_the_browser(client, door_client, app):
     door_client.hx_post(f"/rooms/{door_client.slug}/check-in", {})
     item = first_item(app)

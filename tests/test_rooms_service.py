@@ -77,6 +77,21 @@ def test_each_tick_is_stored_and_untick_removes_it(room):
     assert state(room).state == "preparing"
 
 
+def test_an_item_may_be_marked_does_not_apply_only_where_the_content_allows(room):
+    service.check_in(room, WHO)
+    service.tick(room, WHO, "identity", "proxy", state="na")
+    service.tick(room, WHO, "identity", "proxy", state="na")  # twice is once
+    session = state(room).session
+    assert service.marks(session) == {("identity", "proxy"): "na"} and service.ticks(session) == {("identity", "proxy")}
+    service.tick(room, WHO, "identity", "proxy")  # ticked now
+    assert service.marks(state(room).session) == {("identity", "proxy"): "done"}
+    readiness = sorted(service.readiness_keys())[0]
+    for checklist, item, bad_state in ((*readiness, "na"), ("identity", "proxy", "maybe")):
+        with pytest.raises(BadInput, match="bad_item"):
+            service.tick(room, WHO, checklist, item, state=bad_state)
+    assert db.session.query(ChecklistTick).count() == 1
+
+
 def test_start_needs_a_complete_checklist_or_a_reason(room):
     service.check_in(room, WHO)
     with pytest.raises(RoomError, match="checklist_incomplete"):

@@ -147,6 +147,12 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.account_create", "POST"): Case(global_only(200), data=lambda w: {
         "email": f"matris{next(_n)}@regionhalsan.example", "role": "unit", "unit": w.unit1}),
     ("admin.account_active", "POST"): Case(global_only(303), data={"active": "1"}),
+    ("admin.account_reset", "POST"): Case(global_only(200)),
+    # My account: every administrator has one (a wrong current password is refused, 400).
+    ("admin.account", "GET"): Case(admin_page(200)),
+    ("admin.account_password", "POST"): Case(admin_page(400), data={"current": "inte mitt lösenord",
+                                                                    "new": "ett nytt långt lösenord",
+                                                                    "repeat": "ett nytt långt lösenord"}),
 }
 
 

@@ -15,6 +15,9 @@ from typing import Protocol
 from flask import g, session
 
 SESSION_KEY = "checklist_ticks"
+# Items marked "does not apply", kept beside the ticks in the same shape.
+NA_SESSION_KEY = "checklist_na"
+DONE, NA = "done", "na"
 
 
 class TickStore(Protocol):
@@ -23,16 +26,17 @@ class TickStore(Protocol):
     # "browser" or "room": tells the page whom the ticks belong to.
     scope: str
 
-    def ticked(self, checklist_key: str) -> set[str]:
-        """The item keys ticked in this checklist."""
+    def marks(self, checklist_key: str) -> dict[str, str]:
+        """The marked items of this checklist: item key → "done" (ticked) or
+        "na" (does not apply). Unmarked items are absent."""
         ...
 
-    def set(self, checklist_key: str, item_key: str, on: bool) -> None:
-        """Tick (on) or untick one item; doing it twice changes nothing."""
+    def set(self, checklist_key: str, item_key: str, state: str | None) -> None:
+        """Mark one item "done" or "na", or unmark it (None); doing it twice changes nothing."""
         ...
 
     def reset(self, checklist_key: str) -> None:
-        """Untick every item of this checklist."""
+        """Unmark every item of this checklist."""
         ...
 
 
@@ -49,29 +53,38 @@ class BrowserTicks:
     def __init__(self, store=None):
         self._session = session if store is None else store
 
-    def _all(self) -> dict[str, list[str]]:
-        value = self._session.get(SESSION_KEY)
+    def _all(self, name: str) -> dict[str, list[str]]:
+        value = self._session.get(name)
         return value if isinstance(value, dict) else {}
 
-    def ticked(self, checklist_key: str) -> set[str]:
-        return set(self._all().get(checklist_key, ()))
+    def _keys(self, name: str, checklist_key: str) -> set[str]:
+        value = self._all(name).get(checklist_key, ())
+        return {k for k in value if isinstance(k, str)} if isinstance(value, list) else set()
 
-    def set(self, checklist_key: str, item_key: str, on: bool) -> None:
-        current = self.ticked(checklist_key)
-        changed = (current | {item_key}) if on else (current - {item_key})
-        self._save(checklist_key, changed)
+    def marks(self, checklist_key: str) -> dict[str, str]:
+        found = {k: NA for k in self._keys(NA_SESSION_KEY, checklist_key)}
+        found.update({k: DONE for k in self._keys(SESSION_KEY, checklist_key)})
+        return found
+
+    def set(self, checklist_key: str, item_key: str, state: str | None) -> None:
+        for name, mine in ((SESSION_KEY, DONE), (NA_SESSION_KEY, NA)):
+            current = self._keys(name, checklist_key)
+            changed = (current | {item_key}) if state == mine else (current - {item_key})
+            if changed != current:
+                self._save(name, checklist_key, changed)
 
     def reset(self, checklist_key: str) -> None:
-        self._save(checklist_key, set())
+        for name in (SESSION_KEY, NA_SESSION_KEY):
+            self._save(name, checklist_key, set())
 
-    def _save(self, checklist_key: str, keys: set[str]) -> None:
+    def _save(self, name: str, checklist_key: str, keys: set[str]) -> None:
         # A new dict each time: the session notices assignment, not mutation.
-        everything = dict(self._all())
+        everything = dict(self._all(name))
         if keys:
             everything[checklist_key] = sorted(keys)
         else:
             everything.pop(checklist_key, None)
-        self._session[SESSION_KEY] = everything
+        self._session[name] = everything
 
 
 def use_ticks(store: TickStore) -> None:

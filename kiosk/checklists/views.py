@@ -14,7 +14,7 @@ from ..content import schema as s
 from ..errors import error_response
 from ..i18n import content
 from ..render import is_htmx, render
-from .ticks import TickStore, ticks_for_request
+from .ticks import DONE, NA, TickStore, ticks_for_request
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
@@ -22,9 +22,10 @@ PAGE = "checklists/checklist.html"
 # The ticking part of the page, shared with any screen that shows a checklist
 # (the door tablet's readiness check): its blocks are the htmx fragments.
 COMPONENT = "checklists/_checklist.html"
-# What a tick form may send: the state the item should have afterwards. Saying
-# the wanted state (not "toggle") makes a double click harmless.
-TICK_VALUES = {"1": True, "0": False}
+# What a tick form may send: the state the item should have afterwards (ticked,
+# unmarked, "does not apply"). Saying the wanted state (not "toggle") makes a
+# double click harmless.
+TICK_VALUES = {"1": DONE, "0": None, "na": NA}
 
 
 def checklist_or_404(key: str) -> s.Checklist:
@@ -43,22 +44,25 @@ def item_or_404(checklist: s.Checklist, item_key: str) -> s.ChecklistItem:
     abort(404)
 
 
-def ticked_items(checklist: s.Checklist, store: TickStore) -> set[str]:
-    """The ticked items that still exist in the content (a stale key counts nothing)."""
-    return store.ticked(checklist.key) & {i.key for i in checklist.items}
+def marked_items(checklist: s.Checklist, store: TickStore) -> dict[str, str]:
+    """The marked items that still exist in the content, item key → "done" | "na"
+    (a stale key counts nothing, nor does "na" on an item that must apply)."""
+    items = {i.key: i for i in checklist.items}
+    return {key: state for key, state in store.marks(checklist.key).items()
+            if key in items and (state == DONE or (state == NA and items[key].may_not_apply))}
 
 
 def checklist_context(checklist: s.Checklist, store: TickStore | None = None) -> dict:
     """What the checklist component needs to render."""
     store = store or ticks_for_request()
-    return {"checklist": checklist, "ticked": ticked_items(checklist, store), "tick_scope": store.scope}
+    return {"checklist": checklist, "marks": marked_items(checklist, store), "tick_scope": store.scope}
 
 
 @bp.get("/")
 def index():
     """Every checklist of the routine, with how far this browser has come."""
     store = ticks_for_request()
-    rows = [(c, len(ticked_items(c, store))) for c in content().checklists.values()]
+    rows = [(c, len(marked_items(c, store))) for c in content().checklists.values()]
     return render("checklists/index.html", rows=rows, tick_scope=store.scope)
 
 
@@ -71,12 +75,15 @@ def checklist(key: str):
 
 @bp.post("/<key>/items/<item>")
 def tick(key: str, item: str):
-    """Tick or untick one item (form field ``ticked`` = 1 or 0)."""
+    """Tick, untick or mark "does not apply" (form field ``ticked`` = 1, 0 or na)."""
     found = checklist_or_404(key)
     entry = item_or_404(found, item)
-    wanted = TICK_VALUES.get(request.form.get("ticked", ""))
-    if wanted is None:
+    raw = request.form.get("ticked", "")
+    if raw not in TICK_VALUES:
         return error_response(400, "checklists.errors.bad_value")
+    wanted = TICK_VALUES[raw]
+    if wanted == NA and not entry.may_not_apply:
+        return error_response(400, "checklists.errors.always_applies")
     store = ticks_for_request()
     store.set(found.key, entry.key, wanted)
     if not is_htmx():

@@ -445,7 +445,8 @@ def _check_parity(directory: Path, langs: dict[str, Content], problems: list[str
         return {
             "ui.toml: ui": set(c.ui),
             "checklists.toml: checklists": {
-                f"{x.key}.{i.key}" for x in c.checklists.values() for i in x.items
+                f"{x.key}.{i.key}" + (" (may not apply)" if i.may_not_apply else "")
+                for x in c.checklists.values() for i in x.items
             } | set(c.checklists),
             "guides.toml: guides": {
                 f"{g.key}.{st.key}" + (f".{ch.key}->{ch.next}:{ch.outcome}" if ch else "")

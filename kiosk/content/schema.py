@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 REQ_IDS = tuple(f"R{n}" for n in range(1, 42))
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -119,6 +119,9 @@ class ChecklistItem(Model):
     key: Key
     text: Text
     help: str = ""
+    # The item holds only in some meetings ("Vid barn: ...", "Vid ombud: ..."): it
+    # may be marked "does not apply" instead of ticked, and then counts as done.
+    may_not_apply: bool = False
     req: Reqs
 
 
@@ -132,6 +135,16 @@ class Checklist(Model):
     readiness: bool = False
     req: Reqs
     items: Annotated[list[ChecklistItem], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _readiness_items_always_apply(self) -> Checklist:
+        # The door starts the meeting when every readiness item is ticked: an item
+        # that could be waved away would make "ready" mean less than the routine says.
+        if self.readiness:
+            waved = [i.key for i in self.items if i.may_not_apply]
+            if waved:
+                raise ValueError(f"a readiness checklist's items always apply; may_not_apply on {', '.join(waved)}")
+        return self
 
 
 Outcome = Literal["held", "no-show", "technical", "rebooked"]

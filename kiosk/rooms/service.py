@@ -34,6 +34,7 @@ STATES = (FREE, PREPARING, MEETING, WRAPUP)
 SKIP_REASONS = ("checked-at-desk", "urgent", "checked-earlier-today")
 OUTCOMES = ("held", "no-show", "technical")
 MEETING_MINUTES = (15, 30, 45, 60)
+TICK_STATES = ("done", "na")  # ticked, or "does not apply"
 NAME_MAX = 80
 
 
@@ -135,13 +136,20 @@ def readiness_keys() -> set[tuple[str, str]]:
     return {(c.key, i.key) for c, i in content.readiness_items()}
 
 
-def ticks(session: RoomSession | None) -> set[tuple[str, str]]:
+def marks(session: RoomSession | None) -> dict[tuple[str, str], str]:
+    """Every marked item of the session: (checklist, item) → "done" or "na"."""
     if session is None:
-        return set()
+        return {}
     rows = db.session.execute(
-        select(ChecklistTick.checklist_key, ChecklistTick.item_key).where(ChecklistTick.session_id == session.id)
+        select(ChecklistTick.checklist_key, ChecklistTick.item_key, ChecklistTick.state)
+        .where(ChecklistTick.session_id == session.id)
     )
-    return {(c, i) for c, i in rows}
+    return {(c, i): state for c, i, state in rows}
+
+
+def ticks(session: RoomSession | None) -> set[tuple[str, str]]:
+    """The items that count as done: ticked, or marked "does not apply"."""
+    return set(marks(session))
 
 
 # ---- the transitions ------------------------------------------------------------
@@ -223,10 +231,20 @@ def checklist_keys() -> set[tuple[str, str]]:
     return {(c.key, i.key) for c in content.checklists.values() for i in c.items}
 
 
-def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool = True) -> RoomSession:
-    """Tick (or untick) a checklist item inside the room's session. While the
+def may_not_apply_keys() -> set[tuple[str, str]]:
+    """The (checklist, item) pairs that may be marked "does not apply"."""
+    content = current_app.extensions["kiosk_content"].get(current_app.config["DEFAULT_LANGUAGE"])
+    return {(c.key, i.key) for c in content.checklists.values() for i in c.items if i.may_not_apply}
+
+
+def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool = True,
+         state: str = "done") -> RoomSession:
+    """Tick (or untick) a checklist item inside the room's session; ``state="na"``
+    marks it "does not apply" (only items whose content allows it). While the
     room is being prepared, the last readiness item starts the meeting."""
     if (checklist_key, item_key) not in checklist_keys():
+        raise BadInput("rooms.error.bad_item")
+    if state not in TICK_STATES or (state == "na" and (checklist_key, item_key) not in may_not_apply_keys()):
         raise BadInput("rooms.error.bad_item")
     room, session, now = _lock(room_id)
     _require(session, PREPARING, MEETING, WRAPUP)
@@ -235,7 +253,9 @@ def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool
         ChecklistTick.item_key == item_key))
     if on and existing is None:
         db.session.add(ChecklistTick(session_id=session.id, checklist_key=checklist_key,
-                                     item_key=item_key, ticked_at=now))
+                                     item_key=item_key, state=state, ticked_at=now))
+    elif on and existing.state != state:
+        existing.state, existing.ticked_at = state, now
     elif not on and existing is not None:
         db.session.delete(existing)
     db.session.flush()

@@ -28,12 +28,13 @@ class RoomTicks:
     def __init__(self, room_id: int, actor: Actor):
         self.room_id, self.actor = room_id, actor
 
-    def ticked(self, checklist_key: str) -> set[str]:
+    def marks(self, checklist_key: str) -> dict[str, str]:
         session = service.open_session(self.room_id)
-        return {item for c, item in service.ticks(session) if c == checklist_key}
+        return {item: state for (c, item), state in service.marks(session).items() if c == checklist_key}
 
-    def set(self, checklist_key: str, item_key: str, on: bool) -> None:
-        service.tick(self.room_id, self.actor, checklist_key, item_key, on=on)
+    def set(self, checklist_key: str, item_key: str, state: str | None) -> None:
+        service.tick(self.room_id, self.actor, checklist_key, item_key, on=state is not None,
+                     state=state or "done")
 
     def reset(self, checklist_key: str) -> None:
         service.reset_ticks(self.room_id, self.actor, checklist_key)

@@ -72,6 +72,26 @@ def test_ticking_an_item_updates_the_progress_without_reload(page):
     assert_no_console_errors(page)
 
 
+def test_an_item_marked_does_not_apply_by_keyboard_counts_as_done(page, assert_valid_html):
+    page.goto("/checklists/identity")
+    progress = page.locator("#progress-identity")
+    toggle = page.get_by_role("button", name=re.compile(r"^Gäller inte\s+–\s+Vid barn: vårdnadshavaren loggar in"))
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(progress).to_contain_text("1 av 5 avbockade. (1 gäller inte.)")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#na-identity-child-guardian")).to_be_focused()
+    expect(page.locator("#item-identity-child-guardian")).to_contain_text("gäller inte i det här mötet")
+    assert_accessible(page, "identity with an item that does not apply")
+    assert_valid_html(page.content(), "identity with an item that does not apply")
+    # Ticking it instead: the checkbox wins, the toggle lets go.
+    page.get_by_role("checkbox", name=re.compile("^Vid barn: vårdnadshavaren")).click()
+    expect(progress.locator(".progress-text")).to_have_text("1 av 5 avbockade.")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    assert_no_console_errors(page)
+
+
 def test_a_whole_checklist_by_keyboard_and_reset(page):
     page.goto("/checklists/dress")
     page.get_by_role("checkbox", name="Arbetsklädsel eller lämplig klädsel").focus()
