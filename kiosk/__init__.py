@@ -31,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        dbsetup.setup_engine(db.engine)
+        dbsetup.setup_engine(db.engine, guard=bool(app.config.get("SQLITE_WRITE_GUARD")))
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextvars
 from datetime import datetime, timezone
 
+from flask import has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -40,8 +41,23 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
-def setup_engine(engine: Engine) -> None:
-    """Give SQLite connections WAL, a busy timeout and explicit BEGINs."""
+class UnlockedWrite(RuntimeError):
+    """A request wrote in a SQLite transaction that had read first without
+    begin_write(): under load that write can fail with "database is locked"."""
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def setup_engine(engine: Engine, guard: bool = False) -> None:
+    """Give SQLite connections WAL, a busy timeout and explicit BEGINs.
+
+    With ``guard`` (the tests turn it on: ``SQLITE_WRITE_GUARD``), a request
+    that reads and then writes in one transaction without begin_write() raises
+    :class:`UnlockedWrite` at the write, so the mistake shows in every test run
+    instead of as a rare "database is locked" in production. A transaction
+    that only writes is fine (its first write waits for the lock).
+    """
     if engine.dialect.name != "sqlite":
         return
 
@@ -59,11 +75,28 @@ def setup_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if _immediate.get():
+        immediate = _immediate.get()
+        conn.info["kiosk_locked"], conn.info["kiosk_read"] = immediate, False
+        if immediate:
             _immediate.set(False)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+    if not guard:
+        return
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _guard(conn, _cursor, statement, _parameters, _context, _executemany):
+        if conn.info.get("kiosk_locked") or not has_request_context():
+            return
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in _WRITES:
+            if conn.info.get("kiosk_read"):
+                raise UnlockedWrite(f"{request.method} {request.path}: a write after a read without "
+                                    f"begin_write(): {statement.strip()[:120]}")
+        elif verb in ("SELECT", "WITH"):
+            conn.info["kiosk_read"] = True
 
 
 def begin_write() -> None:

@@ -74,6 +74,8 @@ def _test_config(url: str, instance: Path, **extra) -> dict:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_PATH": str(instance),
+        # A request that reads, then writes without begin_write() fails the test (kiosk/database.py).
+        "SQLITE_WRITE_GUARD": True,
         **extra,
     }
 

@@ -19,6 +19,32 @@ def test_migrations_build_exactly_the_models(app):
     assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
 
 
+def test_the_write_guard_catches_a_read_then_write_without_begin_write(app, make_room):
+    """The tests run with SQLITE_WRITE_GUARD: a request that reads, then writes in
+    the same transaction without begin_write() fails at the write."""
+    from kiosk.database import UnlockedWrite
+
+    room_id = make_room()
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL locks the rows it changes instead")
+    with app.test_request_context("/admin/rooms", method="POST"):
+        db.session.execute(select(Room).where(Room.id == room_id)).scalar_one()
+        with pytest.raises(UnlockedWrite, match="POST /admin/rooms: a write after a read without begin_write"):
+            db.session.execute(update(Room).where(Room.id == room_id).values(name="Utan lås"))
+        db.session.rollback()
+    with app.test_request_context("/admin/rooms", method="POST"):
+        begin_write()
+        db.session.execute(select(Room).where(Room.id == room_id)).scalar_one()
+        db.session.execute(update(Room).where(Room.id == room_id).values(name="Med lås"))
+        db.session.commit()
+    with app.test_request_context("/admin/rooms", method="POST"):  # a write first needs no lock up front
+        db.session.execute(update(Room).where(Room.id == room_id).values(name="Bara skrivning"))
+        db.session.commit()
+    with app.app_context():
+        assert db.session.get(Room, room_id).name == "Bara skrivning"
+
+
 def test_one_open_session_per_room_is_a_database_rule(app, make_room):
     """The partial unique index exists on this backend."""
     with app.app_context():

@@ -135,7 +135,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
             ("admin.index", {}), ("admin.units", {}), ("admin.unit_edit", {"unit_id": unit_id}),
             ("admin.rooms", {}), ("admin.room_edit", {"room_id": room_id}), ("admin.tablets", {}),
             ("admin.sessions", {}), ("admin.events", {}), ("admin.stats", {"unit": unit_id}),
-            ("admin.accounts", {})]]
+            ("admin.accounts", {}), ("admin.account", {})]]
     for path, endpoint in admin_pages:
         visit(admin, path, lang, seen, endpoint)
         if endpoint == "admin.stats":  # the charts are images: each must load
