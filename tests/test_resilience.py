@@ -256,3 +256,57 @@ def test_parallel_writers_on_a_live_server_never_see_a_locked_database(app, inst
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RoomSession).where(
             RoomSession.end_reason == "completed")) == 8 * 10
+
+
+def test_a_content_change_reaches_a_running_instance_on_reload_and_no_poll_fails(app, instances, unit_with_rooms,
+                                                                                   tmp_path):
+    """A unit edits its copy of the content (another IT phone number) and runs
+    `systemctl reload` (SIGHUP to gunicorn): new workers load the new content,
+    the old ones finish their requests, the door tablet re-renders on its next
+    poll, and not one poll fails on the way."""
+    import json
+    import signal
+
+    from tests.instances import ROOT
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "kiosk" / "content", content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    inst = instances(KIOSK_CONTENT_DIR=content, KIOSK_WORKERS=2)
+    unit_id, rooms = unit_with_rooms
+    room_id, slug = rooms[0]
+    door = Browser(inst.url)
+    version = Browser.poll_version(door.pair(code(app, "door", unit_id, room_id)).body)
+    before = json.loads(door.get("/healthz").body)["content_version"]
+    assert "010-47 37 100" in door.get("/guides/support").body
+
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def poll():
+        tablet = Browser(inst.url)
+        tablet.jar = door.jar  # the same paired tablet, polling as fast as it can
+        tablet.opener = door.opener
+        while not stop.is_set():
+            answers.append(tablet.get(f"/rooms/{slug}/door/poll?v={version}", htmx=True).status)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        facts = content / "facts.toml"
+        facts.write_text(facts.read_text(encoding="utf-8").replace("010-47 37 100", "010-47 37 199")
+                         .replace("+46104737100", "+46104737199"), encoding="utf-8")
+        os.kill(inst.proc.pid, signal.SIGHUP)  # what `systemctl reload` sends (ExecReload)
+        deadline = time.monotonic() + 30
+        after = before
+        while after == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+            after = json.loads(door.get("/healthz").body)["content_version"]
+        time.sleep(1)  # a few more polls against the new workers only
+    finally:
+        stop.set()
+        poller.join(timeout=20)
+    assert after != before, "the new content never arrived"
+    assert answers and set(answers) <= {200, 204}, sorted(set(answers))
+    assert 200 in answers  # the door saw the new content version and re-rendered
+    page = door.get("/guides/support").body
+    assert "010-47 37 199" in page and "010-47 37 100" not in page
