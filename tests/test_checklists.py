@@ -271,7 +271,9 @@ def test_browser_ticks_store_sorted_keys_in_the_session(app):
 
 def test_an_item_that_may_not_apply_can_be_marked_so_and_counts_as_done(client):
     html = client.get("/checklists/identity").get_data(as_text=True)
-    assert html.count('class="secondary na-toggle" aria-pressed="false"') == 5  # all but none always apply
+    assert html.count('class="secondary na-toggle" aria-pressed="false"') == 5  # every identity item may not apply
+    assert "Varje punkt ska vara avbockad eller markerad ”Gäller inte”." in html
+    assert "Alla punkter ska vara avbockade." in client.get("/checklists/suitability").get_data(as_text=True)
     r = client.hx_post("/checklists/identity/items/child-guardian", {"ticked": "na"})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and 'id="item-identity-child-guardian" class="tick-item is-na"' in body
