@@ -167,6 +167,23 @@ def test_cli_content_check_fails_on_broken_folder(runner, content_copy):
     assert "facts.toml: numbers: Field required" in result.output
 
 
+def test_the_flask_command_with_a_broken_content_folder_names_the_fault_without_a_traceback(content_copy, tmp_path):
+    """What an operator sees when the configured folder is broken: the fault, exit 1."""
+    import os
+    import subprocess
+    import sys
+
+    facts = content_copy / "facts.toml"
+    facts.write_text(facts.read_text().replace('phone = "010-47 37 100"', "phone = 17"))
+    env = {**os.environ, "KIOSK_CONTENT_DIR": str(content_copy), "KIOSK_INSTANCE_PATH": str(tmp_path / "inst")}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "content", "check"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "contacts[vgr-it].phone: Input should be a valid string" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_ui_strings_used_in_templates_exist():
     """Every t('literal') in a template names a UI string of both languages."""
     store = load_content()

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import click
 from pydantic import ValidationError
 
 from . import schema as s
@@ -24,8 +25,12 @@ _FACT = re.compile(r"\{([a-z0-9_.-]+)\}")
 _SLOT = re.compile(r"\[([a-z_]+)\]")
 
 
-class ContentError(RuntimeError):
-    """The content files cannot be used; the message lists every fault."""
+class ContentError(click.ClickException):
+    """The content files cannot be used; the message lists every fault.
+
+    A ClickException, so `flask --app kiosk ...` with a broken content folder
+    prints the faults and exits 1 instead of showing a traceback (a server
+    started by gunicorn logs the same message and refuses to start)."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
