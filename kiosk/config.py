@@ -75,6 +75,9 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri:
+        # The default database lives in instance/, which a fresh deployment may not
+        # have yet (with the secret key given, nothing else would create it).
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         uri = "sqlite:///" + str(Path(app.instance_path) / "kiosk.db")
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(uri)
     if not app.config.get("SECRET_KEY"):

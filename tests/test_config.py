@@ -26,6 +26,22 @@ def test_sqlite_in_the_instance_folder_is_the_default(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/kiosk.db"
 
 
+def test_a_fresh_deployment_with_its_secret_given_gets_its_instance_folder(tmp_path, monkeypatch):
+    """KIOSK_SECRET_KEY set and no instance/ yet: the default database must still open."""
+    import os
+    import subprocess
+    import sys
+
+    instance = tmp_path / "not-yet" / "instance"
+    env = {**os.environ, "KIOSK_SECRET_KEY": "k" * 64, "KIOSK_INSTANCE_PATH": str(instance)}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "kiosk", "db", "upgrade"],
+                            cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (instance / "kiosk.db").is_file() and not (instance / "secret_key").exists()
+
+
 def test_precedence_defaults_instance_env_test(tmp_path, monkeypatch):
     (tmp_path / "config.py").write_text("POLL_SECONDS = 7\nMAX_SESSION_HOURS = 4\nEXTEND_MINUTES = 20\n")
     monkeypatch.setenv("KIOSK_MAX_SESSION_HOURS", "5")
