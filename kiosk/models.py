@@ -145,7 +145,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "tablets": ("pairing-code", "pair", "revoke"),
     "admin": ("admin-login", "admin-login-failed", "admin-logout", "admin-create", "admin-activate",
               "admin-deactivate", "admin-password", "unit-create", "unit-update", "unit-deactivate",
-              "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "purge"),
+              "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "events-export",
+              "purge"),
 }
 ALL_EVENT_KINDS: frozenset[str] = frozenset(k for kinds in EVENT_KINDS.values() for k in kinds)
 

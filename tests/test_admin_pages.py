@@ -283,6 +283,58 @@ def test_event_log_names_each_kind_and_filters_by_kind(admin_client, admin_app, 
     assert r.status_code == 400 and "Välj ett av alternativen." in r.get_data(as_text=True)
 
 
+def _csv_rows(response, delimiter):
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def test_the_event_log_downloads_as_csv_with_the_same_filter_and_the_download_is_logged(
+        admin_client, admin_app, make_room, frozen_clock):
+    a, b = make_room(name="Rum A"), make_room(name="Rum B")
+    with admin_app.app_context():
+        unit_id = db.session.get(Room, a).unit_id
+        for days, kind, room, actor in ((1, "check-in", a, "tablet:1"), (0, "force-ended", a, "=HYPERLINK(1)"),
+                                        (0, "check-in", b, "tablet:2"), (40, "check-in", a, "tablet:old")):
+            db.session.add(Event(at=frozen_clock.now() - timedelta(days=days), kind=kind, room_id=room,
+                                 unit_id=unit_id, actor=actor, address="10.0.0.1",
+                                 detail=json.dumps({"reason": "Rummet behövdes"}) if kind == "force-ended" else ""))
+        db.session.commit()
+    page = admin_client.get(f"/admin/events?room={a}").get_data(as_text=True)
+    assert f'href="/admin/events.csv?room={a}&amp;kind=&amp;from=2026-10-27&amp;to=2026-11-26"' in page
+    r = admin_client.get(f"/admin/events.csv?room={a}&from=2026-10-27&to=2026-11-26")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert r.headers["Content-Disposition"] == 'attachment; filename="handelselogg-2026-10-27-2026-11-26.csv"'
+    assert r.data.startswith("\ufeff".encode())
+    rows = _csv_rows(r, ";")
+    assert rows[0] == ["Tid", "Händelse", "Kod", "Rum", "Vem", "Konto", "Adress", "Detaljer"]
+    assert [row[2] for row in rows[1:]] == ["check-in", "force-ended"]  # oldest first; room B and day 40 left out
+    forced = rows[2]
+    assert forced[1] == "Incheckningen avslutades av administratör" and forced[3] == "Rum A"
+    assert forced[4] == "'=HYPERLINK(1)"  # never a formula in Excel
+    assert json.loads(forced[7]) == {"reason": "Rummet behövdes"} and forced[0].endswith("+01:00")
+    only = _csv_rows(admin_client.get("/admin/events.csv?kind=check-in&lang=en&from=2026-11-01"), ",")
+    assert only[0][0] == "Time" and {row[2] for row in only[1:]} == {"check-in"} and len(only) == 3
+    exports = [json.loads(e[3]) for e in events(admin_app, "events-export")]
+    assert exports == [{"room": str(a), "from": "2026-10-27", "to": "2026-11-26"},
+                       {"event_kind": "check-in", "from": "2026-11-01", "to": "2026-11-26"}]
+    assert admin_client.get("/admin/events.csv?from=igår").status_code == 400
+    assert len(events(admin_app, "events-export")) == 2  # a refused download is not one
+
+
+def test_a_unit_manager_downloads_only_their_units_events(manager_client, admin_app, make_room):
+    mine, theirs = make_room(unit_id=manager_client.unit_id), make_room()
+    with admin_app.app_context():
+        for room_id, actor in ((mine, "tablet:mine"), (theirs, "tablet:theirs")):
+            db.session.add(Event(kind="check-in", room_id=room_id, unit_id=db.session.get(Room, room_id).unit_id,
+                                 actor=actor))
+        db.session.commit()
+    body = manager_client.get("/admin/events.csv").data.decode("utf-8-sig")
+    assert "tablet:mine" in body and "tablet:theirs" not in body
+    assert manager_client.get(f"/admin/events.csv?room={theirs}").status_code == 403
+
+
 def test_every_event_kind_has_a_name_in_each_language_and_no_other_kind_is_written(admin_app):
     from kiosk.models import ALL_EVENT_KINDS
 

@@ -95,6 +95,7 @@ ENDPOINTS = [
     Endpoint("POST", "/admin/accounts/{account}/password", (), "admin"),
     Endpoint("POST", "/admin/account/password", ("current", "new", "repeat"), "admin"),
     Endpoint("GET", "/admin/events", ("room", "kind", "from", "to", "page"), "admin"),
+    Endpoint("GET", "/admin/events.csv", ("room", "kind", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats.csv", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats/meetings.svg", ("unit", "from", "to"), "admin"),

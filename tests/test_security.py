@@ -148,6 +148,7 @@ MATRIX: dict[tuple[str, str], Case] = {
         "email": f"matris{next(_n)}@regionhalsan.example", "role": "unit", "unit": w.unit1}),
     ("admin.account_active", "POST"): Case(global_only(303), data={"active": "1"}),
     ("admin.account_reset", "POST"): Case(global_only(200)),
+    ("admin.events_csv", "GET"): Case(admin_page(200)),
     # My account: every administrator has one (a wrong current password is refused, 400).
     ("admin.account", "GET"): Case(admin_page(200)),
     ("admin.account_password", "POST"): Case(admin_page(400), data={"current": "inte mitt lösenord",

@@ -141,6 +141,21 @@ def compute(unit: Unit, start: date, end: date) -> Stats:
 # ---- CSV ------------------------------------------------------------------------------------
 
 
+def csv_stream(rows, lang: str):
+    """CSV text for Excel, row by row (for a response that streams): UTF-8 with
+    a BOM; in Swedish ';' between cells (Swedish Excel's list separator). Every
+    text cell goes through :func:`_cell_text`, so none runs as a formula."""
+    delimiter = ";" if lang == "sv" else ","
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    yield "\ufeff"
+    for row in rows:
+        writer.writerow([_cell_text(v) for v in row])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+
+
 def _cell_text(value) -> str:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
@@ -153,29 +168,26 @@ def to_csv(stats: Stats, t, skip_reasons, lang: str) -> bytes:
     """One row per week and room; UTF-8 with a BOM so Excel reads å, ä, ö.
 
     Swedish Excel expects ';' between cells and a decimal comma."""
-    delimiter = ";" if lang == "sv" else ","
     decimal = (lambda x: str(x).replace(".", ",")) if lang == "sv" else str
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     header = [t("admin.csv.week"), t("admin.csv.room"), t("admin.csv.sessions"), t("admin.csv.meetings")]
     header += [t(f"rooms.outcome.{o}") for o in OUTCOMES]
     header += [t(f"admin.stats.end.{r}") for r in END_REASONS]
     header += [t("admin.stats.checklist.complete"), t("admin.stats.checklist.skipped")]
     header += [t("admin.csv.skip", reason=t(f"rooms.skip.reason.{r}")) for r in skip_reasons]
     header += [t("admin.csv.overruns"), t("admin.csv.median")]
-    writer.writerow(header)
+    rows = [header]
     for week in stats.weeks:
         for room in stats.rooms:
             cell = stats.cells.get((week, room.id), Cell())
             m = median(cell.minutes)
-            row = [week, _cell_text(room.name), cell.sessions, cell.meetings]
+            row = [week, room.name, cell.sessions, cell.meetings]
             row += [cell.outcomes[o] for o in OUTCOMES]
             row += [cell.end_reasons[r] for r in END_REASONS]
             row += [cell.checklists[c] for c in CHECKLIST_RESULTS]
             row += [cell.skip_reasons[r] for r in skip_reasons]
             row += [cell.overruns, decimal(m) if m is not None else ""]
-            writer.writerow(row)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            rows.append(row)
+    return "".join(csv_stream(rows, lang)).encode("utf-8")
 
 
 # ---- charts -------------------------------------------------------------------------------------

@@ -11,9 +11,11 @@ is written to the event log with who, what and from which address.
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, request, stream_with_context,
+                   url_for)
 from flask import session as flask_session
 from sqlalchemy import func, select
 
@@ -529,33 +531,60 @@ def force_end(room_id: int):
 # ---- the event log ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _EventFilter:
+    """The event log's filter, checked: the page and the CSV share it."""
+
+    rooms: list[Room]
+    room_id: int | None
+    kind: str
+    start: date
+    end: date
+
+    def args(self) -> dict[str, str]:
+        return {"room": str(self.room_id or ""), "kind": self.kind, "from": self.start.isoformat(),
+                "to": self.end.isoformat()}
+
+
+def _event_filter(admin: AdminUser) -> _EventFilter:
+    """Room, kind and dates from the query string (FieldError on bad input;
+    403 for a room of another unit, 400 for one that does not exist)."""
+    rooms = _visible_rooms(admin)
+    today = clock.now().astimezone(statistics.tz()).date()
+    room_id = validate.record_id("room", request.args.get("room"), required=False)
+    kind = validate.choice("kind", request.args.get("kind"), ("", *ALL_EVENT_KINDS))
+    start = validate.day("from", request.args.get("from"), default=today - timedelta(days=30))
+    end = validate.day("to", request.args.get("to"), default=today)
+    if start > end:
+        raise FieldError("to", "admin.field.range")
+    if room_id is not None and room_id not in {r.id for r in rooms}:
+        abort(error_response(400 if db.session.get(Room, room_id) is None else 403, "admin.error.other_unit"))
+    return _EventFilter(rooms, room_id, kind, start, end)
+
+
+def _event_query(admin: AdminUser, f: _EventFilter):
+    zone = statistics.tz()
+    query = select(Event).where(Event.at >= datetime.combine(f.start, time(0), zone),
+                                Event.at < datetime.combine(f.end + timedelta(days=1), time(0), zone))
+    if not admin.is_global:
+        query = query.where(Event.unit_id == admin.unit_id)
+    if f.room_id is not None:
+        query = query.where(Event.room_id == f.room_id)
+    if f.kind:
+        query = query.where(Event.kind == f.kind)
+    return query
+
+
 @bp.get("/events")
 def events():
     """The audit log, newest first: filter by room, kind and dates, 50 a page."""
     admin = _admin()
-    rooms = _visible_rooms(admin)
-    today = clock.now().astimezone(statistics.tz()).date()
     try:
-        room_id = validate.record_id("room", request.args.get("room"), required=False)
-        kind = validate.choice("kind", request.args.get("kind"), ("", *ALL_EVENT_KINDS))
-        start = validate.day("from", request.args.get("from"), default=today - timedelta(days=30))
-        end = validate.day("to", request.args.get("to"), default=today)
+        f = _event_filter(admin)
         page = validate.page_number(request.args.get("page"))
-        if start > end:
-            raise FieldError("to", "admin.field.range")
     except FieldError as exc:
         return error_response(400, exc.key, **exc.slots)
-    if room_id is not None and room_id not in {r.id for r in rooms}:
-        return error_response(400 if db.session.get(Room, room_id) is None else 403, "admin.error.other_unit")
-    zone = statistics.tz()
-    query = select(Event).where(Event.at >= datetime.combine(start, time(0), zone),
-                                Event.at < datetime.combine(end + timedelta(days=1), time(0), zone))
-    if not admin.is_global:
-        query = query.where(Event.unit_id == admin.unit_id)
-    if room_id is not None:
-        query = query.where(Event.room_id == room_id)
-    if kind:
-        query = query.where(Event.kind == kind)
+    query = _event_query(admin, f)
     per_page = int(current_app.config["ADMIN_EVENTS_PER_PAGE"])
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(db.session.scalars(query.order_by(Event.at.desc(), Event.id.desc())
@@ -564,12 +593,45 @@ def events():
     names = _actor_names({r.actor for r in rows})
     room_names = {r.id: r.name for r in db.session.scalars(select(Room).where(
         Room.id.in_({e.room_id for e in rows if e.room_id})))}
-    return render("admin/events.html", rows=rows, rooms=rooms, room_id=room_id, start=start, end=end, page=page,
-                  pages=pages, total=total, actor_names=names, room_names=room_names, kind=kind,
-                  kind_groups=EVENT_KINDS, known_kinds=ALL_EVENT_KINDS,
-                  filter_args={"room": room_id or "", "kind": kind, "from": start.isoformat(),
-                               "to": end.isoformat()},
+    return render("admin/events.html", rows=rows, rooms=f.rooms, room_id=f.room_id, start=f.start, end=f.end,
+                  page=page, pages=pages, total=total, actor_names=names, room_names=room_names, kind=f.kind,
+                  kind_groups=EVENT_KINDS, known_kinds=ALL_EVENT_KINDS, filter_args=f.args(),
                   details={e.id: _detail(e.detail) for e in rows})
+
+
+@bp.get("/events.csv")
+def events_csv():
+    """The whole filtered event log as CSV for an auditor (oldest first, every
+    row, streamed); the download itself is logged."""
+    admin = _admin()
+    try:
+        f = _event_filter(admin)
+    except FieldError as exc:
+        return error_response(400, exc.key, **exc.slots)
+    begin_write()
+    auth.audit("events-export", admin.label, _address(), unit_id=None if admin.is_global else admin.unit_id,
+               **{("event_kind" if k == "kind" else k): v for k, v in f.args().items() if v})
+    db.session.commit()
+    lang = current_lang()
+    query = _event_query(admin, f).order_by(Event.at, Event.id)
+    room_names = {r.id: r.name for r in db.session.scalars(select(Room))}
+    names = {f"admin:{i}": email for i, email in db.session.execute(select(AdminUser.id, AdminUser.email)).all()}
+    kind_name = {k: t(f"admin.events.kinds.{k}") for k in ALL_EVENT_KINDS}
+    header = [t("admin.events.time"), t("admin.events.kind"), t("admin.csv.code"), t("admin.events.room"),
+              t("admin.events.actor"), t("admin.csv.account"), t("admin.events.address"), t("admin.events.detail")]
+
+    def rows():
+        yield header
+        for e in db.session.scalars(query.execution_options(yield_per=500)):
+            yield [e.at.astimezone(statistics.tz()).isoformat(timespec="seconds"), kind_name.get(e.kind, e.kind),
+                   e.kind, room_names.get(e.room_id, ""), e.actor, names.get(e.actor, ""), e.address, e.detail]
+
+    filename = f"{t('admin.csv.events_filename')}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
+    response = current_app.response_class(stream_with_context(statistics.csv_stream(rows(), lang)),
+                                          mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _actor_names(actors: set[str]) -> dict[str, str]:

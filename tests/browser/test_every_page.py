@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 # GET routes that are not pages a person opens: files, data, polls, redirects.
 NOT_PAGES = {
     "static", "printables.static", "printables.pdf", "main.healthz", "rooms.door_poll", "rooms.board_poll",
-    "rooms.door", "admin.session_status", "admin.stats_csv", "admin.stats_chart",
+    "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
