@@ -59,11 +59,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp, admin_bp):
         app.register_blueprint(blueprint)
 
-    app.jinja_env.globals["has_endpoint"] = lambda endpoint: endpoint in app.view_functions
-
-    from . import cli
+    # App-wide hooks: the routine's standing on every page, the rooms' helpers
+    # and error handler, the daily purge; each from the module below the features.
+    from . import cli, retention, routine
+    from .rooms import hooks as room_hooks
     from .rooms import stores
 
+    app.context_processor(lambda: {"routine_status": routine.routine_status})
+    room_hooks.init_app(app)
+    retention.init_app(app)
     stores.init_app(app)
     cli.init_app(app)
 

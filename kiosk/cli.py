@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
                 click.echo(f"  door of {room.name}: {pairing.pairing_url(code)}")
             code = pairing.new_code("board", unit, None, actor="seed-demo")
             click.echo(f"  reception board: {pairing.pairing_url(code)}")
-            from .admin.auth import create_admin
+            from .accounts import create_admin
 
             email = "demo@regionhalsan.example"
             password = create_admin(email, "global", actor="seed-demo")

@@ -43,7 +43,6 @@ DEFAULTS: dict[str, Any] = {
     "MAX_SESSION_HOURS": 3,
     "DEFAULT_MEETING_MINUTES": 30,
     "EXTEND_MINUTES": 15,
-    "SHOW_CLINICIAN": False,
     "PAIRING_CODE_MINUTES": 10,
     # Warn about the routine's validity this many days before it ends (R1).
     "ROUTINE_WARN_DAYS": 60,
@@ -51,6 +50,20 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": None,
     # Behind a reverse proxy: how many proxies to trust for X-Forwarded-*.
     "PROXY_COUNT": 0,
+    # Administrator sessions (kiosk/accounts.py).
+    "ADMIN_IDLE_MINUTES": 30,
+    "ADMIN_ABSOLUTE_HOURS": 12,
+    # The warning before the idle deadline (WCAG 2.2.1 asks for at least 20 s).
+    "ADMIN_WARN_SECONDS": 60,
+    "ADMIN_PASSWORD_METHOD": "scrypt",
+    "ADMIN_EVENTS_PER_PAGE": 50,
+    # Abuse limits (kiosk/ratelimit.py), counted in the database.
+    "LOGIN_LIMIT_PER_MINUTE": 10,
+    "PAIR_LIMIT_PER_MINUTE": 10,
+    "LOGIN_FAILURES_PER_HOUR": 100,
+    # Retention of personal data (kiosk/retention.py).
+    "RETENTION_DAYS": 14,
+    "PURGE_AUTOMATICALLY": True,
 }
 
 

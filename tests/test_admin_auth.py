@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from kiosk import clock
-from kiosk.admin.models import AdminSession, AdminUser
+from kiosk.models import AdminSession, AdminUser
 from kiosk.extensions import db
 from tests.test_admin_support import (  # noqa: F401  (fixtures)
     PASSWORD, admin_app, admin_client, events, log_in, make_admin,
@@ -27,7 +27,7 @@ def test_passwords_are_stored_as_scrypt_hashes(admin_app, make_admin):
         assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
     admin_app.config["ADMIN_PASSWORD_METHOD"] = "scrypt"  # the production default
     with admin_app.app_context():
-        from kiosk.admin.auth import hash_password
+        from kiosk.accounts import hash_password
 
         assert hash_password("x" * 12).startswith("scrypt:32768:8:1$")
 
@@ -60,7 +60,7 @@ def test_cli_create_admin_generates_and_prints_the_password_once(admin_app, make
 
 
 def test_create_admin_for_the_demo_returns_the_password(admin_app, make_unit):
-    from kiosk.admin.auth import create_admin
+    from kiosk.accounts import create_admin
 
     with admin_app.app_context():
         password = create_admin("demo@regionhalsan.example", "global")

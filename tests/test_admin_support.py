@@ -39,8 +39,8 @@ def admin_app(app):
 @pytest.fixture
 def make_admin(admin_app):
     """Factory: an administrator account (global, or unit manager with unit_id)."""
-    from kiosk.admin.auth import create_admin
-    from kiosk.admin.models import AdminUser
+    from kiosk.accounts import create_admin
+    from kiosk.models import AdminUser
 
     def factory(role: str = "global", unit_id: int | None = None, email: str | None = None,
                 password: str = PASSWORD) -> Account:

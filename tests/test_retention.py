@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import String, Text, select
 
 from kiosk import clock
-from kiosk.admin import retention
-from kiosk.admin.models import Maintenance, RateHit
+from kiosk import retention
+from kiosk.models import Maintenance, RateHit
 from kiosk.extensions import db
 from kiosk.models import Event, RoomSession
 from kiosk.rooms import service
@@ -194,7 +194,7 @@ def test_the_schema_holds_no_patient_data(app):
                 flagged[where] = column
     undocumented = sorted(set(flagged) - set(documented))
     assert not undocumented, (f"columns that could hold personal data but are not in docs/data.md: {undocumented}. "
-                              "Document each (and erase it in kiosk/admin/retention.py if it is personal).")
+                              "Document each (and erase it in kiosk/retention.py if it is personal).")
     stale = sorted(set(documented) - set(flagged) - {k for k in documented if k in _all_columns()})
     assert not stale, f"docs/data.md lists columns that do not exist: {stale}"
 

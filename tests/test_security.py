@@ -74,7 +74,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("main.index", "GET"): Case(everyone(200)),
     ("main.about", "GET"): Case(everyone(200)),
     ("main.healthz", "GET"): Case(everyone(200)),
-    ("a11y.statement", "GET"): Case(everyone(200)),
+    ("main.accessibility", "GET"): Case(everyone(200)),
     ("static", "GET"): Case(everyone(200)),
     ("search.search", "GET"): Case(everyone(200), query="q=kamera"),
     ("devicecheck.devices", "GET"): Case(everyone(200)),
@@ -366,7 +366,7 @@ def test_pairing_limit_is_counted_in_the_database(app, make_app, frozen_clock):
         assert (first if i % 2 else second).form_post("/pair", {"code": "ZZZZ-ZZZZ"}).status_code == 400
     assert first.form_post("/pair", {"code": "ZZZZ-ZZZZ"}).status_code == 429
     with app.app_context():
-        from kiosk.admin.models import RateHit
+        from kiosk.models import RateHit
 
         hashes = db.session.scalars(select(RateHit.key_hash)).all()
         assert len(hashes) == 11 and all(len(h) == 64 and "127.0.0.1" not in h for h in hashes)
@@ -374,8 +374,8 @@ def test_pairing_limit_is_counted_in_the_database(app, make_app, frozen_clock):
 
 def test_unit_manager_helper_for_other_parts(admin_app, make_admin, make_unit):
     """may_see_unit: what /board and door panels will ask for administrators."""
-    from kiosk.admin.auth import may_see_unit
-    from kiosk.admin.models import AdminUser
+    from kiosk.accounts import may_see_unit
+    from kiosk.models import AdminUser
 
     mine, theirs = make_unit(), make_unit()
     manager, boss = make_admin("unit", unit_id=mine), make_admin()

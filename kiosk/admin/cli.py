@@ -10,11 +10,10 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from .. import retention, validate
+from ..accounts import create_admin
 from ..extensions import db
-from ..models import Unit
-from . import retention, validate
-from .auth import create_admin
-from .models import GLOBAL, ROLES, UNIT
+from ..models import GLOBAL, ROLES, UNIT, Unit
 
 
 def init_cli(app: Flask) -> None:

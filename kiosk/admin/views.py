@@ -19,51 +19,26 @@ from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, r
 from flask import session as flask_session
 from sqlalchemy import func, select
 
-from .. import clock
+from .. import accounts as auth  # the module; accounts() is a view here
+from .. import clock, retention, validate
+from ..accounts import current_admin, global_required
 from ..database import begin_write
 from ..errors import error_response
 from ..extensions import db
 from ..i18n import content, current_lang, t
-from ..models import ALL_EVENT_KINDS, EVENT_KINDS, Event, Room, RoomSession, Tablet, Unit
+from ..models import ALL_EVENT_KINDS, EVENT_KINDS, ROLES, UNIT, AdminUser, Event, Maintenance, Room, RoomSession, Tablet, Unit
 from ..render import render
 from ..rooms import pairing, service
 from ..rooms.service import Actor, RoomError
-from . import auth, retention, stats as statistics, validate
-from .auth import current_admin, global_required
-from .models import ROLES, UNIT, AdminUser
-from .validate import FieldError
+from ..events import client_address, record
+from ..routine import routine_status
+from ..validate import FieldError
+from . import stats as statistics
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# Settings of this part and their defaults (a deployment overrides them like
-# any other: instance/config.py or KIOSK_<NAME>).
-DEFAULTS = {
-    "ADMIN_IDLE_MINUTES": 30,
-    "ADMIN_ABSOLUTE_HOURS": 12,
-    # The warning before the idle deadline (WCAG 2.2.1 asks for at least 20 s).
-    "ADMIN_WARN_SECONDS": 60,
-    "ADMIN_PASSWORD_METHOD": "scrypt",
-    "LOGIN_LIMIT_PER_MINUTE": 10,
-    "PAIR_LIMIT_PER_MINUTE": 10,
-    "LOGIN_FAILURES_PER_HOUR": 100,
-    "RETENTION_DAYS": 14,
-    "PURGE_AUTOMATICALLY": True,
-    "ADMIN_EVENTS_PER_PAGE": 50,
-}
 # Views a browser without a session may reach.
 OPEN = {"admin.login", "admin.session_status", "admin.session_extend"}
-
-
-@bp.record_once
-def _setup(state) -> None:
-    """Defaults, the daily purge, and the public accessibility statement."""
-    app = state.app
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    retention.init_app(app)
-    from .accessibility import bp as a11y_bp
-
-    app.register_blueprint(a11y_bp)
 
 
 @bp.before_request
@@ -82,9 +57,12 @@ def _no_store(response):
     return response
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _admin_context():
-    return {"current_admin": current_admin, "admin_deadlines": auth.current_deadlines, "admin_now": clock.now,
+    """Admin templates' helpers. ``current_admin`` only reads what the request's
+    check already found: a template never writes to the database."""
+    return {"current_admin": lambda: g.get("admin"), "admin_deadlines": auth.current_deadlines,
+            "admin_now": clock.now,
             "unit_options": lambda units: [(u.id, u.name) for u in units],
             "room_options": lambda rooms: [(r.id, f"{r.name} ({r.unit.name})") for r in rooms]}
 
@@ -97,7 +75,7 @@ def _admin() -> AdminUser:
 
 
 def _address() -> str:
-    return auth.client_address()
+    return client_address()
 
 
 def _visible_units(admin: AdminUser) -> list[Unit]:
@@ -205,11 +183,10 @@ def session_extend():
 @bp.get("/")
 def index():
     """Who is logged in, the content version and the routine's validity (R1)."""
-    from ..main.views import routine_status
 
     doc = content().document
-    last_purge = db.session.scalar(select(retention.Maintenance.last_run_at).where(
-        retention.Maintenance.name == retention.JOB))
+    last_purge = db.session.scalar(select(Maintenance.last_run_at).where(
+        Maintenance.name == retention.JOB))
     return render("admin/index.html", routine_state=routine_status(), doc=doc, last_purge=last_purge,
                   retention_days=current_app.config["RETENTION_DAYS"])
 
@@ -260,7 +237,7 @@ def unit_create():
     unit = Unit(name=name, slug=slug, created_at=clock.now())
     db.session.add(unit)
     db.session.flush()
-    auth.audit("unit-create", admin.label, _address(), unit_id=unit.id, name=name, slug=slug)
+    record("unit-create", admin.label, address=_address(), unit_id=unit.id, name=name, slug=slug)
     db.session.commit()
     flash(t("admin.units.created", name=name), "status")
     return redirect(url_for("admin.units"), code=303)
@@ -298,7 +275,7 @@ def unit_update(unit_id: int):
         # The boards and doors of the unit show the change at their next poll.
         for room in unit.rooms:
             room.version += 1
-        auth.audit("unit-update", admin.label, _address(), unit_id=unit.id, **changes)
+        record("unit-update", admin.label, address=_address(), unit_id=unit.id, **changes)
         db.session.commit()
     flash(t("admin.saved"), "status")
     return redirect(url_for("admin.unit_edit", unit_id=unit.id), code=303)
@@ -315,7 +292,7 @@ def unit_deactivate(unit_id: int):
     for room in changed:
         room.active = False
         room.version += 1
-    auth.audit("unit-deactivate", admin.label, _address(), unit_id=unit.id, rooms=len(changed))
+    record("unit-deactivate", admin.label, address=_address(), unit_id=unit.id, rooms=len(changed))
     db.session.commit()
     flash(t("admin.units.deactivated", name=unit.name, n=len(changed)), "status")
     return redirect(url_for("admin.unit_edit", unit_id=unit.id), code=303)
@@ -350,7 +327,7 @@ def room_create():
     room = Room(unit_id=unit.id, name=name, slug=slug, location=location, active=True)
     db.session.add(room)
     db.session.flush()
-    auth.audit("room-create", admin.label, _address(), unit_id=unit.id, room_id=room.id, name=name, slug=slug)
+    record("room-create", admin.label, address=_address(), unit_id=unit.id, room_id=room.id, name=name, slug=slug)
     db.session.commit()
     flash(t("admin.rooms.created", name=name), "status")
     return redirect(url_for("admin.rooms"), code=303)
@@ -382,7 +359,7 @@ def room_update(room_id: int):
     if changes:
         room.name, room.location = name, location
         room.version += 1
-        auth.audit("room-update", admin.label, _address(), unit_id=room.unit_id, room_id=room.id, **changes)
+        record("room-update", admin.label, address=_address(), unit_id=room.unit_id, room_id=room.id, **changes)
         db.session.commit()
     flash(t("admin.saved"), "status")
     return redirect(url_for("admin.room_edit", room_id=room.id), code=303)
@@ -401,7 +378,7 @@ def room_active(room_id: int):
     if wanted != room.active:
         room.active = wanted
         room.version += 1
-        auth.audit("room-activate" if wanted else "room-deactivate", admin.label, _address(),
+        record("room-activate" if wanted else "room-deactivate", admin.label, address=_address(),
                    unit_id=room.unit_id, room_id=room.id)
         db.session.commit()
     flash(t("admin.rooms.activated" if wanted else "admin.rooms.deactivated", name=room.name), "status")
@@ -442,22 +419,11 @@ def tablet_pair():
             unit = _unit_or_403(validate.record_id("unit", request.form.get("unit")))
     except FieldError as exc:
         return _tablets_page(_errors(exc), 400)
-    code = pairing.new_code(kind, unit, room, actor=admin.label)
-    _address_last_event("pairing-code", admin.label, unit.id)
+    code = pairing.new_code(kind, unit, room, actor=admin.label, address=_address())
     url = pairing.pairing_url(code)
     expires = clock.now() + timedelta(minutes=int(current_app.config["PAIRING_CODE_MINUTES"]))
     return render("admin/paired.html", kind=kind, room=room, unit=unit, code=pairing.format_code(code),
                   url=url, qr=_qr_svg(url), expires=expires)
-
-
-def _address_last_event(kind: str, actor: str, unit_id: int) -> None:
-    """pairing.new_code logs the event without the address: add it."""
-    begin_write()
-    event = db.session.scalar(select(Event).where(Event.kind == kind, Event.actor == actor, Event.unit_id == unit_id,
-                                                  Event.address == "").order_by(Event.id.desc()).limit(1))
-    if event is not None:
-        event.address = _address()
-        db.session.commit()
 
 
 def _qr_svg(url: str):
@@ -609,7 +575,7 @@ def events_csv():
     except FieldError as exc:
         return error_response(400, exc.key, **exc.slots)
     begin_write()
-    auth.audit("events-export", admin.label, _address(), unit_id=None if admin.is_global else admin.unit_id,
+    record("events-export", admin.label, address=_address(), unit_id=None if admin.is_global else admin.unit_id,
                **{("event_kind" if k == "kind" else k): v for k, v in f.args().items() if v})
     db.session.commit()
     lang = current_lang()
@@ -716,7 +682,7 @@ def stats_csv():
     result = statistics.compute(unit, start, end)
     body = statistics.to_csv(result, t, service.SKIP_REASONS, current_lang())
     begin_write()
-    auth.audit("stats-export", admin.label, _address(), unit_id=unit.id, start=start.isoformat(), end=end.isoformat())
+    record("stats-export", admin.label, address=_address(), unit_id=unit.id, start=start.isoformat(), end=end.isoformat())
     db.session.commit()
     response = current_app.response_class(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -794,7 +760,7 @@ def account_active(admin_id: int):
         user.active = wanted
         if not wanted:
             auth.end_sessions_of(user.id)
-        auth.audit("admin-activate" if wanted else "admin-deactivate", admin.label, _address(),
+        record("admin-activate" if wanted else "admin-deactivate", admin.label, address=_address(),
                    unit_id=user.unit_id, account=user.id)
         db.session.commit()
     flash(t("admin.saved"), "status")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, jsonify, url_for
 from sqlalchemy import text
 
-from .. import clock
+from .. import routine
 from ..extensions import db
 from ..i18n import content, store
 from ..render import render
 
 bp = Blueprint("main", __name__)
 
-# What the start page offers: (endpoint, UI-string prefix). Only endpoints
-# that exist are shown, so the page never links to a screen not yet built.
+# What the start page offers: (endpoint, UI-string prefix).
 OFFERS = (
     ("rooms.door", "index.offer.door"),
     ("rooms.board", "index.offer.board"),
@@ -25,42 +24,17 @@ OFFERS = (
 )
 
 
-def routine_status() -> str:
-    """valid / expiring / expired / not-yet, for the banner on staff pages (R1)."""
-    doc = content().document
-    today = clock.now().astimezone(_tz()).date()
-    return doc.status(today, int(current_app.config["ROUTINE_WARN_DAYS"]))
-
-
-def _tz():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-@bp.app_context_processor
-def _routine_context():
-    return {"routine_status": routine_status}
-
-
 @bp.get("/")
 def index():
     """What the kiosk offers, with a link to each part."""
-    offers = [
-        (url_for(endpoint), prefix)
-        for endpoint, prefix in OFFERS
-        if endpoint in current_app.view_functions
-    ]
+    offers = [(url_for(endpoint), prefix) for endpoint, prefix in OFFERS]
     return render("main/index.html", offers=offers)
 
 
 @bp.get("/about")
 def about():
     """The routine's document control (R1) and purpose (R2)."""
-    doc = content().document
-    today = clock.now().astimezone(_tz()).date()
-    days_left = (doc.valid_to - today).days
-    return render("main/about.html", doc=doc, days_left=days_left)
+    return render("main/about.html", doc=content().document, days_left=routine.days_left())
 
 
 @bp.get("/healthz")
@@ -76,3 +50,10 @@ def healthz():
     body = {"status": "ok" if ok else "degraded", "database": database,
             "content_version": store().version}
     return jsonify(body), (200 if ok else 503)
+
+
+@bp.get("/tillganglighet")
+def accessibility():
+    """The accessibility statement (DOS-lagen), public: how the kiosk meets WCAG 2.1 AA,
+    what is known not to, and how to report a problem (the words are content)."""
+    return render("main/accessibility.html")

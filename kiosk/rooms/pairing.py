@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from .. import clock
 from ..database import begin_write
 from ..extensions import db
-from ..models import Event, PairingCode, Room, Tablet, Unit
+from ..events import record
+from ..models import PairingCode, Room, Tablet, Unit
 
 COOKIE = "kiosk_device"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the most a browser keeps; renewed while in use
@@ -47,7 +48,7 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-def new_code(kind: str, unit: Unit, room: Room | None, actor: str) -> str:
+def new_code(kind: str, unit: Unit, room: Room | None, actor: str, address: str = "") -> str:
     """Create a one-time pairing code; returns it (only its hash is stored)."""
     if kind not in ("door", "board") or (kind == "door") != (room is not None):
         raise ValueError("a door code needs a room, a board code a unit only")
@@ -58,7 +59,7 @@ def new_code(kind: str, unit: Unit, room: Room | None, actor: str) -> str:
     minutes = int(current_app.config["PAIRING_CODE_MINUTES"])
     db.session.add(PairingCode(code_hash=_hash(code), kind=kind, unit_id=unit_id, room_id=room_id,
                                created_at=now, expires_at=now + timedelta(minutes=minutes)))
-    db.session.add(Event(at=now, kind="pairing-code", unit_id=unit_id, room_id=room_id, actor=actor, detail=kind))
+    record("pairing-code", actor, address=address, unit_id=unit_id, room_id=room_id, at=now, device=kind)
     db.session.commit()
     return code
 
@@ -87,8 +88,8 @@ def redeem(raw_code: str, address: str) -> tuple[Tablet, str]:
     db.session.flush()
     pc.used_at = now
     pc.tablet_id = tablet.id
-    db.session.add(Event(at=now, kind="pair", unit_id=pc.unit_id, room_id=pc.room_id, tablet_id=tablet.id,
-                         actor=f"tablet:{tablet.id}", address=address, detail=pc.kind))
+    record("pair", f"tablet:{tablet.id}", address=address, unit_id=pc.unit_id, room_id=pc.room_id,
+           tablet_id=tablet.id, at=now, device=pc.kind)
     db.session.commit()
     return tablet, token
 
@@ -131,8 +132,8 @@ def revoke(tablet_id: int, actor: str, address: str = "") -> Tablet:
     if tablet.revoked_at is None:
         now = clock.now()
         tablet.revoked_at = now
-        db.session.add(Event(at=now, kind="revoke", unit_id=tablet.unit_id, room_id=tablet.room_id,
-                             tablet_id=tablet.id, actor=actor, address=address))
+        record("revoke", actor, address=address, unit_id=tablet.unit_id, room_id=tablet.room_id,
+               tablet_id=tablet.id, at=now)
         db.session.commit()
     return tablet
 

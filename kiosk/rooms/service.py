@@ -16,7 +16,6 @@ tapping at once cannot both win.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..database import begin_write
 from ..extensions import db
-from ..models import ChecklistTick, Event, Room, RoomSession
+from ..events import record
+from ..models import ChecklistTick, Room, RoomSession
 
 FREE, PREPARING, MEETING, WRAPUP = "free", "preparing", "meeting", "wrapup"
 STATES = (FREE, PREPARING, MEETING, WRAPUP)
@@ -170,12 +170,8 @@ def _lock(room_id: int) -> tuple[Room, RoomSession | None, datetime]:
 
 
 def _event(kind: str, room: Room, session: RoomSession | None, actor: Actor, now: datetime, **detail) -> None:
-    db.session.add(Event(
-        at=now, kind=kind, unit_id=room.unit_id, room_id=room.id,
-        session_id=session.id if session else None, tablet_id=actor.tablet_id,
-        actor=actor.label, address=actor.address,
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else "",
-    ))
+    record(kind, actor.label, address=actor.address, unit_id=room.unit_id, room_id=room.id,
+           session_id=session.id if session else None, tablet_id=actor.tablet_id, at=now, **detail)
 
 
 def _commit(room: Room) -> None:

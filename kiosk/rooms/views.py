@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from sqlalchemy import and_, select
 
-from .. import clock
+from .. import clock, ratelimit
+from ..accounts import current_admin, may_see_unit
 from ..errors import error_response
+from ..events import client_address
 from ..extensions import db
 from ..models import Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render
@@ -31,7 +33,7 @@ BOARD = "rooms/board.html"
 
 
 def _address() -> str:
-    return (request.remote_addr or "")[:64]
+    return client_address()
 
 
 def _actor(tablet: Tablet | None) -> Actor:
@@ -81,8 +83,6 @@ def pair():
         return render("rooms/pair.html", code=code, error=None)
     # At most PAIR_LIMIT_PER_MINUTE attempts a minute per address, counted in
     # the database so every worker and instance shares the count.
-    from ..admin import ratelimit
-
     if not ratelimit.allow(ratelimit.PAIR_ADDRESS, _address()):
         return render("rooms/pair.html", code=code, error="admin.limit.pair", status=429)
     try:
@@ -266,7 +266,6 @@ def _board_unit() -> Unit:
             abort(_revoked_response())
         g.board_tablet = tablet
         return tablet.unit
-    from ..admin.auth import current_admin, may_see_unit
 
     admin = current_admin()
     if admin is None:
@@ -344,52 +343,3 @@ def board_poll():
             service.is_expired(r["rs"].session, r["rs"].now) for r in rows):
         return _fragment(current_app.response_class(status=204), "board")
     return board()
-
-
-@bp.app_errorhandler(RoomError)
-def _room_error(exc: RoomError):
-    """A refused transition from any page (a guide in a room, say): words, not a 500."""
-    db.session.rollback()
-    return error_response(exc.status, exc.key)
-
-
-@bp.app_context_processor
-def _room_helpers():
-    return {"content_store": lambda: current_app.extensions["kiosk_content"],
-            "guide_url": _guide_url, "suggested_outcome": _suggested_outcome, "now": clock.now,
-            "door_home": _door_home}
-
-
-def _door_home():
-    """On a door tablet's staff pages (a guide opened from the door): the way back."""
-    if not request.cookies.get(pairing.COOKIE):
-        return None
-    tablet = pairing.current_tablet()
-    if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room is None:
-        return None
-    return {"url": url_for("rooms.door_panel", slug=tablet.room.slug), "room": tablet.room.name,
-            "in_use": service.open_session(tablet.room_id) is not None}
-
-
-def _guide_url(key: str, slug: str) -> str:
-    """A guide opened from a door tablet, inside the room's session."""
-    if "guides.guide" in current_app.view_functions:
-        return url_for("guides.guide", key=key, room=slug)
-    return f"{request.script_root}/guides/{key}?room={slug}"
-
-
-def _suggested_outcome(rs) -> str:
-    """The wrap-up's likely answer, from what the no-show guide recorded."""
-    if rs.session is None:
-        return "held"
-    result = {"rebooked": "technical", "no-show": "no-show", "held": "held"}.get(rs.session.no_show_result or "")
-    choice = {"technical": "technical", "no-answer": "no-show"}.get(rs.session.no_show_outcome or "")
-    return result or choice or "held"
-
-
-@bp.after_app_request
-def _renew_device_cookie(response):
-    """Keep a tablet's device cookie from lapsing while the tablet is in use."""
-    if g.get("renew_device_cookie") and request.cookies.get(pairing.COOKIE):
-        pairing.set_device_cookie(response, request.cookies[pairing.COOKIE])
-    return response

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from kiosk import clock
-from kiosk.admin.models import AdminSession
+from kiosk.models import AdminSession
 from kiosk.extensions import db
 from kiosk.models import Room, Unit
 from kiosk.rooms import service

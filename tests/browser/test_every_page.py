@@ -89,7 +89,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
     # Public pages, as anybody.
     page = new_page()
     watch_csp(page)
-    for path, endpoint in [("/", "main.index"), ("/about", "main.about"), ("/tillganglighet", "a11y.statement"),
+    for path, endpoint in [("/", "main.index"), ("/about", "main.about"), ("/tillganglighet", "main.accessibility"),
                            ("/search", "search.search"), ("/search?q=kamera", "search.search"),
                            ("/check/devices", "devicecheck.devices"), ("/checklists/", "checklists.index"),
                            ("/guides/", "guides.index"), ("/print/", "printables.index"), ("/pair", "rooms.pair"),

@@ -19,9 +19,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select
 
-from .. import clock
-from ..database import begin_write
-from ..extensions import db
+from . import clock
+from .database import begin_write
+from .extensions import db
 from .models import RateHit
 
 

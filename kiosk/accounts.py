@@ -18,7 +18,6 @@ and change their own unit's rooms, tablets, sessions, statistics and events.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,13 +27,12 @@ from flask import current_app, g, redirect, request, url_for
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import clock
-from ..database import begin_write
-from ..errors import error_response
-from ..extensions import db
-from ..models import Event, Unit
-from . import ratelimit, validate
-from .models import GLOBAL, ROLES, UNIT, AdminSession, AdminUser
+from . import clock, ratelimit, validate
+from .database import begin_write
+from .errors import error_response
+from .events import client_address, record
+from .extensions import db
+from .models import GLOBAL, ROLES, UNIT, AdminSession, AdminUser, Unit
 
 SECURE_COOKIE = "__Host-kiosk-admin"
 PLAIN_COOKIE = "kiosk-admin"
@@ -92,7 +90,7 @@ def create_admin(email: str, role: str, unit_id: int | None = None, password: st
                      created_at=now)
     db.session.add(user)
     db.session.flush()
-    audit("admin-create", actor, address, unit_id=unit_id, account=user.id, role=role)
+    record("admin-create", actor, address=address, unit_id=unit_id, account=user.id, role=role)
     db.session.commit()
     return password
 
@@ -119,7 +117,7 @@ def change_own_password(user: AdminUser, current: str, new: str, repeat: str, ke
     usable = len(current) <= validate.PASSWORD_MAX
     if not current or not usable or not check_password_hash(user.password_hash, current):
         begin_write()
-        audit("admin-password", user.label, address, unit_id=user.unit_id, account=user.id,
+        record("admin-password", user.label, address=address, unit_id=user.unit_id, account=user.id,
               result="wrong-password")
         db.session.commit()
         raise validate.FieldError("current", "admin.account.wrong_current")
@@ -131,7 +129,7 @@ def change_own_password(user: AdminUser, current: str, new: str, repeat: str, ke
         raise validate.FieldError("repeat", "admin.account.mismatch")
     begin_write()
     _set_password(user.id, new, keep_session_id)
-    audit("admin-password", user.label, address, unit_id=user.unit_id, account=user.id, result="changed")
+    record("admin-password", user.label, address=address, unit_id=user.unit_id, account=user.id, result="changed")
     db.session.commit()
 
 
@@ -145,7 +143,7 @@ def reset_password(user_id: int, actor: str, address: str) -> tuple[AdminUser, s
         return None
     password = generate_password()
     _set_password(user.id, password, keep_session_id=None)
-    audit("admin-password", actor, address, unit_id=user.unit_id, account=user.id, result="reset")
+    record("admin-password", actor, address=address, unit_id=user.unit_id, account=user.id, result="reset")
     db.session.commit()
     return user, password
 
@@ -159,20 +157,6 @@ def _set_password(user_id: int, password: str, keep_session_id: int | None) -> N
     if keep_session_id is not None:
         query = query.where(AdminSession.id != keep_session_id)
     db.session.execute(query.values(ended_at=clock.now()))
-
-
-def audit(kind: str, actor: str, address: str = "", *, unit_id: int | None = None,
-          room_id: int | None = None, tablet_id: int | None = None, **detail) -> None:
-    """Add an event to the log (committed with the change it records)."""
-    db.session.add(Event(
-        at=clock.now(), kind=kind, unit_id=unit_id, room_id=room_id, tablet_id=tablet_id,
-        actor=actor, address=(address or "")[:64],
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else "",
-    ))
-
-
-def client_address() -> str:
-    return (request.remote_addr or "")[:64]
 
 
 # ---- logging in and out ----------------------------------------------------------
@@ -206,7 +190,7 @@ def login(raw_email: str, raw_password: str, address: str) -> tuple[AdminUser, s
         result = "unknown-account" if user is None else ("inactive" if not user.active else "wrong-password")
         label, unit_id = (user.label, user.unit_id) if user else ("anonymous", None)
         begin_write()
-        audit("admin-login-failed", label, address, unit_id=unit_id, result=result)
+        record("admin-login-failed", label, address=address, unit_id=unit_id, result=result)
         db.session.commit()
         raise LoginError("admin.login.failed")
     ratelimit.forget(attempt)
@@ -216,7 +200,7 @@ def login(raw_email: str, raw_password: str, address: str) -> tuple[AdminUser, s
     user = db.session.get(AdminUser, user.id)
     db.session.add(AdminSession(token_hash=_hash(token), admin_id=user.id, created_at=now, last_active_at=now))
     user.last_login_at = now
-    audit("admin-login", user.label, address, unit_id=user.unit_id)
+    record("admin-login", user.label, address=address, unit_id=user.unit_id)
     db.session.commit()
     return user, token
 
@@ -229,7 +213,7 @@ def logout() -> None:
     begin_write()
     now = clock.now()
     db.session.execute(update(AdminSession).where(AdminSession.id == session.id).values(ended_at=now))
-    audit("admin-logout", session.admin.label, client_address(), unit_id=session.admin.unit_id)
+    record("admin-logout", session.admin.label, address=client_address(), unit_id=session.admin.unit_id)
     db.session.commit()
 
 

@@ -25,12 +25,11 @@ from flask import Flask, current_app, request
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
-from ..database import begin_write
-from ..extensions import db
-from ..models import Event, RoomSession
-from . import ratelimit
-from .models import AdminSession, Maintenance
+from . import clock, ratelimit
+from .database import begin_write
+from .events import record
+from .extensions import db
+from .models import AdminSession, Event, Maintenance, RoomSession
 
 JOB = "purge"
 EVERY = timedelta(days=1)
@@ -90,9 +89,8 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
     done.admin_sessions = result.rowcount or 0
 
     if done.sessions or done.events:
-        db.session.add(Event(at=now, kind="purge", actor=actor,
-                             detail=json.dumps({"sessions": done.sessions, "events": done.events,
-                                                "days": current_app.config["RETENTION_DAYS"]})))
+        record("purge", actor, at=now, sessions=done.sessions, events=done.events,
+               days=current_app.config["RETENTION_DAYS"])
     db.session.commit()
     return done
 
