@@ -158,18 +158,24 @@ class Choice(Model):
     outcome: Outcome | None = None
 
 
-class Step(Model):
+class Block(Model):
+    """A titled run of text and items: a guide's step, a handout's section."""
+
     key: Key
-    title: Text
     text: str = ""
     items: list[Text] = []
+    # Links (by key) shown with the block.
+    links: list[Key] = []
+    req: Reqs
+
+
+class Step(Block):
+    title: Text
     # A script (by key) shown filled in at this step.
     script: Key | None = None
-    # Contacts and links (by key) shown with this step.
+    # Contacts (by key) shown with this step.
     contacts: list[Key] = []
-    links: list[Key] = []
     choices: list[Choice] = []
-    req: Reqs
 
 
 class Guide(Model):
@@ -194,13 +200,8 @@ class Script(Model):
     req: Reqs
 
 
-class PatientSection(Model):
-    key: Key
+class PatientSection(Block):
     heading: Text
-    text: str = ""
-    items: list[Text] = []
-    links: list[Key] = []
-    req: Reqs
 
 
 class PatientInfo(Model):
