@@ -9,7 +9,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
-from .render import is_htmx, render
+from .render import render
 
 HANDLED = (400, 403, 404, 405, 409, 413, 429, 500, 503)
 
@@ -17,15 +17,9 @@ HANDLED = (400, 403, 404, 405, 409, 413, 429, 500, 503)
 def error_response(code: int, detail_key: str | None = None, **slots) -> Response:
     """Render the error page (or, for htmx, the message) for ``code``."""
     code = code if code in HANDLED else (500 if code >= 500 else 400)
-    response = render("errors/error.html", block="message", status=code,
-                      code=code, detail_key=detail_key, slots=slots)
-    if is_htmx():
-        # Our own script swaps error messages only when this header is there,
-        # so a proxy's error page never lands inside a panel.
-        response.headers["X-Kiosk-Error"] = str(code)
-        response.headers["HX-Retarget"] = "#messages"
-        response.headers["HX-Reswap"] = "innerHTML"
-    return response
+    # For htmx: the message goes to the page's #messages box, marked as ours.
+    return render("errors/error.html", block="message", status=code, retarget="#messages", reswap="innerHTML",
+                  code=code, detail_key=detail_key, slots=slots)
 
 
 def init_app(app: Flask) -> None:

@@ -1,22 +1,61 @@
-"""Page or fragment: one helper decides, so every view answers htmx the same way."""
+"""How every view answers, browser or htmx: one module, so there is one shape.
+
+A page template names each region htmx swaps as a ``{% block %}``; a full
+request gets the page, an htmx request gets the block (and any out-of-band
+blocks after it). Markup shared by several pages lives in one component
+template the pages include; its blocks are rendered from there. "Nothing
+changed" is a 204. Every answer varies on ``HX-Request``. The ``HX-*``
+request and response headers are read and written with htmx-flask.
+"""
 
 from __future__ import annotations
 
-from flask import Response, make_response, render_template, request
+from collections.abc import Iterable
+
+from flask import Response, render_template, request
+from htmx_flask import make_response
 from jinja2_fragments.flask import render_block
+
+# Our own error answers carry this header; kiosk.js swaps a 4xx/5xx only when
+# it is there, so a proxy's error page never lands inside a panel.
+ERROR_HEADER = "X-Kiosk-Error"
 
 
 def is_htmx() -> bool:
     """True for an htmx request that wants a fragment (not a boosted page load)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    return bool(request.htmx) and not request.htmx.boosted
 
 
-def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:
-    """Render the whole page, or only ``block`` of it for an htmx request."""
-    if block and is_htmx():
-        html = render_block(template, block, **context)
+def render(template: str, block: str | None = None, *, oob: Iterable[str] = (), component: str | None = None,
+           status: int = 200, retarget: str | None = None, reswap: str | None = None, refresh: bool = False,
+           **context) -> Response:
+    """The whole page, or for htmx only ``block`` followed by the ``oob`` blocks.
+
+    ``component``: the template that holds the blocks when the page includes
+    them from a shared component (a checklist, the search directory).
+    Out-of-band blocks are rendered with ``oob=True`` in their context, so
+    the block can add ``data-hx-swap-oob`` to its root. A fragment answered
+    with an error status is marked as ours (``X-Kiosk-Error``) so it is swapped.
+    ``retarget``/``reswap``/``refresh`` become ``HX-Retarget``/``HX-Reswap``/
+    ``HX-Refresh`` on an htmx answer.
+    """
+    htmx = is_htmx()
+    if block and htmx:
+        source = component or template
+        html = render_block(source, block, **context)
+        html += "".join(render_block(source, name, **{**context, "oob": True}) for name in oob)
     else:
         html = render_template(template, **context)
-    response = make_response(html, status)
+    headers = {"retarget": retarget, "reswap": reswap, "refresh": refresh} if htmx else {}
+    response = make_response(html, status, **headers)
+    if htmx and block and status >= 400:
+        response.headers[ERROR_HEADER] = str(status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def unchanged(**headers: str) -> Response:
+    """The cheap answer to a poll whose state has not changed: 204, nothing to swap."""
+    response = make_response("", 204, headers)
     response.vary.add("HX-Request")
     return response

@@ -60,7 +60,7 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("POST", "/rooms/{slug}/check-in", ("minutes", "name", "title"), "door"),
-    Endpoint("POST", "/rooms/{slug}/tick", ("checklist", "item", "on"), "door"),
+    Endpoint("POST", "/rooms/{slug}/tick", ("checklist", "item", "ticked"), "door"),
     Endpoint("POST", "/rooms/{slug}/skip", ("reason",), "door"),
     Endpoint("POST", "/rooms/{slug}/start", (), "door"),
     Endpoint("POST", "/rooms/{slug}/extend", ("minutes",), "door"),

@@ -117,7 +117,7 @@ def test_check_in_tick_skip_and_the_sign(door_client, app):
     r = door_client.hx_post(f"/rooms/{slug}/check-in", {"minutes": "45"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Checklista innan mötet" in html and "0 av 13 klara" in html
-    r = door_client.hx_post(f"/rooms/{slug}/tick", {"checklist": "environment", "item": "private-room", "on": "1"})
+    r = door_client.hx_post(f"/rooms/{slug}/tick", {"checklist": "environment", "item": "private-room", "ticked": "1"})
     assert "1 av 13 klara" in r.get_data(as_text=True)
     r = door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "checked-at-desk"})
     html = r.get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_ticking_every_readiness_item_turns_the_sign_on(door_client, app):
     with app.app_context():
         keys = sorted(service.readiness_keys())
     for checklist, item in keys:
-        html = door_client.hx_post(f"/rooms/{slug}/tick", {"checklist": checklist, "item": item}).get_data(as_text=True)
+        html = door_client.hx_post(f"/rooms/{slug}/tick", {"checklist": checklist, "item": item, "ticked": "1"}).get_data(as_text=True)
     assert SIGN_SV in html
     assert open_session(app, door_client.room_id).checklist_result == "complete"
 
@@ -180,7 +180,11 @@ def test_a_second_check_in_gets_a_clear_409(door_client):
 
 @pytest.mark.parametrize("path,data", [
     ("check-in", {"minutes": "abc"}), ("check-in", {"minutes": "7"}), ("check-in", {"name": "x" * 200}),
-    ("tick", {"checklist": "environment", "item": "nope"}), ("skip", {"reason": "lazy"}), ("skip", {}),
+    ("tick", {"checklist": "environment", "item": "nope", "ticked": "1"}),
+    ("tick", {"checklist": "environment", "item": "private-room"}),
+    ("tick", {"checklist": "environment", "item": "private-room", "ticked": "yes"}),
+    ("tick", {"checklist": "environment", "item": "private-room", "ticked": "na"}),  # readiness always applies
+    ("skip", {"reason": "lazy"}), ("skip", {}),
 ])
 def test_bad_input_gets_400_with_words_and_nothing_changes(door_client, app, path, data):
     slug = door_client.slug
@@ -236,6 +240,7 @@ def test_a_revoked_tablet_is_told_and_stops_at_once(door_client, app):
         pairing.revoke(db.session.scalar(select(Tablet.id)), actor="admin:test")
     r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
     assert r.status_code == 403 and r.headers["X-Kiosk-Fragment"] == "revoked"
+    assert r.headers["HX-Refresh"] == "true"  # htmx reloads the page into the revoked page
     assert "Surfplattan är avkopplad" in r.get_data(as_text=True)
     assert door_client.hx_post(f"/rooms/{slug}/check-in", {}).status_code == 403
     assert door_client.get("/door").status_code == 403
@@ -372,6 +377,43 @@ def test_an_unchanged_poll_is_answered_before_flask(frozen_clock, door_client, a
         assert db.session.scalar(select(Tablet.last_seen_at)) == clock.now()
     r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
     assert r.status_code == 204 and len(calls) == 1 and "Set-Cookie" not in r.headers
+
+
+def test_the_view_answers_an_unchanged_poll_when_it_is_reached(frozen_clock, door_client, app, monkeypatch):
+    """Without the fast path in front, the view gives the same answers (204,
+    last-seen once a minute with a renewed cookie, the panel on a change)."""
+    from kiosk.rooms.fastpoll import FastPoll
+
+    assert isinstance(app.wsgi_app, FastPoll)
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app.wsgi_app)
+    slug = door_client.slug
+    v = panel_version(door_client.get(f"/rooms/{slug}/door").get_data(as_text=True))
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
+    assert r.status_code == 204 and r.get_data() == b"" and r.headers["X-Kiosk-Fragment"] == "door"
+    assert "HX-Request" in r.headers["Vary"] and "Set-Cookie" not in r.headers
+    clock.advance(timedelta(seconds=61))
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
+    assert r.status_code == 204 and "kiosk_device=" in r.headers["Set-Cookie"]
+    with app.app_context():
+        assert db.session.scalar(select(Tablet.last_seen_at)) == clock.now()
+    door_client.hx_post(f"/rooms/{slug}/check-in", {})
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
+    assert r.status_code == 200 and "Förbereds för videomöte" in r.get_data(as_text=True)
+
+
+def test_a_failing_fast_path_falls_through_to_the_view(door_client, app, monkeypatch):
+    """Any error before Flask (here: a query the database refuses) is the view's to answer."""
+    slug = door_client.slug
+    v = panel_version(door_client.get(f"/rooms/{slug}/door").get_data(as_text=True))
+    fast = app.wsgi_app
+    assert door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204  # sets the engine up
+
+    monkeypatch.setattr(fast, "sql", "SELECT no_such_column FROM no_such_table")
+    calls = []
+    view = app.view_functions["rooms.door_poll"]
+    monkeypatch.setitem(app.view_functions, "rooms.door_poll", lambda **kw: calls.append(kw) or view(**kw))
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")
+    assert r.status_code == 204 and calls == [{"slug": slug}]
 
 
 def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_client):  # noqa: F811

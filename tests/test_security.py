@@ -271,7 +271,7 @@ def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair)
                 data = case.data(world) if callable(case.data) else case.data
                 if data == "tick":
                     checklist, item = world.readiness[0]
-                    data = {"checklist": checklist, "item": item, "on": "1"}
+                    data = {"checklist": checklist, "item": item, "ticked": "1"}
                 response = client.form_post(url, data or {})
             if response.status_code != case.expect[role]:
                 failures.append(f"{method} {url} as {role}: {response.status_code}, expected {case.expect[role]}")

@@ -18,6 +18,10 @@ SESSION_KEY = "checklist_ticks"
 # Items marked "does not apply", kept beside the ticks in the same shape.
 NA_SESSION_KEY = "checklist_na"
 DONE, NA = "done", "na"
+# The one tick protocol (checklist pages and the door alike): a form sends the
+# state the item should have afterwards - ticked, unmarked, "does not apply".
+# Saying the wanted state (not "toggle") makes a double click harmless.
+TICK_VALUES = {"1": DONE, "0": None, "na": NA}
 
 
 class TickStore(Protocol):

@@ -7,14 +7,13 @@ Where the ticks are kept is :func:`ticks.ticks_for_request`'s business.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, make_response, redirect, request, url_for
-from jinja2_fragments.flask import render_blocks
+from flask import Blueprint, abort, redirect, request, url_for
 
 from ..content import schema as s
 from ..errors import error_response
 from ..i18n import content
 from ..render import is_htmx, render
-from .ticks import DONE, NA, TickStore, ticks_for_request
+from .ticks import DONE, NA, TICK_VALUES, TickStore, ticks_for_request
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
@@ -22,10 +21,6 @@ PAGE = "checklists/checklist.html"
 # The ticking part of the page, shared with any screen that shows a checklist
 # (the door tablet's readiness check): its blocks are the htmx fragments.
 COMPONENT = "checklists/_checklist.html"
-# What a tick form may send: the state the item should have afterwards (ticked,
-# unmarked, "does not apply"). Saying the wanted state (not "toggle") makes a
-# double click harmless.
-TICK_VALUES = {"1": DONE, "0": None, "na": NA}
 
 
 def checklist_or_404(key: str) -> s.Checklist:
@@ -70,7 +65,7 @@ def index():
 def checklist(key: str):
     """One checklist: its items to tick, their help and the requirements they serve."""
     found = checklist_or_404(key)
-    return render(COMPONENT if is_htmx() else PAGE, block="checklist", **checklist_context(found))
+    return render(PAGE, block="checklist", component=COMPONENT, **checklist_context(found))
 
 
 @bp.post("/<key>/items/<item>")
@@ -88,11 +83,8 @@ def tick(key: str, item: str):
     store.set(found.key, entry.key, wanted)
     if not is_htmx():
         return redirect(url_for(".checklist", key=found.key) + f"#item-{found.key}-{entry.key}", 303)
-    html = render_blocks(COMPONENT, ["item", "progress"], item=entry, oob=True,
-                         **checklist_context(found, store))
-    response = make_response(html)
-    response.vary.add("HX-Request")
-    return response
+    return render(PAGE, block="item", oob=("progress",), component=COMPONENT, item=entry,
+                  **checklist_context(found, store))
 
 
 @bp.post("/<key>/reset")
@@ -103,4 +95,4 @@ def reset(key: str):
     store.reset(found.key)
     if not is_htmx():
         return redirect(url_for(".checklist", key=found.key), 303)
-    return render(COMPONENT, block="checklist", **checklist_context(found, store))
+    return render(PAGE, block="checklist", component=COMPONENT, **checklist_context(found, store))

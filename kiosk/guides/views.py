@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, make_response, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from .. import clock
 from ..content import Content
 from ..content import schema as s
 from ..errors import error_response
 from ..i18n import content, t
-from ..render import is_htmx, render
+from ..render import is_htmx, render, unchanged
 from . import noshow
 from .noshow import Flow, no_show_for_request
 
@@ -61,9 +61,7 @@ def guide(key: str):
         current = current_flow(c)
         # The waiting panel polls: "nothing changed" is the cheap 204.
         if is_htmx() and current.phase == "waiting" and request.args.get("shown") == current.token:
-            response = make_response("", 204)
-            response.vary.add("HX-Request")
-            return response
+            return unchanged()
         return no_show_panel(c, current)
     return render("guides/guide.html", guide=found, previews=script_previews(c, found))
 
@@ -115,7 +113,8 @@ def filled_scripts(c: Content, current: Flow, values: dict[str, str]) -> dict[st
 def no_show_panel(c: Content, current: Flow | None = None, status: int = 200, *,
                   values: dict[str, str] | None = None, slot_errors: dict[str, str] | None = None,
                   start_error: str | None = None, booked_value: str = ""):
-    """The no-show page, or only its panel for htmx; a 4xx panel is still swapped."""
+    """The no-show page, or only its panel for htmx; a 4xx panel is still swapped
+    (render marks it as ours)."""
     current = current or current_flow(c)
     values = values or {}
     minutes = c.numbers["no_show_minutes"]
@@ -140,11 +139,7 @@ def no_show_panel(c: Content, current: Flow | None = None, status: int = 200, *,
         "start_error": start_error,
         "booked_value": booked_value,
     }
-    response = render(NO_SHOW_PAGE, block="panel", status=status, **context)
-    if status >= 400 and is_htmx():
-        # kiosk.js swaps an error answer only when our server marks it.
-        response.headers["X-Kiosk-Error"] = str(status)
-    return response
+    return render(NO_SHOW_PAGE, block="panel", status=status, **context)
 
 
 def _back(anchor: str = "no-show-panel"):

@@ -18,35 +18,12 @@ from datetime import datetime, timedelta, timezone
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
-from werkzeug.http import dump_cookie
-
 from .. import clock, security
-from . import pairing, service
+from . import pairing, poll
 
 PATH = re.compile(r"^/rooms/([a-z0-9-]{1,60})/door/poll$")
 
-# One query: the tablet by its token hash (unique index), its room, and the
-# room's open session (the partial unique index on room_session).
-SQL = """
-SELECT t.id, t.kind, t.room_id, t.revoked_at, t.last_seen_at, r.id, r.version,
-       s.state, s.expected_end, s.started_at
-FROM tablet t
-JOIN room r ON r.slug = {slug}
-LEFT JOIN room_session s ON s.room_id = r.id AND s.ended_at IS NULL
-WHERE t.token_hash = {token}
-"""
-
-
 UPDATE = "UPDATE tablet SET last_seen_at = {seen} WHERE id = {id}"
-
-
-def _as_utc(value) -> datetime | None:
-    """DB-API drivers give naive UTC datetimes (psycopg) or ISO text (sqlite3)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc)
 
 
 class FastPoll:
@@ -55,17 +32,21 @@ class FastPoll:
         self.wsgi_app = wsgi_app
         self.engine = None
         self.sql = ""
+        self.positions: tuple[str, ...] | None = None
 
     def _setup(self) -> None:
         from ..extensions import db
 
         with self.app.app_context():
             self.engine = db.engine
+        # The view's own query, compiled once for this database: the fast path
+        # then skips statement building and the ORM, not the decision.
+        compiled = poll.QUERY.compile(dialect=self.engine.dialect)
+        self.sql = str(compiled)
+        self.positions = tuple(compiled.positiontup) if compiled.positiontup else None
         if self.engine.dialect.paramstyle in ("named", "qmark", "numeric"):
-            self.sql = SQL.format(slug=":slug", token=":token")
             self.update_sql = UPDATE.format(seen=":seen", id=":id")
         else:
-            self.sql = SQL.format(slug="%(slug)s", token="%(token)s")
             self.update_sql = UPDATE.format(seen="%(seen)s", id="%(id)s")
 
     def __call__(self, environ, start_response):
@@ -98,30 +79,20 @@ class FastPoll:
         if self.engine is None:
             self._setup()
         token_hash = hashlib.sha256(morsel.value.encode()).hexdigest()
+        params = {"slug": slug, "token": token_hash}
         conn = self.engine.raw_connection()
         try:
             cur = conn.cursor()
-            cur.execute(self.sql, {"slug": slug, "token": token_hash})
-            row = cur.fetchone()
-            if row is None:
-                return False, None
-            tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started = row
-            if kind != "door" or tablet_room != room_id or revoked is not None:
-                return False, None
+            cur.execute(self.sql, tuple(params[name] for name in self.positions) if self.positions else params)
             now = clock.now()
-            started = _as_utc(started)
-            if started is not None and now >= started + self._max_session():
-                return False, None  # the view releases it
-            overrun = service.is_overrun(state, _as_utc(expected_end), now)
-            content_version = self.app.extensions["kiosk_content"].version
-            if asked[0] != service.panel_version(version, overrun, content_version):
+            verdict = poll.decide(cur.fetchone(), asked[0], now, self.app.extensions["kiosk_content"].version,
+                                  self._max_session())
+            if verdict.answer != poll.UNCHANGED:
                 return False, None
-            if not pairing.seen_long_ago(_as_utc(last_seen), now):
+            if not verdict.last_seen_due:
                 return True, None
-            self._write_last_seen(conn, cur, tablet_id, now)
-            secure = environ.get("wsgi.url_scheme") == "https"
-            return True, dump_cookie(pairing.COOKIE, morsel.value, max_age=pairing.COOKIE_MAX_AGE, path="/",
-                                     secure=secure, httponly=True, samesite="Strict")
+            self._write_last_seen(conn, cur, verdict.tablet_id, now)
+            return True, pairing.device_cookie_header(morsel.value, environ.get("wsgi.url_scheme") == "https")
         finally:
             conn.close()  # back to the pool (which rolls back any read transaction)
 

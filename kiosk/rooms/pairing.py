@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import Response, current_app, g, request
 from sqlalchemy import select, update
+from werkzeug.http import dump_cookie
 
 from .. import clock
 from ..database import begin_write
@@ -94,9 +95,18 @@ def redeem(raw_code: str, address: str) -> tuple[Tablet, str]:
     return tablet, token
 
 
+def _cookie_attributes(secure: bool) -> dict:
+    """The device cookie's attributes, for the Flask response and the fast path alike."""
+    return {"max_age": COOKIE_MAX_AGE, "httponly": True, "samesite": "Strict", "secure": secure, "path": "/"}
+
+
 def set_device_cookie(response: Response, token: str) -> None:
-    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/")
+    response.set_cookie(COOKIE, token, **_cookie_attributes(request.is_secure))
+
+
+def device_cookie_header(token: str, secure: bool) -> str:
+    """The Set-Cookie value renewing the device cookie, for answers built before Flask."""
+    return dump_cookie(COOKIE, token, **_cookie_attributes(secure))
 
 
 def current_tablet() -> Tablet | None:

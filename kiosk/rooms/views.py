@@ -11,17 +11,18 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from .. import clock, ratelimit
 from ..accounts import current_admin, may_see_unit
+from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
 from ..models import Room, RoomSession, Tablet, Unit
-from ..render import is_htmx, render
-from . import pairing, service
-from .service import Actor, RoomError
+from ..render import is_htmx, render, unchanged
+from . import pairing, poll, service
+from .service import Actor, BadInput, RoomError
 
 bp = Blueprint("rooms", __name__)
 
@@ -60,7 +61,8 @@ def _door_tablet(room: Room) -> Tablet:
 
 
 def _revoked_response():
-    response = render("rooms/revoked.html", status=403)
+    """The revoked page; a panel's poll is told to reload into it (HX-Refresh)."""
+    response = render("rooms/revoked.html", status=403, refresh=True)
     response.headers["X-Kiosk-Fragment"] = "revoked"
     return response
 
@@ -144,33 +146,25 @@ def door_panel(slug: str):
 
 @bp.get("/rooms/<slug>/door/poll")
 def door_poll(slug: str):
-    """204 when the panel is current; else the new panel. One indexed read."""
+    """204 when the panel is current; else the new panel. Usually answered by
+    the fast path before Flask; this view answers whatever reaches it."""
     token = request.cookies.get(pairing.COOKIE)
     if not token:
         abort(403)
-    row = db.session.execute(
-        select(Tablet.id, Tablet.kind, Tablet.room_id, Tablet.revoked_at, Tablet.last_seen_at,
-               Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at)
-        .select_from(Tablet)
-        .join(Room, Room.slug == slug)
-        .outerjoin(RoomSession, and_(RoomSession.room_id == Room.id, RoomSession.ended_at.is_(None)))
-        .where(Tablet.token_hash == hashlib.sha256(token.encode()).hexdigest())
-    ).first()
-    if row is None:
-        # Unknown token, or no such room: let the full path give the right answer.
-        return door_panel(slug)
-    (tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started) = row
-    if kind != "door" or tablet_room != room_id:
+    row = db.session.execute(poll.QUERY, {"slug": slug, "token": hashlib.sha256(token.encode()).hexdigest()}).first()
+    verdict = poll.decide(row, request.args.get("v"), clock.now(), current_app.extensions["kiosk_content"].version,
+                          service.max_session())
+    if verdict.answer == poll.UNKNOWN:
+        return door_panel(slug)  # unknown token, or no such room: the full path says which
+    if verdict.answer == poll.FORBIDDEN:
         abort(403)
-    if revoked is not None:
+    if verdict.answer == poll.REVOKED:
         return _revoked_response()
-    now = clock.now()
-    expired = started is not None and now >= started + service.max_session()
-    current = service.panel_version(version, service.is_overrun(state, expected_end, now),
-                                    current_app.extensions["kiosk_content"].version)
-    _touch(tablet_id, last_seen, now)
-    if request.args.get("v") == current and not expired:
-        return _fragment(current_app.response_class(status=204), "door")
+    if verdict.last_seen_due:
+        pairing.touch(db.session.get(Tablet, verdict.tablet_id))
+        g.renew_device_cookie = True
+    if verdict.answer == poll.UNCHANGED:
+        return _fragment(unchanged(), "door")
     return door_panel(slug)
 
 
@@ -218,9 +212,18 @@ def check_in(slug: str):
 
 @bp.post("/rooms/<slug>/tick")
 def tick(slug: str):
-    on = request.form.get("on", "1") != "0"
-    return _door_action(slug, service.tick, request.form.get("checklist", "")[:40],
-                        request.form.get("item", "")[:60], on=on)
+    """Mark one readiness item (``ticked`` = 1, 0 or na: the checklists' one tick protocol)."""
+    raw = request.form.get("ticked", "")
+
+    def mark(room_id: int, actor: Actor):
+        # Checked after the tablet (in _door_action): a stranger learns nothing about the input.
+        if raw not in TICK_VALUES:
+            raise BadInput("checklists.errors.bad_value")
+        wanted = TICK_VALUES[raw]
+        return service.tick(room_id, actor, request.form.get("checklist", "")[:40],
+                            request.form.get("item", "")[:60], on=wanted is not None, state=wanted or "done")
+
+    return _door_action(slug, mark)
 
 
 @bp.post("/rooms/<slug>/skip")
@@ -341,5 +344,5 @@ def board_poll():
     rows = _board_rows(unit)
     if request.args.get("v") == _board_version(rows) and not any(
             service.is_expired(r["rs"].session, r["rs"].now) for r in rows):
-        return _fragment(current_app.response_class(status=204), "board")
+        return _fragment(unchanged(), "board")
     return board()

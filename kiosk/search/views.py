@@ -10,10 +10,13 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..i18n import content
-from ..render import is_htmx, render
+from ..render import render
 from .finder import MAX_QUERY, search as find
 
 bp = Blueprint("search", __name__)
+
+# The directory and search box every staff page includes; its blocks are the fragments.
+DIRECTORY = "search/_directory.html"
 
 
 @bp.get("/search")
@@ -22,6 +25,4 @@ def search():
     q = request.args.get("q", "")[:MAX_QUERY].strip()
     hits = find(content(), q) if q else None
     context = {"search_q": q, "search_hits": hits}
-    if is_htmx():
-        return render("search/_results.html", oob=True, **context)
-    return render("search/search.html", **context)
+    return render("search/search.html", block="results", oob=("status",), component=DIRECTORY, **context)

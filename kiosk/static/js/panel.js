@@ -76,11 +76,7 @@
     if (!isPoll(evt)) { return; }
     var xhr = evt.detail.xhr;
     var kind = xhr.getResponseHeader("X-Kiosk-Fragment");
-    if (kind === "revoked") {
-      evt.detail.shouldSwap = false;
-      window.location.reload();
-      return;
-    }
+    // A revoked tablet is told to reload by the server (HX-Refresh): htmx does it.
     if ((xhr.status === 200 || xhr.status === 204) && kind) {
       contact();
       return; // 200 swaps the new panel in; 204 swaps nothing
