@@ -180,6 +180,7 @@ def _cluster_for(url: str):
     return None
 
 
+@pytest.mark.serial  # the restart cuts every connection: no other test may run meanwhile
 def test_postgresql_restart_under_polling_tablets(app, database_url, instances, unit_with_rooms):
     if not database_url.startswith("postgres"):
         pytest.skip("PostgreSQL only (the SQLite run has no server to restart)")
