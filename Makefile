@@ -9,7 +9,8 @@ FLASK := $(BIN)/flask --app kiosk
 HTMX := kiosk/static/vendor/htmx.min.js
 
 # Tests run on JOBS pytest-xdist workers (auto: one per core), in a random
-# order; SEED=N repeats an order (the seed is printed first).
+# order; SEED=N repeats an order (the seed is printed first). loadgroup keeps a
+# module marked xdist_group on one worker (its expensive module fixture runs once).
 JOBS ?= auto
 SEED ?= $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 # Tests marked serial restart the database server: they run alone, after the
@@ -17,7 +18,7 @@ SEED ?= $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 PYTEST := $(BIN)/python -m pytest -p randomly --randomly-seed=$(SEED)
 define run-tests
 	@echo "Random order seed: $(SEED) (repeat with: make $@ SEED=$(SEED))"
-	$(PYTEST) -n $(JOBS) -m "$(1)not serial" $(PYTEST_ARGS)
+	$(PYTEST) -n $(JOBS) --dist loadgroup -m "$(1)not serial" $(PYTEST_ARGS)
 	$(PYTEST) -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endef
 

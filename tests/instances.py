@@ -96,7 +96,9 @@ class Tablet:
             body = urllib.parse.urlencode(data or {}).encode()
         req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers)
         try:
-            with self.opener.open(req, timeout=15) as resp:
+            # Generous: a safety net against a hung server, not a measure (a loaded CI
+            # machine may take seconds to fork new workers after a reload).
+            with self.opener.open(req, timeout=60) as resp:
                 result = Response(resp.status, resp.read().decode(), resp.headers)
         except urllib.error.HTTPError as exc:
             result = Response(exc.code, exc.read().decode(), exc.headers)
@@ -115,7 +117,7 @@ class Tablet:
         self.get("/pair")
         req = urllib.request.Request(self.base_url + "/pair", method="POST", data=urllib.parse.urlencode(
             {"code": code, "csrf_token": self.token}).encode())
-        with self.opener.open(req, timeout=15) as resp:  # follows the 303 to the panel
+        with self.opener.open(req, timeout=60) as resp:  # follows the 303 to the panel
             result = Response(resp.status, resp.read().decode(), resp.headers)
         self.token = re.search(r'"X-CSRFToken": "([^"]+)"', result.body).group(1)
         return result
