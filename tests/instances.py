@@ -46,15 +46,18 @@ class Instance:
         self.proc = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded CI machine workers take many seconds to import the app.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=2).close()
                 return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if self.proc.poll() is not None:
+                    self.proc = None
                     raise RuntimeError("gunicorn exited at start")
                 time.sleep(0.1)
+        self.kill()  # no instance left running after the test that failed to start it
         raise RuntimeError("gunicorn did not start")
 
     def kill(self) -> None:
