@@ -1,5 +1,6 @@
-# The two commands: `make run` serves the kiosk, `make test` runs every test.
-# Both set up what they need first; a second run skips what is already there.
+# The two commands: `make run` serves the kiosk, `make test` runs every test
+# (`make test-fast`: all but the browser tests). They set up what they need
+# first; a second run skips what is already there.
 PORT ?= 8000
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -7,7 +8,21 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app kiosk
 HTMX := kiosk/static/vendor/htmx.min.js
 
-.PHONY: run test setup test-setup lock bench clean
+# Tests run on JOBS pytest-xdist workers (auto: one per core), in a random
+# order; SEED=N repeats an order (the seed is printed first). loadgroup keeps a
+# module marked xdist_group on one worker (its expensive module fixture runs once).
+JOBS ?= auto
+SEED ?= $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+# Tests marked serial restart the database server: they run alone, after the
+# parallel run (exit status 5 is "no test selected", as with PYTEST_ARGS naming one file).
+PYTEST := $(BIN)/python -m pytest -p randomly --randomly-seed=$(SEED)
+define run-tests
+	@echo "Random order seed: $(SEED) (repeat with: make $@ SEED=$(SEED))"
+	$(PYTEST) -n $(JOBS) --dist loadgroup -m "$(1)not serial" $(PYTEST_ARGS)
+	$(PYTEST) -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+endef
+
+.PHONY: run test test-fast setup test-setup lock bench clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -16,7 +31,11 @@ run: setup
 	exec $(BIN)/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
 test: setup test-setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(call run-tests,)
+
+# Everything but the browser tests: the quick loop while working (under a minute).
+test-fast: setup test-setup
+	$(call run-tests,not browser and )
 
 setup: $(VENV)/.installed node_modules/.installed $(HTMX)
 

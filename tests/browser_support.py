@@ -115,6 +115,7 @@ class NuChecker:
     def __init__(self):
         self.proc = None
         self.port = None
+        self.failed = False
 
     def start(self) -> None:
         java = shutil.which("java")
@@ -128,7 +129,8 @@ class NuChecker:
              "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(self.port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
+        # Generous: Java starts in seconds, but minutes on a loaded CI machine.
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2).close()
@@ -137,9 +139,13 @@ class NuChecker:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.25)
+        self.stop()
+        self.failed = True
         pytest.fail("The Nu HTML checker did not start")
 
     def check(self, html: str) -> list[dict]:
+        if self.failed:  # every later check fails at once, not after another wait
+            pytest.fail("The Nu HTML checker did not start (see the first test that needed it)")
         if self.proc is None:
             self.start()
         req = urllib.request.Request(
@@ -154,6 +160,7 @@ class NuChecker:
         if self.proc is not None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+            self.proc = None
 
 
 @pytest.fixture(scope="session")

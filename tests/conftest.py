@@ -3,7 +3,8 @@ and CSRF, factories, a frozen clock, a live server and a real Chromium.
 
 The database is SQLite in a temporary folder, or the PostgreSQL database named
 by TEST_DATABASE_URL (``.ci/run`` runs the suite on both). Migrations build the
-schema once per run; every test starts with empty tables.
+schema once per run (once per worker under pytest-xdist, each worker on its own
+database); every test starts with empty tables.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import MetaData, create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from kiosk import clock, create_app
@@ -25,6 +26,8 @@ from kiosk.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# "gw0", "gw1", ... under pytest-xdist; empty in a plain run.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Thursday 26 November 2026, 10:00 in Stockholm: a working morning.
 FROZEN_AT = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -42,16 +45,17 @@ def _redact(url: str) -> str:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """A database migrated to the newest schema, shared by the whole run."""
+    """A database migrated to the newest schema, shared by the whole run (by one worker)."""
     if TEST_DATABASE_URL:
-        url = TEST_DATABASE_URL
-        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        url = _worker_database(TEST_DATABASE_URL)
+        engine = create_engine(_psycopg(url))
         with engine.begin() as conn:
             meta = MetaData()
             meta.reflect(conn)
             meta.drop_all(conn)
         engine.dispose()
     else:
+        # tmp_path_factory gives every xdist worker its own folder, so its own file.
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "kiosk.db")
     app = create_app(_test_config(url, tmp_path_factory.mktemp("instance-migrate")))
     with app.app_context():
@@ -59,7 +63,39 @@ def database_url(tmp_path_factory) -> str:
 
         upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    if TEST_DATABASE_URL and url != TEST_DATABASE_URL:
+        _drop_database(TEST_DATABASE_URL, url)
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def _worker_database(url: str) -> str:
+    """The PostgreSQL database of this xdist worker: TEST_DATABASE_URL's name plus
+    "_gw0" etc., created on the same server (the role needs CREATEDB). Workers
+    truncate tables after every test, so they cannot share one database."""
+    if not WORKER:
+        return url
+    base = make_url(url)
+    worker_url = base.set(database=f"{base.database}_{WORKER}")
+    engine = create_engine(_psycopg(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": worker_url.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{worker_url.database}"'))
+    engine.dispose()
+    return worker_url.render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, url: str) -> None:
+    """Drop a worker's database at the end of its run, so none is left behind."""
+    name = make_url(url).database
+    engine = create_engine(_psycopg(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def _normalise(url: str) -> str:
@@ -124,7 +160,7 @@ class KioskClient(FlaskClient):
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
+def make_app(database_url, tmp_path, _clock_first):
     """Factory: an app on the test database with extra config; tables emptied after."""
     apps = []
 
@@ -174,10 +210,23 @@ def _real_clock_after():
 
 
 @pytest.fixture
-def frozen_clock():
+def frozen_clock(_real_clock_after):
     """The clock stopped at FROZEN_AT; move it with clock.advance()."""
     clock.freeze(FROZEN_AT)
     return clock
+
+
+@pytest.fixture
+def _clock_first(request):
+    """A test that freezes the clock has it frozen before any fixture writes a time.
+
+    Every fixture that logs in, pairs, stamps or counts builds on make_app, which
+    depends on this. Without it, a fixture listed before frozen_clock logs in on
+    the real clock, and the frozen clock then lies before the login: "two days
+    later" is still in the past on any day after FROZEN_AT.
+    """
+    if "frozen_clock" in request.fixturenames:
+        request.getfixturevalue("frozen_clock")
 
 
 # ---- factories -------------------------------------------------------------
@@ -236,7 +285,9 @@ class LiveServer:
 
     def __init__(self, app, port: int | None = None):
         self.app = app
-        self.port = port or free_port()
+        # Port 0: the OS picks a free one at the first start (no race with other
+        # xdist workers between choosing a port and binding it); a restart reuses it.
+        self.port = port or 0
         self._server = None
         self._thread = None
 
@@ -246,6 +297,7 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -266,7 +318,7 @@ def live_server(app):
     server.stop()
 
 
-pytest_plugins = ["tests.browser_support"]
+pytest_plugins = ["tests.browser_support", "tests.admin_support"]
 
 
 @pytest.fixture

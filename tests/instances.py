@@ -46,15 +46,18 @@ class Instance:
         self.proc = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded CI machine workers take many seconds to import the app.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=2).close()
                 return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if self.proc.poll() is not None:
+                    self.proc = None
                     raise RuntimeError("gunicorn exited at start")
                 time.sleep(0.1)
+        self.kill()  # no instance left running after the test that failed to start it
         raise RuntimeError("gunicorn did not start")
 
     def kill(self) -> None:
@@ -96,7 +99,9 @@ class Tablet:
             body = urllib.parse.urlencode(data or {}).encode()
         req = urllib.request.Request(self.base_url + path, data=body, method=method, headers=headers)
         try:
-            with self.opener.open(req, timeout=15) as resp:
+            # Generous: a safety net against a hung server, not a measure (a loaded CI
+            # machine may take seconds to fork new workers after a reload).
+            with self.opener.open(req, timeout=60) as resp:
                 result = Response(resp.status, resp.read().decode(), resp.headers)
         except urllib.error.HTTPError as exc:
             result = Response(exc.code, exc.read().decode(), exc.headers)
@@ -115,7 +120,7 @@ class Tablet:
         self.get("/pair")
         req = urllib.request.Request(self.base_url + "/pair", method="POST", data=urllib.parse.urlencode(
             {"code": code, "csrf_token": self.token}).encode())
-        with self.opener.open(req, timeout=15) as resp:  # follows the 303 to the panel
+        with self.opener.open(req, timeout=60) as resp:  # follows the 303 to the panel
             result = Response(resp.status, resp.read().decode(), resp.headers)
         self.token = re.search(r'"X-CSRFToken": "([^"]+)"', result.body).group(1)
         return result

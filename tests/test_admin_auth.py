@@ -13,9 +13,7 @@ from sqlalchemy import select
 from kiosk import clock
 from kiosk.models import AdminSession, AdminUser
 from kiosk.extensions import db
-from tests.test_admin_support import (  # noqa: F401  (fixtures)
-    PASSWORD, admin_app, admin_client, events, log_in, make_admin,
-)
+from tests.admin_support import PASSWORD, events, log_in
 
 # ---- accounts -------------------------------------------------------------------------
 

@@ -15,9 +15,7 @@ from kiosk.extensions import db
 from kiosk.models import Event, Room, RoomSession, Tablet, Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
-from tests.test_admin_support import (  # noqa: F401  (fixtures)
-    admin_app, admin_client, events, make_admin, manager_client,
-)
+from tests.admin_support import events
 
 
 def room_of(app, room_id):
@@ -30,7 +28,7 @@ def room_of(app, room_id):
 # ---- the start page ----------------------------------------------------------------------
 
 
-def test_start_page_shows_content_version_and_the_routines_validity(admin_client, admin_app):
+def test_start_page_shows_content_version_and_the_routines_validity(admin_client, admin_app, frozen_clock):
     html = admin_client.get("/admin/").get_data(as_text=True)
     version = admin_app.extensions["kiosk_content"].version
     assert f"<code>{version}</code>" in html and "RHS9919-529963968-26" in html

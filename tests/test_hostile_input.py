@@ -18,7 +18,7 @@ from kiosk.extensions import db
 from kiosk.models import Room, Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
-from tests.test_admin_support import admin_app, log_in, make_admin  # noqa: F401  (fixtures)
+from tests.admin_support import log_in
 
 MARKUP = [
     "<script>alert('xss')</script>",

@@ -38,7 +38,7 @@ def test_language_switch_link_keeps_the_page_and_its_parameters(client):
     assert 'href="/about?x=1&amp;lang=en"' in html
 
 
-def test_about_shows_the_document_control(client):
+def test_about_shows_the_document_control(client, frozen_clock):
     html = client.get("/about").get_data(as_text=True)
     for fact in ("Rutin", "Regionhälsan", "Henrik Bodin (henbo12), IT-chef", "Per Gyllén (pergy1), Chefläkare",
                  "RHS9919-529963968-26", "4.0", "2026-06-24", "2028-06-11"):

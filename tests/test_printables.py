@@ -32,6 +32,9 @@ NAMES = list(catalogue(CONTENT.get("sv")))
 PAGES = {"patient-info": 2}
 DOCUMENT_ID = "RHS9919-529963968-26"
 PRINT_DATE = "2026-11-26"  # FROZEN_AT in Stockholm
+# Every printable is rendered once for the module (the `rendered` fixture, seconds of
+# WeasyPrint): one xdist worker runs the whole module, so no other renders it again.
+pytestmark = pytest.mark.xdist_group("printables")
 
 
 def squash(text: str) -> str:

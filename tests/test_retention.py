@@ -18,7 +18,6 @@ from kiosk.extensions import db
 from kiosk.models import Event, RoomSession
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
-from tests.test_admin_support import admin_app, admin_client, make_admin  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOOR = Actor("tablet:1")

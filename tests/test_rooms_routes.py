@@ -10,7 +10,7 @@ from kiosk import clock
 from kiosk.extensions import db
 from kiosk.models import Event, RoomSession, Tablet
 from kiosk.rooms import service
-from tests.test_admin_support import admin_app, make_admin  # noqa: F401  (fixtures)
+from tests.admin_support import log_in
 
 SIGN_SV = "Här pågår videomöte - var god stör ej"
 SIGN_EN = "Video meeting in progress - please do not disturb"
@@ -416,10 +416,8 @@ def test_a_failing_fast_path_falls_through_to_the_view(door_client, app, monkeyp
     assert r.status_code == 204 and calls == [{"slug": slug}]
 
 
-def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_client):  # noqa: F811
+def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_client):
     """The board for an admin: ?unit=<slug>, a manager's own unit by default; polls do not keep the session."""
-    from tests.test_admin_support import log_in
-
     from kiosk.models import Room
 
     with admin_app.app_context():
@@ -451,9 +449,7 @@ def test_administrators_see_the_boards_they_may_see(admin_app, make_admin, door_
     assert stranger.get(f"/board?unit={slug}").status_code == 403
 
 
-def test_the_admin_units_page_links_to_each_units_board(admin_app, make_admin, door_client):  # noqa: F811
-    from tests.test_admin_support import log_in
-
+def test_the_admin_units_page_links_to_each_units_board(admin_app, make_admin, door_client):
     boss = admin_app.test_client()
     log_in(boss, make_admin("global"))
     html = boss.get("/admin/units").get_data(as_text=True)

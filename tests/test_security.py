@@ -23,9 +23,7 @@ from kiosk.extensions import db
 from kiosk.models import Room, Tablet, Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
-from tests.test_admin_support import (  # noqa: F401  (fixtures)
-    admin_app, admin_client, log_in, make_admin,
-)
+from tests.admin_support import log_in
 
 ROLES = ("anonymous", "door_a", "door_b", "board", "other_manager", "manager", "global")
 TABLETS = ("anonymous", "door_a", "door_b", "board")  # not administrators

@@ -18,9 +18,7 @@ from kiosk.extensions import db
 from kiosk.models import Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
-from tests.test_admin_support import (  # noqa: F401  (fixtures)
-    admin_app, admin_client, events, make_admin, manager_client,
-)
+from tests.admin_support import events
 
 DOOR = Actor("tablet:test")
 RANGE = "from=2026-11-16&to=2026-11-26"

@@ -19,7 +19,6 @@ from kiosk.models import Room, Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.browser_support import assert_accessible, assert_no_console_errors
-from tests.test_admin_support import admin_app, make_admin  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 WORDS = {

@@ -21,7 +21,7 @@ from kiosk.models import Room, Tablet, Unit
 from kiosk.rooms import pairing, service
 from kiosk.rooms.service import Actor
 from tests.browser_support import assert_no_console_errors
-from tests.test_admin_support import PASSWORD, admin_app, make_admin  # noqa: F401  (fixtures)
+from tests.admin_support import PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -15,68 +15,9 @@ from kiosk.models import Room
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.browser_support import assert_accessible, assert_no_console_errors
-from tests.conftest import LiveServer
+from tests.browser.conftest import FOLLOW_MS, POLL, SIGN_SV, code_for, pair_page
 
 pytestmark = pytest.mark.browser
-SIGN_SV = "Här pågår videomöte - var god stör ej"
-POLL = 1  # seconds: a fast poll keeps these tests short
-# How long a board or door may take to follow a change: a few polls, loose enough for a
-# loaded CI machine (the point is that it follows without a reload, not how fast).
-FOLLOW_MS = 6 * POLL * 1000
-
-
-@pytest.fixture
-def fast_app(make_app):
-    return make_app(POLL_SECONDS=POLL, HTMX_TIMEOUT_MS=2000)
-
-
-@pytest.fixture
-def server(fast_app):
-    srv = LiveServer(fast_app).start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def room(fast_app):
-    """Videorum 1 in a demo-like unit; returns (room_id, unit_id)."""
-    from kiosk.models import Unit
-
-    with fast_app.app_context():
-        unit = Unit(name="Hudmottagningen", slug="hud")
-        room = Room(unit=unit, name="Videorum 1", slug="videorum-1", location="Plan 2")
-        db.session.add_all([unit, Room(unit=unit, name="Videorum 2", slug="videorum-2"), room])
-        db.session.commit()
-        return room.id, unit.id
-
-
-def code_for(app, room_id=None, unit_id=None):
-    from kiosk.models import Unit
-    from kiosk.rooms import pairing
-
-    with app.app_context():
-        if room_id:
-            r = db.session.get(Room, room_id)
-            return pairing.format_code(pairing.new_code("door", r.unit, r, actor="test"))
-        return pairing.format_code(pairing.new_code("board", db.session.get(Unit, unit_id), None, actor="test"))
-
-
-def pair_page(browser, server, code, lang="sv"):
-    context = browser.new_context(base_url=server.url)
-    from tests.browser_support import AXE_JS, PageWatch
-
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.watch = PageWatch(page)
-    page.goto(f"/pair?lang={lang}")
-    page.get_by_label("Kopplingskod" if lang == "sv" else "Pairing code").fill(code)
-    page.get_by_role("button", name="Koppla" if lang == "sv" else "Pair").click()
-    # The click starts a chain of redirects (POST /pair, /door, the room's door); a test
-    # that acts before the chain has landed races the navigation ("not attached").
-    page.wait_for_url(re.compile(r"/(rooms/[^/]+/door|board)(\?.*)?$"), wait_until="load")
-    expect(page.locator("[data-panel]").first).to_be_attached()
-    return page
 
 
 def check_page(page, assert_valid_html, label):

@@ -11,13 +11,13 @@ from playwright.sync_api import expect
 from kiosk import clock
 from kiosk.extensions import db
 from kiosk.models import RoomSession
-from tests.browser.test_rooms_browser import FOLLOW_MS, POLL, SIGN_SV, code_for, fast_app, pair_page, room, server  # noqa: F401
+from tests.browser.conftest import FOLLOW_MS, POLL, SIGN_SV, code_for, pair_page
 
 pytestmark = pytest.mark.browser
 BOARD_WAIT = FOLLOW_MS
 
 
-def test_a_whole_visit_with_a_no_show(browser, fast_app, server, room):  # noqa: F811
+def test_a_whole_visit_with_a_no_show(browser, fast_app, server, room):
     room_id, unit_id = room
     door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
     board = pair_page(browser, server, code_for(fast_app, unit_id=unit_id))
