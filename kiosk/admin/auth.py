@@ -33,10 +33,10 @@ from ..database import begin_write
 from ..errors import error_response
 from ..extensions import db
 from ..models import Event, Unit
+from ..security import host_cookie_name
 from . import ratelimit, validate
 from .models import GLOBAL, ROLES, UNIT, AdminSession, AdminUser
 
-SECURE_COOKIE = "__Host-kiosk-admin"
 PLAIN_COOKIE = "kiosk-admin"
 
 
@@ -234,7 +234,7 @@ def logout() -> None:
 
 
 def cookie_name() -> str:
-    return SECURE_COOKIE if request.is_secure else PLAIN_COOKIE
+    return host_cookie_name(PLAIN_COOKIE)
 
 
 def set_session_cookie(response, token: str) -> None:
