@@ -26,7 +26,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..database import begin_write
+from ..database import begin_write, checkpoint
 from ..extensions import db
 from ..models import Event, RoomSession
 from . import ratelimit
@@ -94,6 +94,8 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
                              detail=json.dumps({"sessions": done.sessions, "events": done.events,
                                                 "days": current_app.config["RETENTION_DAYS"]})))
     db.session.commit()
+    if done.anything:
+        checkpoint()  # the erased text must not live on in the SQLite WAL
     return done
 
 
