@@ -85,10 +85,14 @@ class KioskRequest(Request):
         if (limit is None or self.shallow or self.content_length is not None
                 or not self.environ.get("wsgi.input_terminated")):
             return Request.stream.fget(self)  # Werkzeug's own checks are enough
-        body = self.environ["wsgi.input"].read(limit + 1)
-        if len(body) > limit:
-            raise RequestEntityTooLarge()
-        return io.BytesIO(body)
+        stream, body = self.environ["wsgi.input"], bytearray()
+        while len(body) <= limit:
+            # A server may hand over one chunk per read: read until the end.
+            data = stream.read(limit + 1 - len(body))
+            if not data:
+                return io.BytesIO(bytes(body))
+            body += data
+        raise RequestEntityTooLarge()
 
 
 def allow_media_devices() -> None:

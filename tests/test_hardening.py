@@ -174,21 +174,46 @@ def test_the_largest_id_the_database_holds_is_still_routed(admin_client):
 # ---- item 8: chunked bodies over the limit --------------------------------------------------------------
 
 
-def _chunked(client, path: str, body: bytes, lang: str = ""):
+class Pieces(io.RawIOBase):
+    """A WSGI input that hands over at most 1000 bytes a read, as a server may per chunk."""
+
+    def __init__(self, body: bytes):
+        self._body = io.BytesIO(body)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:  # the test client rewinds its input
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._body.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._body.tell()
+
+    def readinto(self, buffer) -> int:
+        data = self._body.read(min(len(buffer), 1000))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _chunked(client, path: str, body: bytes, lang: str = "", pieces: bool = False):
     """POST ``body`` as a chunked request: no Content-Length, as a WSGI server hands it over."""
-    return client.post(path + lang, input_stream=io.BytesIO(body),
+    return client.post(path + lang, input_stream=Pieces(body) if pieces else io.BytesIO(body),
                        headers={"Content-Type": "application/x-www-form-urlencoded", "Transfer-Encoding": "chunked"},
                        environ_overrides={"wsgi.input_terminated": True})
 
 
-def test_a_chunked_body_over_the_limit_is_413_with_the_size_message(app, client):
+@pytest.mark.parametrize("pieces", [False, True], ids=["one-read", "a-chunk-a-read"])
+def test_a_chunked_body_over_the_limit_is_413_with_the_size_message(app, client, pieces):
     token = client.csrf_token()
     limit = app.config["MAX_CONTENT_LENGTH"]
     # The token comes last, as a browser's form puts a hidden field after the text.
     body = b"code=" + b"x" * limit + b"&csrf_token=" + token.encode()
-    r = _chunked(client, "/pair", body)
+    r = _chunked(client, "/pair", body, pieces=pieces)
     assert r.status_code == 413 and "För mycket data" in r.get_data(as_text=True)
-    r = _chunked(client, "/pair", body, "?lang=en")
+    r = _chunked(client, "/pair", body, "?lang=en", pieces=pieces)
     assert r.status_code == 413 and "Too much data" in r.get_data(as_text=True)
 
 
@@ -202,9 +227,11 @@ def test_a_chunked_body_of_exactly_the_limit_is_read_whole(app, client):
     assert r.status_code == 400 and "Formuläret var för gammalt" not in r.get_data(as_text=True)
 
 
-def test_a_small_chunked_form_works(client, make_room, new_pairing_code):
+@pytest.mark.parametrize("pieces", [False, True], ids=["one-read", "a-chunk-a-read"])
+def test_a_small_chunked_form_works(client, make_room, new_pairing_code, pieces):
     code = new_pairing_code(room_id=make_room())
-    r = _chunked(client, "/pair", f"code={code}&csrf_token={client.csrf_token()}".encode())
+    body = f"code={code}&csrf_token={client.csrf_token()}&padding={'x' * 5000}".encode()
+    r = _chunked(client, "/pair", body, pieces=pieces)
     assert r.status_code == 303
 
 
