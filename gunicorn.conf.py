@@ -16,3 +16,12 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = os.environ.get("KIOSK_ACCESS_LOG") or None
 errorlog = "-"
+# gunicorn's control socket (gunicornc) defaults to one path per user
+# ($XDG_RUNTIME_DIR or ~/.gunicorn/gunicorn.ctl): two instances on one host
+# would overwrite each other's, and a command meant for one would reach the
+# other. The kiosk needs none (reload is SIGHUP), so it is off unless an
+# instance is given a path of its own (docs/deployment.md).
+if os.environ.get("KIOSK_CONTROL_SOCKET"):
+    control_socket = os.environ["KIOSK_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True

@@ -33,8 +33,8 @@ from .errors import error_response
 from .events import client_address, record
 from .extensions import db
 from .models import GLOBAL, ROLES, UNIT, AdminSession, AdminUser, Unit
+from .security import host_cookie_name
 
-SECURE_COOKIE = "__Host-kiosk-admin"
 PLAIN_COOKIE = "kiosk-admin"
 
 
@@ -218,7 +218,7 @@ def logout() -> None:
 
 
 def cookie_name() -> str:
-    return SECURE_COOKIE if request.is_secure else PLAIN_COOKIE
+    return host_cookie_name(PLAIN_COOKIE)
 
 
 def set_session_cookie(response, token: str) -> None:

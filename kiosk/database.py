@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextvars
 from datetime import datetime, timezone
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
@@ -71,6 +71,9 @@ def setup_engine(engine: Engine, guard: bool = False) -> None:
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # Erased names must not stay readable in free space of the file
+        # (docs/security.md); the WAL is emptied after a purge, see checkpoint().
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -97,6 +100,27 @@ def setup_engine(engine: Engine, guard: bool = False) -> None:
                                     f"begin_write(): {statement.strip()[:120]}")
         elif verb in ("SELECT", "WITH"):
             conn.info["kiosk_read"] = True
+
+
+def checkpoint() -> None:
+    """Copy the WAL into the database file and truncate it to zero bytes.
+
+    After an erasure the WAL still holds the pages as they were before it
+    (names included) until SQLite checkpoints and reuses it; TRUNCATE ends that
+    at once. It waits (busy timeout) for readers of older snapshots; if they
+    outlast it, the next purge tries again. Nothing to do on PostgreSQL.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    raw = db.engine.raw_connection()
+    try:
+        # Outside any transaction (pysqlite's own handling is off): a
+        # checkpoint cannot run inside one.
+        busy, _log, _done = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        raw.close()
+    if busy:
+        current_app.logger.warning("WAL checkpoint after the purge was blocked by a reader; tried again next purge")
 
 
 def begin_write() -> None:

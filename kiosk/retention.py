@@ -26,7 +26,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import clock, ratelimit
-from .database import begin_write
+from .database import begin_write, checkpoint
 from .events import record
 from .extensions import db
 from .models import AdminSession, Event, Maintenance, RoomSession
@@ -92,6 +92,8 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
         record("purge", actor, at=now, sessions=done.sessions, events=done.events,
                days=current_app.config["RETENTION_DAYS"])
     db.session.commit()
+    if done.anything:
+        checkpoint()  # the erased text must not live on in the SQLite WAL
     return done
 
 

@@ -516,7 +516,7 @@ def test_index_offers_a_preview_and_a_download_of_every_printable(client, make_r
         assert f'href="/print/{name}.pdf?lang=en" hreflang="en" download' in html
     assert '<option value="videorum-1">Videorum 1</option>' in html
     english = client.get("/print/?lang=en").get_data(as_text=True)
-    assert "<h1>Printables</h1>" in english and f'href="/print/door-sign.pdf?lang=sv" hreflang="sv"' in english
+    assert "<h1>Printables</h1>" in english and 'href="/print/door-sign.pdf?lang=sv" hreflang="sv"' in english
 
 
 def test_index_without_rooms_has_no_room_form(client):

@@ -96,7 +96,8 @@ def db_event(app, kind):
         return db.session.scalar(select(Event.detail).where(Event.kind == kind))
 
 
-def test_purge_forgets_old_counted_attempts_and_admin_sessions(admin_client, admin_app, frozen_clock):
+def test_purge_forgets_old_counted_attempts_and_admin_sessions(frozen_clock, admin_client, admin_app):
+    # The clock is frozen before the login counts its attempt (a real-clock login is newer than FROZEN_AT).
     admin_client.form_post("/admin/logout")
     clock.advance(timedelta(days=2))
     with admin_app.app_context():

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
-import pytest
 from sqlalchemy import select
 
 from kiosk import clock, security

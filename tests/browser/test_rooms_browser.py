@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from kiosk import clock
 from kiosk.extensions import db
-from kiosk.models import Room
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.browser_support import assert_accessible, assert_no_console_errors

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from kiosk import clock
 from kiosk.extensions import db
 from kiosk.models import RoomSession
-from tests.browser.conftest import FOLLOW_MS, POLL, SIGN_SV, code_for, pair_page
+from tests.browser.conftest import FOLLOW_MS, SIGN_SV, code_for, pair_page
 
 pytestmark = pytest.mark.browser
 BOARD_WAIT = FOLLOW_MS
