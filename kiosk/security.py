@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Request, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
+from htmx_flask.requests import HtmxAwareRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
@@ -69,8 +70,8 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)
 
 
-class KioskRequest(Request):
-    """A request whose chunked body is refused with 413 when it is too big.
+class KioskRequest(HtmxAwareRequest):
+    """htmx-flask's request (``request.htmx``), whose chunked body is refused with 413 when it is too big.
 
     A chunked body has no Content-Length for Werkzeug to check up front, and
     Werkzeug's limited stream stops quietly at MAX_CONTENT_LENGTH: the form

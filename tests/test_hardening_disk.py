@@ -15,7 +15,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from kiosk import clock
-from kiosk.admin import retention
+from kiosk import retention
 from kiosk.extensions import db
 from kiosk.models import Room, Unit
 from kiosk.rooms import service
