@@ -12,7 +12,9 @@ HTMX := kiosk/static/vendor/htmx.min.js
 # order; SEED=N repeats an order (the seed is printed first). loadgroup keeps a
 # module marked xdist_group on one worker (its expensive module fixture runs once).
 JOBS ?= auto
-SEED ?= $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+ifndef SEED
+SEED := $(shell od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+endif
 # Tests marked serial restart the database server: they run alone, after the
 # parallel run (exit status 5 is "no test selected", as with PYTEST_ARGS naming one file).
 PYTEST := $(BIN)/python -m pytest -p randomly --randomly-seed=$(SEED)

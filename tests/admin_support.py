@@ -1,6 +1,7 @@
-"""Fixtures shared by the admin tests (imported by them): accounts, logged-in
-clients, and a cheap password hash (tests log in hundreds of times; the
-default scrypt costs a fifth of a second each)."""
+"""Fixtures shared by the admin tests (a pytest plugin named in conftest.py):
+accounts, logged-in clients, and a cheap password hash (tests log in hundreds
+of times; the default scrypt costs a fifth of a second each). Tests import the
+helpers (log_in, events, PASSWORD), never the fixtures."""
 
 from __future__ import annotations
 

@@ -24,6 +24,10 @@ CHROMIUM_ARGS = [
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# How long a click or a navigation may take before the test fails: a cap, not a wait
+# (a passing test never waits for it), loose enough for a loaded CI machine running
+# a Chromium per xdist worker.
+ACTION_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +78,7 @@ def new_page(browser, live_server):
         context.add_init_script(path=str(AXE_JS))
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(ACTION_TIMEOUT_MS)
         page.watch = PageWatch(page)
         return page
 

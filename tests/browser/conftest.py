@@ -56,11 +56,11 @@ def code_for(app, room_id=None, unit_id=None):
 
 def pair_page(browser, server, code, lang="sv"):
     context = browser.new_context(base_url=server.url)
-    from tests.browser_support import AXE_JS, PageWatch
+    from tests.browser_support import ACTION_TIMEOUT_MS, AXE_JS, PageWatch
 
     context.add_init_script(path=str(AXE_JS))
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     page.watch = PageWatch(page)
     page.goto(f"/pair?lang={lang}")
     page.get_by_label("Kopplingskod" if lang == "sv" else "Pairing code").fill(code)
