@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 from werkzeug.http import dump_cookie
 
 from .. import clock, security
+from ..bookings import service as bookings
 from . import pairing, service
 
 PATH = re.compile(r"^/rooms/([a-z0-9-]{1,60})/door/poll$")
@@ -29,7 +30,7 @@ PATH = re.compile(r"^/rooms/([a-z0-9-]{1,60})/door/poll$")
 # room's open session (the partial unique index on room_session).
 SQL = """
 SELECT t.id, t.kind, t.room_id, t.revoked_at, t.last_seen_at, r.id, r.version,
-       s.state, s.expected_end, s.started_at
+       s.state, s.expected_end, s.started_at, r.bookings_due_at
 FROM tablet t
 JOIN room r ON r.slug = {slug}
 LEFT JOIN room_session s ON s.room_id = r.id AND s.ended_at IS NULL
@@ -105,13 +106,16 @@ class FastPoll:
             row = cur.fetchone()
             if row is None:
                 return False, None
-            tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started = row
+            (tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started,
+             bookings_due) = row
             if kind != "door" or tablet_room != room_id or revoked is not None:
                 return False, None
             now = clock.now()
             started = _as_utc(started)
             if started is not None and now >= started + self._max_session():
                 return False, None  # the view releases it
+            if bookings.is_due(_as_utc(bookings_due), now):
+                return False, None  # a booking moment passed: the view writes it once and renders
             overrun = service.is_overrun(state, _as_utc(expected_end), now)
             content_version = self.app.extensions["kiosk_content"].version
             if asked[0] != service.panel_version(version, overrun, content_version):

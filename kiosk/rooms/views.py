@@ -15,6 +15,7 @@ from sqlalchemy import and_, select
 
 from .. import clock, ratelimit
 from ..accounts import current_admin, may_see_unit
+from ..bookings import service as bookings
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
@@ -150,7 +151,8 @@ def door_poll(slug: str):
         abort(403)
     row = db.session.execute(
         select(Tablet.id, Tablet.kind, Tablet.room_id, Tablet.revoked_at, Tablet.last_seen_at,
-               Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at)
+               Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at,
+               Room.bookings_due_at)
         .select_from(Tablet)
         .join(Room, Room.slug == slug)
         .outerjoin(RoomSession, and_(RoomSession.room_id == Room.id, RoomSession.ended_at.is_(None)))
@@ -159,13 +161,15 @@ def door_poll(slug: str):
     if row is None:
         # Unknown token, or no such room: let the full path give the right answer.
         return door_panel(slug)
-    (tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started) = row
+    (tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started,
+     bookings_due) = row
     if kind != "door" or tablet_room != room_id:
         abort(403)
     if revoked is not None:
         return _revoked_response()
     now = clock.now()
-    expired = started is not None and now >= started + service.max_session()
+    # An expired session, or a booking moment passed (kiosk/bookings): render, which writes it.
+    expired = (started is not None and now >= started + service.max_session()) or bookings.is_due(bookings_due, now)
     current = service.panel_version(version, service.is_overrun(state, expected_end, now),
                                     current_app.extensions["kiosk_content"].version)
     _touch(tablet_id, last_seen, now)
