@@ -186,9 +186,17 @@ def parse(body: bytes, start: datetime, end: datetime) -> list[Instance]:
     import recurring_ical_events
     import x_wr_timezone
 
+    # A cut-off or foreign file must not read as "an empty calendar" (which would cancel every booking).
+    text = body.strip()
+    if not (text[:15].upper() == b"BEGIN:VCALENDAR" and text[-13:].upper() == b"END:VCALENDAR"):
+        raise FeedError("invalid")
     try:
         calendar = icalendar.Calendar.from_ical(body)
         calendar = x_wr_timezone.to_standard(calendar)  # Google's X-WR-TIMEZONE
+        # The expansion gives every instance a RECURRENCE-ID, single events too;
+        # only a series' instances are told apart by it (a moved single meeting keeps its row).
+        series = {str(c.get("UID", "")) for c in calendar.walk("VEVENT")
+                  if c.get("RRULE") is not None or c.get("RDATE") is not None or c.get("RECURRENCE-ID") is not None}
         events = recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end)
         instances: dict[tuple[str, str], Instance] = {}
         for event in events:
@@ -211,11 +219,13 @@ def parse(body: bytes, start: datetime, end: datetime) -> list[Instance]:
                 continue
             if not isinstance(last, datetime):
                 continue
-            uid = hashlib.sha256(str(event.get("UID", "")).encode()).hexdigest()
-            rid = event.get("RECURRENCE-ID")
-            recurrence = _utc(rid.dt).isoformat() if rid is not None and isinstance(rid.dt, datetime) else ""
-            if not recurrence and (event.get("RRULE") is not None or event.get("RDATE") is not None):
-                recurrence = _utc(first).isoformat()
+            raw_uid = str(event.get("UID", ""))
+            uid = hashlib.sha256(raw_uid.encode()).hexdigest()
+            recurrence = ""
+            if raw_uid in series:
+                rid = event.get("RECURRENCE-ID")
+                original = rid.dt if rid is not None and isinstance(rid.dt, datetime) else first
+                recurrence = _utc(original).isoformat()
             s, e = _utc(first), _utc(last)
             if e <= s:
                 continue
