@@ -182,6 +182,7 @@ def test_free_until_and_the_booking_about_to_start(room, day, hhmm):
     clock.freeze(start - timedelta(minutes=16))
     d = bookings.day_of(room)
     assert d.free_now and d.free_until == start and d.soon is None and d.upcoming.starts_at == start
+    assert d.free_now_for(15) and not d.free_now_for(30)
     clock.freeze(start - timedelta(minutes=10))
     d = bookings.day_of(room)
     assert d.free_until == start and d.soon is not None and d.soon.starts_at == start

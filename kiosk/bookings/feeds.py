@@ -24,6 +24,7 @@ import logging
 import socket
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -179,13 +180,25 @@ def _holder(event) -> str | None:
         return None
 
 
+def _ical_libraries():
+    """Import the iCalendar libraries when first needed (most requests never are).
+    pygal (the statistics charts) installs an old-style import finder that makes
+    Python warn (ImportWarning) when dateutil imports ``six.moves``: harmless, and
+    silenced here so that it cannot turn into an error under -W error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImportWarning)
+        import dateutil.rrule  # noqa: F401 - imported by the expansion at call time otherwise
+        import dateutil.tz  # noqa: F401
+        import icalendar
+        import recurring_ical_events
+        import x_wr_timezone
+    return icalendar, recurring_ical_events, x_wr_timezone
+
+
 def parse(body: bytes, start: datetime, end: datetime) -> list[Instance]:
     """The feed's timed meetings in [start, end), with everything but times and
     the organiser's name already dropped. Raises FeedError("invalid")."""
-    import icalendar
-    import recurring_ical_events
-    import x_wr_timezone
-
+    icalendar, recurring_ical_events, x_wr_timezone = _ical_libraries()
     # A cut-off or foreign file must not read as "an empty calendar" (which would cancel every booking).
     text = body.strip()
     if not (text[:15].upper() == b"BEGIN:VCALENDAR" and text[-13:].upper() == b"END:VCALENDAR"):

@@ -180,6 +180,12 @@ class RoomDay:
     overrun_into: Booking | None         # a booking whose start an open meeting has passed
     slots: dict[int, datetime | None] = field(default_factory=dict)  # minutes -> next free start today
 
+    def free_now_for(self, minutes: int) -> bool:
+        """Free now for at least ``minutes`` today (the board's filter "ledigt minst 30 min nu")."""
+        if not self.free_now:
+            return False
+        return (self.free_until or self.end) - self.now >= timedelta(minutes=minutes)
+
 
 def _busy_until(session: RoomSession | None, now: datetime) -> datetime:
     """Until when an open session keeps the room (its expected end, or its planned length)."""
