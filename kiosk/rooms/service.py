@@ -168,7 +168,7 @@ def _lock(room_id: int) -> tuple[Room, RoomSession | None, datetime]:
         _release(room, session, Actor.system(), "auto-released", now)
         session = None
         db.session.flush()
-    bookings.refresh(room, now)  # unclaimed bookings due for release; when the day next changes
+    bookings.refresh(room, now)  # release unclaimed bookings that are due (_commit recomputes the next moment)
     return room, session, now
 
 
