@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     # App-wide hooks: the routine's standing on every page, the rooms' helpers
     # and error handler, the daily purge; each from the module below the features.
-    from . import cli, retention, routine
+    from . import bookings, cli, retention, routine
     from .rooms import hooks as room_hooks
     from .rooms import stores
 
@@ -70,6 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     retention.init_app(app)
     stores.init_app(app)
     cli.init_app(app)
+    bookings.init_app(app)  # its error handler and `calendars sync`
 
     # Unchanged door polls are answered before Flask (see rooms/fastpoll.py).
     from .rooms.fastpoll import FastPoll

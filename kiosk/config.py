@@ -44,6 +44,14 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_MEETING_MINUTES": 30,
     "EXTEND_MINUTES": 15,
     "PAIRING_CODE_MINUTES": 10,
+    # Bookings (kiosk/bookings): an unclaimed booking is released this long after its start.
+    "BOOKING_RELEASE_MINUTES": 10,
+    # Calendar feeds: the largest feed read, how long to wait for it, and the
+    # window of days (before and after today) whose bookings are kept from it.
+    "FEED_MAX_BYTES": 5 * 1024 * 1024,
+    "FEED_TIMEOUT_SECONDS": 10,
+    "FEED_DAYS_BEFORE": 1,
+    "FEED_DAYS_AHEAD": 60,
     # Warn about the routine's validity this many days before it ends (R1).
     "ROUTINE_WARN_DAYS": 60,
     # The address tablets use, for pairing links and QR codes.

@@ -40,6 +40,10 @@ class Room(db.Model):
     location: Mapped[str] = mapped_column(String(200), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When what the room shows next changes by time alone because of a booking
+    # (one about to start, an unclaimed one to release, one ending, midnight).
+    # A poll compares it with the clock and reads no booking (kiosk/bookings).
+    bookings_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit] = relationship(back_populates="rooms")
 
@@ -136,6 +140,73 @@ class ChecklistTick(db.Model):
     ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+# ---- bookings: a room held for a time (kiosk/bookings) ----
+# No field can hold a patient: a booking is a room, a start and an end, and
+# optionally the clinician who holds it (name and title, as at check-in). A
+# feed's meeting title, description, location and attendees are never stored.
+
+BOOKING_STATUSES = ("booked", "claimed", "released", "cancelled")
+BOOKING_SOURCES = ("manual", "feed")
+
+
+class CalendarFeed(db.Model):
+    """A room's published iCalendar feed (its resource calendar in Exchange or
+    Google): where to read it and how the last reading went."""
+
+    __tablename__ = "calendar_feed"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), unique=True)
+    # The published address; it often holds a secret, so it is never logged.
+    url: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A fixed key (kiosk/bookings/feeds.py ERRORS), never the server's or the parser's text.
+    last_error: Mapped[str | None] = mapped_column(String(40))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+
+    room: Mapped[Room] = relationship()
+
+
+class Booking(db.Model):
+    """A room held from ``starts_at`` to ``ends_at`` (UTC). Made in the kiosk
+    (manual) or read from the room's calendar feed (read-only here)."""
+
+    __tablename__ = "booking"
+    __table_args__ = (
+        Index("ix_booking_room_starts", "room_id", "starts_at"),
+        UniqueConstraint("feed_id", "feed_uid", "recurrence_id", name="uq_booking_feed_instance"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The clinician's, as at check-in (personal data, erased by retention); never a patient's.
+    holder_name: Mapped[str | None] = mapped_column(String(80))
+    holder_title: Mapped[str | None] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(8), default="manual", server_default="manual")
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_feed.id", ondelete="SET NULL"), index=True)
+    # SHA-256 of the event's UID (a moved meeting keeps it) and the instance's
+    # original start (ISO, UTC) for a recurring event, "" for a single one.
+    feed_uid: Mapped[str | None] = mapped_column(String(64))
+    recurrence_id: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="booked", server_default="booked")
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("room_session.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    updated_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+    room: Mapped[Room] = relationship()
+
+    @validates("status")
+    def _known_status(self, _key: str, status: str) -> str:
+        if status not in BOOKING_STATUSES:
+            raise ValueError(f"unknown booking status {status!r}")
+        return status
+
+
 # Every kind of event the log holds, grouped as the event log's filter shows them. A kind
 # not listed here cannot be written (Event.kind is checked), and every kind has a name
 # in each language's content (admin.events.kinds.*), tested in tests/test_admin_pages.py.
@@ -143,6 +214,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "rooms": ("check-in", "start", "extend", "end", "cancel", "finish", "no-show", "auto-released",
               "force-ended"),
     "tablets": ("pairing-code", "pair", "revoke"),
+    "bookings": ("booking-create", "booking-move", "booking-cancel", "booking-claim", "booking-release",
+                 "calendar-set", "calendar-sync", "calendar-sync-failed"),
     "admin": ("admin-login", "admin-login-failed", "admin-logout", "admin-create", "admin-activate",
               "admin-deactivate", "admin-password", "unit-create", "unit-update", "unit-deactivate",
               "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "events-export",

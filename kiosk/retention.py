@@ -1,7 +1,7 @@
 """Retention: personal data is erased after ``RETENTION_DAYS`` (default 14).
 
 What is erased (docs/data.md lists every column): the clinician's optional
-name and title on room sessions, and the free-text reason an administrator
+name and title on room sessions and on bookings (counted from the booking's end), and the free-text reason an administrator
 gives when force-ending a session (kept in the event's detail). The rows stay,
 so counts and statistics do not change. Old abuse counters and ended admin
 sessions are deleted too.
@@ -29,7 +29,7 @@ from . import clock, ratelimit
 from .database import begin_write, checkpoint
 from .events import record
 from .extensions import db
-from .models import AdminSession, Event, Maintenance, RoomSession
+from .models import AdminSession, Booking, Event, Maintenance, RoomSession
 
 JOB = "purge"
 EVERY = timedelta(days=1)
@@ -50,6 +50,7 @@ class Purged:
     events: int = 0
     rate_hits: int = 0
     admin_sessions: int = 0
+    bookings: int = 0
 
     @property
     def anything(self) -> bool:
@@ -72,6 +73,11 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
                or_(RoomSession.clinician_name.is_not(None), RoomSession.clinician_title.is_not(None)))
         .values(clinician_name=None, clinician_title=None))
     done.sessions = result.rowcount or 0
+    result = db.session.execute(
+        update(Booking)
+        .where(Booking.ends_at < limit, or_(Booking.holder_name.is_not(None), Booking.holder_title.is_not(None)))
+        .values(holder_name=None, holder_title=None))
+    done.bookings = result.rowcount or 0
 
     events = db.session.scalars(select(Event).where(
         Event.at < limit, Event.kind.in_(FREE_TEXT_EVENTS), Event.detail != "")).all()
@@ -88,9 +94,9 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
         AdminSession.ended_at < now - EVERY, AdminSession.created_at < now - absolute - EVERY)))
     done.admin_sessions = result.rowcount or 0
 
-    if done.sessions or done.events:
+    if done.sessions or done.events or done.bookings:
         record("purge", actor, at=now, sessions=done.sessions, events=done.events,
-               days=current_app.config["RETENTION_DAYS"])
+               days=current_app.config["RETENTION_DAYS"], **({"bookings": done.bookings} if done.bookings else {}))
     db.session.commit()
     if done.anything:
         checkpoint()  # the erased text must not live on in the SQLite WAL

@@ -208,10 +208,20 @@ def test_every_purged_column_is_really_erased(app, make_room, frozen_clock):
     room_id = make_room()
     visit(app, room_id)
     visit(app, room_id, force_reason="Fritext om något")
+    with app.app_context():
+        from kiosk.bookings import service as bookings
+        from kiosk.models import Booking
+
+        start = clock.now() + timedelta(hours=1)
+        bookings.create(room_id, DOOR, start, start + timedelta(minutes=30), holder_name="Anna Andersson",
+                        holder_title="Sjuksköterska")
     clock.advance(timedelta(days=15))
     with app.app_context():
-        retention.purge()
+        done = retention.purge()
+        assert done.bookings == 1
         checks = {
+            "booking.holder_name": lambda: db.session.scalars(select(Booking.holder_name)).all(),
+            "booking.holder_title": lambda: db.session.scalars(select(Booking.holder_title)).all(),
             "room_session.clinician_name": lambda: db.session.scalars(select(RoomSession.clinician_name)).all(),
             "room_session.clinician_title": lambda: db.session.scalars(select(RoomSession.clinician_title)).all(),
             "event.detail": lambda: [d for d in db.session.scalars(select(Event.detail)) if "Fritext" in d],

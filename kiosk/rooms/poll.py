@@ -14,13 +14,15 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, bindparam, select
 
 from ..models import Room, RoomSession, Tablet
+from ..bookings import service as bookings
 from . import pairing, service
 
 # One indexed read: the tablet by its token hash (unique index), the room by
 # its slug, and the room's open session (the partial unique index).
 QUERY = (
     select(Tablet.id, Tablet.kind, Tablet.room_id, Tablet.revoked_at, Tablet.last_seen_at,
-           Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at)
+           Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at,
+           Room.bookings_due_at)
     .select_from(Tablet)
     .join(Room, Room.slug == bindparam("slug"))
     .outerjoin(RoomSession, and_(RoomSession.room_id == Room.id, RoomSession.ended_at.is_(None)))
@@ -55,7 +57,8 @@ def decide(row, asked: str | None, now: datetime, content_version: str, max_sess
     """Judge one row of :data:`QUERY` (or None) against the version the tablet shows."""
     if row is None:
         return Verdict(UNKNOWN)  # unknown token or room: the view's full answer says which
-    tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started = row
+    (tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started,
+     bookings_due) = row
     if kind != "door" or tablet_room != room_id:
         return Verdict(FORBIDDEN, tablet_id)
     if revoked is not None:
@@ -64,5 +67,7 @@ def decide(row, asked: str | None, now: datetime, content_version: str, max_sess
     started = as_utc(started)
     if started is not None and now >= started + max_session:
         return Verdict(CHANGED, tablet_id, due)  # the view releases the expired session
+    if bookings.is_due(as_utc(bookings_due), now):
+        return Verdict(CHANGED, tablet_id, due)  # a booking moment passed: the view writes it once and renders
     current = service.panel_version(version, service.is_overrun(state, as_utc(expected_end), now), content_version)
     return Verdict(UNCHANGED if asked == current else CHANGED, tablet_id, due)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..bookings import service as bookings
 from ..database import begin_write
 from ..extensions import db
 from ..events import record
@@ -166,6 +167,8 @@ def _lock(room_id: int) -> tuple[Room, RoomSession | None, datetime]:
     if is_expired(session, now):
         _release(room, session, Actor.system(), "auto-released", now)
         session = None
+        db.session.flush()
+    bookings.refresh(room, now)  # release unclaimed bookings that are due (_commit recomputes the next moment)
     return room, session, now
 
 
@@ -175,6 +178,9 @@ def _event(kind: str, room: Room, session: RoomSession | None, actor: Actor, now
 
 
 def _commit(room: Room) -> None:
+    db.session.flush()
+    # A session's end can start an unclaimed booking's grace: recompute when the day next changes.
+    room.bookings_due_at = bookings.next_change(room.id, clock.now())
     room.version += 1
     db.session.commit()
 
@@ -212,7 +218,11 @@ def check_in(room_id: int, actor: Actor, minutes: int | None = None,
                               clinician_name=name, clinician_title=title)
         db.session.add(session)
         db.session.flush()
-        _event("check-in", room, session, actor, now, minutes=minutes)
+        # Within a booking's window this claims it (expected end = the booking's end);
+        # otherwise the check-in is ad hoc, allowed up to the next booking.
+        terms = bookings.claim_on_check_in(room, session, now, actor)
+        _event("check-in", room, session, actor, now, minutes=minutes,
+               **({"booking": terms.booking.id} if terms.booking else {}))
         _commit(room)
         return session
     except IntegrityError:
@@ -291,7 +301,7 @@ def start_meeting(room_id: int, actor: Actor, skip_reason: str | None = None) ->
 def _start(room: Room, session: RoomSession, actor: Actor, now: datetime, result: str, reason: str | None) -> None:
     session.state = MEETING
     session.meeting_started_at = now
-    session.expected_end = now + timedelta(minutes=session.planned_minutes)
+    session.expected_end = bookings.expected_end_at_start(session, now)
     session.checklist_result = result
     session.skip_reason = reason
     _event("start", room, session, actor, now, checklist=result, **({"reason": reason} if reason else {}))
@@ -332,6 +342,7 @@ def cancel(room_id: int, actor: Actor) -> None:
     """Preparing → Free: the check-in is taken back; no meeting was held."""
     room, session, now = _lock(room_id)
     _require(session, PREPARING)
+    bookings.unclaim(session, now, actor)
     _close(session, now, "cancelled")
     _event("cancel", room, session, actor, now)
     _commit(room)
@@ -392,10 +403,13 @@ def force_end(room_id: int, actor: Actor, reason: str) -> None:
 
 
 def release_if_expired(room_id: int) -> bool:
-    """Release the room's session if it passed the maximum length; True if it did."""
+    """Release the room's session if it passed the maximum length, and bring its
+    bookings up to date if their day changed by time (an unclaimed booking to
+    release, one about to start); True if it wrote."""
     now = clock.now()
     session = open_session(room_id)
-    if not is_expired(session, now):
+    due = db.session.scalar(select(Room.bookings_due_at).where(Room.id == room_id))
+    if not is_expired(session, now) and not bookings.is_due(due, now):
         return False
     db.session.rollback()  # end the read; _lock re-reads under the write lock
     room, _session, _now = _lock(room_id)  # _lock releases it
@@ -404,10 +418,13 @@ def release_if_expired(room_id: int) -> bool:
 
 
 def release_all_expired() -> int:
-    """Release every expired session (the CLI and a periodic job call this)."""
-    cutoff = clock.now() - max_session()
-    room_ids = db.session.scalars(select(RoomSession.room_id).where(
-        RoomSession.ended_at.is_(None), RoomSession.started_at <= cutoff)).all()
+    """Release every expired session and every unclaimed booking due (the CLI
+    and a periodic job call this)."""
+    now = clock.now()
+    cutoff = now - max_session()
+    room_ids = set(db.session.scalars(select(RoomSession.room_id).where(
+        RoomSession.ended_at.is_(None), RoomSession.started_at <= cutoff)).all())
+    room_ids |= set(db.session.scalars(select(Room.id).where(Room.bookings_due_at <= now)).all())
     return sum(release_if_expired(rid) for rid in room_ids)
 
 
