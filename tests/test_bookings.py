@@ -6,7 +6,7 @@ door poll that sees a booking moment without reading any booking."""
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
