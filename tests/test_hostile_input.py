@@ -171,7 +171,8 @@ class World:
 @pytest.fixture
 def world(admin_app, make_unit, make_room, make_admin, pair):
     # Limits would turn most examples into 429s; they have tests of their own.
-    admin_app.config.update(LOGIN_LIMIT_PER_MINUTE=10**6, PAIR_LIMIT_PER_MINUTE=10**6, LOGIN_FAILURES_PER_HOUR=10**6)
+    admin_app.config.update(LOGIN_LIMIT_PER_MINUTE=10**6, PAIR_LIMIT_PER_MINUTE=10**6, LOGIN_FAILURES_PER_HOUR=10**6,
+                            LOGIN_SLOW_AFTER=10**6)
     return World(admin_app, make_unit, make_room, make_admin, pair)
 
 

@@ -20,7 +20,7 @@ from flask import session as flask_session
 from sqlalchemy import func, select
 
 from .. import accounts as auth  # the module; accounts() is a view here
-from .. import clock, retention, validate
+from .. import clock, ratelimit, retention, validate
 from ..accounts import current_admin, global_required
 from ..database import begin_write
 from ..errors import error_response
@@ -126,15 +126,15 @@ def login():
     if request.method == "GET":
         if current_admin() is not None:
             return redirect(next_url or url_for("admin.index"), code=303)
-        return render("admin/login.html", error=None, email="", next_url=next_url,
+        return render("admin/login.html", error=None, error_slots={}, email="", next_url=next_url,
                       expired=bool(g.get("admin_expired")))
     email = request.form.get("email", "")[:validate.EMAIL_MAX]
     try:
         _user, token = auth.login(email, request.form.get("password", "")[:validate.PASSWORD_MAX + 1], _address())
     except auth.LoginError as exc:
         db.session.rollback()
-        return render("admin/login.html", error=exc.key, email=email, next_url=next_url, expired=False,
-                      status=exc.status)
+        return render("admin/login.html", error=exc.key, error_slots=exc.slots, email=email, next_url=next_url,
+                      expired=False, status=exc.status)
     # A new CSRF token for the new session (a token seen before login is not reused).
     flask_session.pop("csrf_token", None)
     response = redirect(next_url or url_for("admin.index"), code=303)
@@ -720,8 +720,9 @@ def accounts():
 
 def _accounts_page(errors=None, values=None, status=200):
     users = list(db.session.scalars(select(AdminUser).order_by(AdminUser.email)))
+    failures = {u.id: ratelimit.account_failures(u.email) for u in users}
     return render("admin/accounts.html", users=users, units=_visible_units(_admin()), roles=ROLES,
-                  errors=errors or {}, values=values or {}, status=status)
+                  failures=failures, errors=errors or {}, values=values or {}, status=status)
 
 
 @bp.post("/accounts")
@@ -767,6 +768,22 @@ def account_active(admin_id: int):
     return redirect(url_for("admin.accounts"), code=303)
 
 
+@bp.post("/accounts/<int:admin_id>/unlock")
+@global_required
+def account_unlock(admin_id: int):
+    """Forget an account's counted login failures from every address: its
+    owner (or anyone) may try again at once (docs/admin.md)."""
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = _admin()
+    user = db.session.get(AdminUser, admin_id)
+    if user is None:
+        abort(404)
+    cleared = ratelimit.clear_account(user.email)
+    record("admin-unlock", admin.label, address=_address(), unit_id=user.unit_id, account=user.id, failures=cleared)
+    db.session.commit()
+    flash(t("admin.accounts.unlocked", email=user.email), "status")
+    return redirect(url_for("admin.accounts"), code=303)
+
 
 # ---- my account: change my password; a global admin resets another's --------------------------------
 
@@ -792,9 +809,9 @@ def account_password():
                                  form.get("new", "")[:validate.PASSWORD_MAX + 1],
                                  form.get("repeat", "")[:validate.PASSWORD_MAX + 1],
                                  session.id if session is not None else None, _address())
-    except auth.PasswordLimited:
+    except auth.PasswordLimited as exc:
         db.session.rollback()
-        return _account_page({"current": t("admin.login.limited")}, 429)
+        return _account_page({"current": t(exc.key, **exc.slots)}, 429)
     except FieldError as exc:
         db.session.rollback()
         return _account_page(_errors(exc), 400)
