@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_WARN_SECONDS": 60,
     "ADMIN_PASSWORD_METHOD": "scrypt",
     "ADMIN_EVENTS_PER_PAGE": 50,
+    # Event-log CSV downloads streaming at once per worker process, and per account (kiosk/admin).
+    "EXPORTS_AT_ONCE": 2,
+    "EXPORTS_PER_ACCOUNT": 1,
     # Abuse limits (kiosk/ratelimit.py), counted in the database.
     "LOGIN_LIMIT_PER_MINUTE": 10,
     "PAIR_LIMIT_PER_MINUTE": 10,

@@ -11,6 +11,8 @@ is written to the event log with who, what and from which address.
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -565,15 +567,72 @@ def events():
                   details={e.id: _detail(e.detail) for e in rows})
 
 
+class ExportSlots:
+    """How many event-log exports stream at once in this worker process, and
+    per account: a stream holds one of the worker's threads for as long as the
+    client reads (a slow or stalled reader holds it indefinitely), so without a
+    bound a few downloads take every thread and the door polls wait."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: Counter[int] = Counter()
+
+    def take(self, account_id: int):
+        """Take a slot: returns its release function (safe to call more than
+        once), or the UI key of the refusal (a str) when none is free (429)."""
+        config = current_app.config
+        with self._lock:
+            if self._running[account_id] >= int(config["EXPORTS_PER_ACCOUNT"]):
+                return "admin.limit.export_account"
+            if sum(self._running.values()) >= int(config["EXPORTS_AT_ONCE"]):
+                return "admin.limit.export_instance"
+            self._running[account_id] += 1
+        released = threading.Event()
+
+        def release() -> None:
+            with self._lock:
+                if released.is_set():
+                    return
+                released.set()
+                self._running[account_id] -= 1
+                if self._running[account_id] <= 0:
+                    del self._running[account_id]
+
+        return release
+
+
+EXPORTS = ExportSlots()
+
+
 @bp.get("/events.csv")
 def events_csv():
-    """The whole filtered event log as CSV for an auditor (oldest first, every
-    row, streamed); the download itself is logged."""
+    """The filtered event log as CSV for an auditor (oldest first, every row,
+    streamed); the download itself is logged. At most ``statistics.MAX_DAYS``
+    days, and at most EXPORTS_AT_ONCE downloads at once per worker process and
+    EXPORTS_PER_ACCOUNT per account (429 beyond), so that downloads never take
+    the threads the door polls need."""
     admin = _admin()
     try:
         f = _event_filter(admin)
+        if (f.end - f.start).days >= statistics.MAX_DAYS:
+            raise FieldError("to", "admin.stats.too_long", days=statistics.MAX_DAYS)
     except FieldError as exc:
         return error_response(400, exc.key, **exc.slots)
+    release = EXPORTS.take(admin.id)
+    if isinstance(release, str):
+        return error_response(429, release)
+    try:
+        response = _events_csv_response(admin, f, release)
+    except BaseException:
+        release()
+        raise
+    # The server closes every response it served, sent, failed or cut off; the
+    # stream also releases the slot itself when it ends.
+    response.call_on_close(release)
+    return response
+
+
+def _events_csv_response(admin: AdminUser, f: _EventFilter, release):
     begin_write()
     record("events-export", admin.label, address=_address(), unit_id=None if admin.is_global else admin.unit_id,
                **{("event_kind" if k == "kind" else k): v for k, v in f.args().items() if v})
@@ -587,10 +646,13 @@ def events_csv():
               t("admin.events.actor"), t("admin.csv.account"), t("admin.events.address"), t("admin.events.detail")]
 
     def rows():
-        yield header
-        for e in db.session.scalars(query.execution_options(yield_per=500)):
-            yield [e.at.astimezone(statistics.tz()).isoformat(timespec="seconds"), kind_name.get(e.kind, e.kind),
-                   e.kind, room_names.get(e.room_id, ""), e.actor, names.get(e.actor, ""), e.address, e.detail]
+        try:
+            yield header
+            for e in db.session.scalars(query.execution_options(yield_per=500)):
+                yield [e.at.astimezone(statistics.tz()).isoformat(timespec="seconds"), kind_name.get(e.kind, e.kind),
+                       e.kind, room_names.get(e.room_id, ""), e.actor, names.get(e.actor, ""), e.address, e.detail]
+        finally:
+            release()
 
     filename = f"{t('admin.csv.events_filename')}-{f.start.isoformat()}-{f.end.isoformat()}.csv"
     response = current_app.response_class(stream_with_context(statistics.csv_stream(rows(), lang)),
