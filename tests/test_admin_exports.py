@@ -32,7 +32,7 @@ def test_the_event_log_csv_covers_at_most_366_days(frozen_clock, admin_client):
 
 
 def test_one_download_at_a_time_per_account_and_a_few_per_instance(admin_app, admin_client, manager_client):
-    from kiosk.admin.views import EXPORTS
+    from kiosk.admin.eventlog.export import EXPORTS
 
     admin_app.config.update(EXPORTS_AT_ONCE=2, EXPORTS_PER_ACCOUNT=1)
     with admin_app.app_context():
