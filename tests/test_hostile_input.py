@@ -93,6 +93,7 @@ ENDPOINTS = [
     Endpoint("POST", "/admin/accounts", ("email", "role", "unit"), "admin"),
     Endpoint("POST", "/admin/accounts/{account}/active", ("active",), "admin"),
     Endpoint("POST", "/admin/accounts/{account}/password", (), "admin"),
+    Endpoint("POST", "/admin/accounts/{account}/unlock", (), "admin"),
     Endpoint("POST", "/admin/account/password", ("current", "new", "repeat"), "admin"),
     Endpoint("GET", "/admin/events", ("room", "kind", "from", "to", "page"), "admin"),
     Endpoint("GET", "/admin/events.csv", ("room", "kind", "from", "to"), "admin"),
