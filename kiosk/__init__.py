@@ -48,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from printables.views import bp as print_bp
 
-    from .admin.views import bp as admin_bp
+    from .admin import bp as admin_bp
     from .checklists.views import bp as checklists_bp
     from .devicecheck.views import bp as devicecheck_bp
     from .guides.views import bp as guides_bp

@@ -18,6 +18,7 @@ and change their own unit's rooms, tablets, sessions, statistics and events.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,10 +42,11 @@ PLAIN_COOKIE = "kiosk-admin"
 class LoginError(Exception):
     """A refused login; ``key`` names the message, ``status`` the answer."""
 
-    def __init__(self, key: str, status: int = 400):
+    def __init__(self, key: str, status: int = 400, **slots):
         super().__init__(key)
         self.key = key
         self.status = status
+        self.slots = slots
 
 
 # ---- passwords and accounts ---------------------------------------------------
@@ -96,7 +98,13 @@ def create_admin(email: str, role: str, unit_id: int | None = None, password: st
 
 
 class PasswordLimited(Exception):
-    """Too many wrong current passwords for this account (answered with 429)."""
+    """Too many wrong current passwords for this account (answered with 429);
+    ``key`` and ``slots`` name the message."""
+
+    def __init__(self, key: str, **slots):
+        super().__init__(key)
+        self.key = key
+        self.slots = slots
 
 
 def change_own_password(user: AdminUser, current: str, new: str, repeat: str, keep_session_id: int | None,
@@ -110,9 +118,11 @@ def change_own_password(user: AdminUser, current: str, new: str, repeat: str, ke
     account ends; this one goes on. Raises ``validate.FieldError`` (field and
     UI key) or ``PasswordLimited``.
     """
-    failures, attempt = ratelimit.hit(ratelimit.LOGIN_ACCOUNT, user.email)
-    if failures > ratelimit.LOGIN_ACCOUNT.most:
-        raise PasswordLimited()
+    try:
+        _refuse_if_limited(user.email, address)
+        attempts = _count_failure(user.email, address)
+    except LoginError as exc:
+        raise PasswordLimited(exc.key, **exc.slots) from None
     current = current or ""
     usable = len(current) <= validate.PASSWORD_MAX
     if not current or not usable or not check_password_hash(user.password_hash, current):
@@ -121,7 +131,7 @@ def change_own_password(user: AdminUser, current: str, new: str, repeat: str, ke
               result="wrong-password")
         db.session.commit()
         raise validate.FieldError("current", "admin.account.wrong_current")
-    ratelimit.forget(attempt)
+    ratelimit.forget(*attempts)
     new = validate.password("new", new)
     if new == current:
         raise validate.FieldError("new", "admin.account.same")
@@ -166,21 +176,51 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _refuse_if_limited(email: str, address: str) -> None:
+    """Raise a 429 ``LoginError`` - having written nothing - when this address
+    is locked out of the account, or the account is slowed and this address
+    tried it less than LOGIN_SLOW_SECONDS ago (the policy: docs/admin.md)."""
+    pair = (email, address)
+    if ratelimit.over(ratelimit.LOGIN_LOCK, pair):
+        raise LoginError("admin.login.limited", 429)
+    if ratelimit.over(ratelimit.LOGIN_ACCOUNT, email):
+        last = ratelimit.latest(ratelimit.LOGIN_LOCK, pair)
+        pause = timedelta(seconds=int(current_app.config["LOGIN_SLOW_SECONDS"]))
+        if last is not None and clock.now() < last + pause:
+            wait = last + pause - clock.now()
+            raise LoginError("admin.login.slowed", 429, seconds=max(1, math.ceil(wait.total_seconds())))
+
+
+def _count_failure(email: str, address: str) -> tuple[int, ...]:
+    """Count this attempt as a failure of the account from this address, before
+    the password is checked, so that racing guesses see each other (the caller
+    takes the rows back when the password is right); returns the rows."""
+    failures, lock_row = ratelimit.hit(ratelimit.LOGIN_LOCK, (email, address))
+    if failures > ratelimit.LOGIN_LOCK.most:  # a racing attempt took the last one
+        ratelimit.forget(lock_row)
+        raise LoginError("admin.login.limited", 429)
+    _slow, account_row = ratelimit.hit(ratelimit.LOGIN_ACCOUNT, email)
+    return lock_row, account_row
+
+
 def login(raw_email: str, raw_password: str, address: str) -> tuple[AdminUser, str]:
     """Check a login within the limits; return the account and a new session token.
 
-    The address limit counts every attempt; the account limit counts failures
-    (an attempt is counted first and taken back when the password was right).
+    The address limit counts every attempt; the account's limits count
+    failures (an attempt is counted first and taken back when the password was
+    right). Every limit is checked before anything is counted, so a refused
+    attempt writes nothing.
     """
-    if not ratelimit.allow(ratelimit.LOGIN_ADDRESS, address):
+    if ratelimit.over(ratelimit.LOGIN_ADDRESS, address):
         raise LoginError("admin.login.limited", 429)
     email = (raw_email or "").strip().lower()[: validate.EMAIL_MAX + 1]
     password = raw_password or ""
     if not email or not password:
         raise LoginError("admin.login.missing")
-    failures, attempt = ratelimit.hit(ratelimit.LOGIN_ACCOUNT, email)
-    if failures > ratelimit.LOGIN_ACCOUNT.most:
+    _refuse_if_limited(email, address)
+    if not ratelimit.allow(ratelimit.LOGIN_ADDRESS, address):
         raise LoginError("admin.login.limited", 429)
+    attempts = _count_failure(email, address)
     user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
     # Too long a password is checked against the dummy hash: the same time, never a match.
     usable = len(password) <= validate.PASSWORD_MAX
@@ -193,7 +233,7 @@ def login(raw_email: str, raw_password: str, address: str) -> tuple[AdminUser, s
         record("admin-login-failed", label, address=address, unit_id=unit_id, result=result)
         db.session.commit()
         raise LoginError("admin.login.failed")
-    ratelimit.forget(attempt)
+    ratelimit.forget(*attempts)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     begin_write()

@@ -65,10 +65,18 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_WARN_SECONDS": 60,
     "ADMIN_PASSWORD_METHOD": "scrypt",
     "ADMIN_EVENTS_PER_PAGE": 50,
+    # Event-log CSV downloads streaming at once per worker process, and per account (kiosk/admin).
+    "EXPORTS_AT_ONCE": 2,
+    "EXPORTS_PER_ACCOUNT": 1,
     # Abuse limits (kiosk/ratelimit.py), counted in the database.
     "LOGIN_LIMIT_PER_MINUTE": 10,
     "PAIR_LIMIT_PER_MINUTE": 10,
-    "LOGIN_FAILURES_PER_HOUR": 100,
+    # Failed logins an hour per account *and address*: that address is locked out of that account.
+    "LOGIN_FAILURES_PER_HOUR": 20,
+    # Failed logins in 15 minutes per account (any address) after which the account is slowed:
+    # each address may then try it once every LOGIN_SLOW_SECONDS (docs/admin.md).
+    "LOGIN_SLOW_AFTER": 10,
+    "LOGIN_SLOW_SECONDS": 30,
     # Retention of personal data (kiosk/retention.py).
     "RETENTION_DAYS": 14,
     "PURGE_AUTOMATICALLY": True,

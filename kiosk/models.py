@@ -217,7 +217,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "bookings": ("booking-create", "booking-move", "booking-cancel", "booking-claim", "booking-release",
                  "calendar-set", "calendar-sync", "calendar-sync-failed"),
     "admin": ("admin-login", "admin-login-failed", "admin-logout", "admin-create", "admin-activate",
-              "admin-deactivate", "admin-password", "unit-create", "unit-update", "unit-deactivate",
+              "admin-deactivate", "admin-password", "admin-unlock", "unit-create", "unit-update", "unit-deactivate",
               "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "events-export",
               "purge"),
 }

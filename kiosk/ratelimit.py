@@ -5,16 +5,20 @@ workers an attacker would get four times the attempts, and more with every
 instance. Here each attempt is a row in ``rate_hit`` and a limit is a count
 over a sliding window, so the limit holds however the requests are spread.
 
-An attempt is written *before* it is counted (and before the password is
-checked): two attempts at the same moment both see each other, and a client
-that keeps hammering stays limited. Old rows are removed by the daily purge.
+An attempt over the limit is refused after one read and writes nothing, so a
+flood neither grows the table nor queues for SQLite's write lock in front of
+check-ins. An attempt under the limit is written and then counted again, so
+two attempts at the same moment see each other; the one that turns out to be
+over the limit takes its row back. Old rows are removed by the daily purge.
+
+The login policy built on these limits is described in docs/admin.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -23,6 +27,9 @@ from . import clock
 from .database import begin_write
 from .extensions import db
 from .models import RateHit
+
+# A key is one string (an address, an account) or a pair (account, address).
+Key = str | tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -38,48 +45,107 @@ class Limit:
         return int(current_app.config[self.setting])
 
 
-# At most 10 a minute per address (logins and pairings), 100 failed logins an
-# hour per account (the numbers are settings; tests and deployments may change them).
+# At most 10 attempts a minute per address (logins and pairings); 20 failed
+# logins an hour per account and address (a lock for that address only); past
+# 10 failures in 15 minutes an account is slowed (LOGIN_SLOW_SECONDS between
+# one address's tries). The numbers are settings.
 LOGIN_ADDRESS = Limit("login-address", "LOGIN_LIMIT_PER_MINUTE", timedelta(minutes=1))
 PAIR_ADDRESS = Limit("pair-address", "PAIR_LIMIT_PER_MINUTE", timedelta(minutes=1))
-LOGIN_ACCOUNT = Limit("login-account", "LOGIN_FAILURES_PER_HOUR", timedelta(hours=1))
+LOGIN_LOCK = Limit("login-lock", "LOGIN_FAILURES_PER_HOUR", timedelta(hours=1))
+LOGIN_ACCOUNT = Limit("login-account", "LOGIN_SLOW_AFTER", timedelta(minutes=15))
 # How long counted attempts are kept (longer than any window).
 KEEP = timedelta(days=1)
 
 
-def _key(bucket: str, key: str) -> str:
+def _hash(bucket: str, part: str) -> str:
     # The bucket is part of the hash, so an address and an account never share a key.
-    return hashlib.sha256(f"{bucket}\0{key}".encode()).hexdigest()
+    return hashlib.sha256(f"{bucket}\0{part}".encode()).hexdigest()
 
 
-def hit(limit: Limit, key: str) -> tuple[int, int]:
+def key_hash(limit: Limit, key: Key) -> str:
+    """The stored key: a hash, so the table holds neither addresses nor account
+    names. A pair (account, address) is half the account's hash and half the
+    address's, so every row of an account can be found (an admin's unlock)."""
+    if isinstance(key, tuple):
+        account, address = key
+        return _hash(limit.bucket, account)[:32] + _hash(limit.bucket + "/address", address)[:32]
+    return _hash(limit.bucket, key)
+
+
+def count(limit: Limit, key: Key) -> int:
+    """Attempts in the window now (a read; nothing written)."""
+    return int(db.session.scalar(select(func.count()).select_from(RateHit).where(
+        RateHit.bucket == limit.bucket, RateHit.key_hash == key_hash(limit, key),
+        RateHit.at > clock.now() - limit.window)) or 0)
+
+
+def over(limit: Limit, key: Key) -> bool:
+    """True when one more attempt would be over the limit (a read; nothing written)."""
+    return count(limit, key) >= limit.most
+
+
+def latest(limit: Limit, key: Key) -> datetime | None:
+    """When the last counted attempt in the window was made, or None."""
+    return db.session.scalar(select(func.max(RateHit.at)).where(
+        RateHit.bucket == limit.bucket, RateHit.key_hash == key_hash(limit, key),
+        RateHit.at > clock.now() - limit.window))
+
+
+def hit(limit: Limit, key: Key) -> tuple[int, int]:
     """Count one attempt; returns how many there were in the window (this one
     included) and the attempt's id (for :func:`forget`)."""
     now = clock.now()
-    key_hash = _key(limit.bucket, key)
+    hashed = key_hash(limit, key)
     begin_write()
-    row = RateHit(bucket=limit.bucket, key_hash=key_hash, at=now)
+    row = RateHit(bucket=limit.bucket, key_hash=hashed, at=now)
     db.session.add(row)
     db.session.flush()
-    count = db.session.scalar(select(func.count()).select_from(RateHit).where(
-        RateHit.bucket == limit.bucket, RateHit.key_hash == key_hash, RateHit.at > now - limit.window))
+    counted = db.session.scalar(select(func.count()).select_from(RateHit).where(
+        RateHit.bucket == limit.bucket, RateHit.key_hash == hashed, RateHit.at > now - limit.window))
     row_id = row.id
     db.session.commit()
-    return int(count or 0), row_id
+    return int(counted or 0), row_id
 
 
-def allow(limit: Limit, key: str) -> bool:
-    """Count one attempt; False when it is over the limit (the caller answers 429)."""
-    count, _row = hit(limit, key)
-    return count <= limit.most
+def allow(limit: Limit, key: Key) -> bool:
+    """Count one attempt; False when it is over the limit (the caller answers
+    429). A refused attempt leaves no row behind."""
+    if over(limit, key):
+        return False
+    counted, row_id = hit(limit, key)
+    if counted > limit.most:  # another attempt came in at the same moment
+        forget(row_id)
+        return False
+    return True
 
 
-def forget(hit_id: int) -> None:
-    """Take back a counted attempt (a login that turned out right is not a
+def forget(*hit_ids: int) -> None:
+    """Take back counted attempts (a login that turned out right is not a
     failure; it was counted first so that racing guesses see it)."""
     begin_write()
-    db.session.execute(delete(RateHit).where(RateHit.id == hit_id))
+    db.session.execute(delete(RateHit).where(RateHit.id.in_(hit_ids)))
     db.session.commit()
+
+
+def clear_account(account: str) -> int:
+    """Forget every counted login failure of an account, from every address
+    (an administrator unlocks it). Inside the caller's write transaction (not
+    committed); returns how many rows went."""
+    prefix = key_hash(LOGIN_LOCK, (account, ""))[:32]
+    locks = db.session.execute(delete(RateHit).where(
+        RateHit.bucket == LOGIN_LOCK.bucket, RateHit.key_hash.startswith(prefix, autoescape=True)))
+    slow = db.session.execute(delete(RateHit).where(
+        RateHit.bucket == LOGIN_ACCOUNT.bucket, RateHit.key_hash == key_hash(LOGIN_ACCOUNT, account)))
+    return (locks.rowcount or 0) + (slow.rowcount or 0)
+
+
+def account_failures(account: str) -> int:
+    """Counted login failures of an account in the last hour, from any address
+    (the accounts page shows an unlock button when there are any)."""
+    prefix = key_hash(LOGIN_LOCK, (account, ""))[:32]
+    return int(db.session.scalar(select(func.count()).select_from(RateHit).where(
+        RateHit.bucket == LOGIN_LOCK.bucket, RateHit.key_hash.startswith(prefix, autoescape=True),
+        RateHit.at > clock.now() - LOGIN_LOCK.window)) or 0)
 
 
 def purge_old(now) -> int:

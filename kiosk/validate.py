@@ -13,6 +13,8 @@ import re
 import unicodedata
 from datetime import date
 
+from . import names
+
 # Letters and digits (\w also allows "_"), spaces, and this punctuation;
 # every pattern is used with fullmatch ("$" would let a final newline through).
 _TEXT = re.compile(r"[\w .,:;()/&'’+#!?–-]*")
@@ -40,20 +42,18 @@ class FieldError(ValueError):
         self.slots = slots
 
 
-def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
-
-
 def text(field: str, raw: str | None, *, max_len: int, required: bool = True) -> str:
-    """A name, place or reason: spaces collapsed, length and characters checked."""
-    value = " ".join((raw or "").split())
-    if not value:
-        if required:
-            raise FieldError(field, "admin.field.required")
-        return ""
-    if len(value) > max_len:
-        raise FieldError(field, "admin.field.too_long", max=max_len)
-    if _has_control(value) or not _TEXT.fullmatch(value):
+    """A name, place or reason: the one name rule (kiosk/names.py), then the
+    admin pages' character set (what signs, boards and CSV files may show)."""
+    try:
+        value = names.clean(raw, max_len, required=required)
+    except names.NameProblem as exc:
+        if exc.problem == names.MISSING:
+            raise FieldError(field, "admin.field.required") from None
+        if exc.problem == names.TOO_LONG:
+            raise FieldError(field, "admin.field.too_long", max=max_len) from None
+        raise FieldError(field, "admin.field.characters") from None
+    if not _TEXT.fullmatch(value):
         raise FieldError(field, "admin.field.characters")
     return value
 
@@ -94,7 +94,7 @@ def password(field: str, raw: str | None) -> str:
         raise FieldError(field, "admin.field.password_short", min=PASSWORD_MIN)
     if len(value) > PASSWORD_MAX:
         raise FieldError(field, "admin.field.too_long", max=PASSWORD_MAX)
-    if _has_control(value):
+    if names.has_refused_characters(value):
         raise FieldError(field, "admin.field.characters")
     return value
 

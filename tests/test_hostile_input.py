@@ -93,6 +93,7 @@ ENDPOINTS = [
     Endpoint("POST", "/admin/accounts", ("email", "role", "unit"), "admin"),
     Endpoint("POST", "/admin/accounts/{account}/active", ("active",), "admin"),
     Endpoint("POST", "/admin/accounts/{account}/password", (), "admin"),
+    Endpoint("POST", "/admin/accounts/{account}/unlock", (), "admin"),
     Endpoint("POST", "/admin/account/password", ("current", "new", "repeat"), "admin"),
     Endpoint("GET", "/admin/events", ("room", "kind", "from", "to", "page"), "admin"),
     Endpoint("GET", "/admin/events.csv", ("room", "kind", "from", "to"), "admin"),
@@ -171,7 +172,8 @@ class World:
 @pytest.fixture
 def world(admin_app, make_unit, make_room, make_admin, pair):
     # Limits would turn most examples into 429s; they have tests of their own.
-    admin_app.config.update(LOGIN_LIMIT_PER_MINUTE=10**6, PAIR_LIMIT_PER_MINUTE=10**6, LOGIN_FAILURES_PER_HOUR=10**6)
+    admin_app.config.update(LOGIN_LIMIT_PER_MINUTE=10**6, PAIR_LIMIT_PER_MINUTE=10**6, LOGIN_FAILURES_PER_HOUR=10**6,
+                            LOGIN_SLOW_AFTER=10**6)
     return World(admin_app, make_unit, make_room, make_admin, pair)
 
 

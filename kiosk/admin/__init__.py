@@ -1,1 +1,13 @@
-"""Administration: accounts, rooms and tablets, statistics, the audit log."""
+"""Administration under /admin/: one module per subject, all on one blueprint
+(endpoints ``admin.<view>``), and the event log and the statistics as packages
+of their own (page, CSV and charts apart; the CSV writer in csvfile.py).
+
+Importing the modules registers their views on the blueprint.
+"""
+
+from .blueprint import bp
+from . import accounts, login, sessions, tablets, units  # noqa: F401  (views)
+from .eventlog import export as eventlog_export, page as eventlog_page  # noqa: F401  (views)
+from .stats import charts as stats_charts, export as stats_export, page as stats_page  # noqa: F401  (views)
+
+__all__ = ["bp"]

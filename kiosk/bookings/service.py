@@ -359,8 +359,8 @@ def _commit(room: Room, now: datetime) -> None:
 
 
 def holder_text(field_name: str, raw: str | None) -> str | None:
-    """A holder's name or title: the admin name rule (kiosk/validate.py; to be
-    switched to kiosk/names.py), and never a personal identity number."""
+    """A holder's name or title: the one name rule (kiosk/names.py, through
+    validate.text), and never a personal identity number."""
     try:
         value = validate.text(field_name, raw, max_len=NAME_MAX, required=False)
     except validate.FieldError:

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 
 from flask import g, session
 
-from .. import clock
+from .. import clock, names
 from ..content import Content
 from ..content import schema as s
 
@@ -225,28 +224,23 @@ def script_slots(content: Content) -> list[s.Slot]:
     return list(slots.values())
 
 
-def has_control_chars(value: str) -> bool:
-    """True for control and format characters (line breaks, bidi overrides,
-    zero-width joiners ...): none belongs in a name, a title or a clinic."""
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in value)
-
-
 def read_slots(content: Content, form) -> tuple[dict[str, str], dict[str, str]]:
-    """The slot values from a form, and an error (a UI-string key) per bad field.
+    """The slot values from a form, and an error (a UI-string key) per bad field,
+    by the one name rule (kiosk/names.py).
 
     Every field is required: the routine says the voicemail gives name, title
     and clinic (R28)."""
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
+    problems = {names.MISSING: "guides.no_show.errors.slot_missing",
+                names.TOO_LONG: "guides.no_show.errors.slot_too_long",
+                names.CHARACTERS: "guides.no_show.errors.slot_control"}
     for slot in script_slots(content):
         raw = form.get(slot.key, "")
-        value = raw.strip()
         # What goes back into the form never carries the bad characters.
-        values[slot.key] = "".join(ch for ch in value if not has_control_chars(ch))
-        if not value:
-            errors[slot.key] = "guides.no_show.errors.slot_missing"
-        elif len(value) > slot.max_length:
-            errors[slot.key] = "guides.no_show.errors.slot_too_long"
-        elif has_control_chars(raw):
-            errors[slot.key] = "guides.no_show.errors.slot_control"
+        values[slot.key] = names.without_refused(raw.strip())
+        try:
+            values[slot.key] = names.clean(raw, slot.max_length)
+        except names.NameProblem as exc:
+            errors[slot.key] = problems[exc.problem]
     return values, errors

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, names
 from ..bookings import service as bookings
 from ..database import begin_write
 from ..extensions import db
@@ -193,12 +193,11 @@ def _require(session: RoomSession | None, *states: str) -> None:
 
 
 def _clean_name(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = " ".join(value.split())
-    if len(value) > NAME_MAX or any(ord(ch) < 32 for ch in value):
-        raise BadInput("rooms.error.bad_name")
-    return value or None
+    """The clinician's name or title by the one name rule (kiosk/names.py); None when empty."""
+    try:
+        return names.clean(value, NAME_MAX, required=False) or None
+    except names.NameProblem:
+        raise BadInput("rooms.error.bad_name") from None
 
 
 def check_in(room_id: int, actor: Actor, minutes: int | None = None,

@@ -1,0 +1,64 @@
+"""The event log: its filter (room, kind, dates) and query, shared by the
+page (page.py) and the CSV download (export.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import abort, request
+from sqlalchemy import select
+
+from ... import clock, validate
+from ...errors import error_response
+from ...extensions import db
+from ...models import ALL_EVENT_KINDS, AdminUser, Event, Room
+from ...validate import FieldError
+from .. import stats
+from ..blueprint import visible_rooms
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The event log's filter, checked: the page and the CSV share it."""
+
+    rooms: list[Room]
+    room_id: int | None
+    kind: str
+    start: date
+    end: date
+
+    def args(self) -> dict[str, str]:
+        return {"room": str(self.room_id or ""), "kind": self.kind, "from": self.start.isoformat(),
+                "to": self.end.isoformat()}
+
+
+def event_filter(admin: AdminUser) -> EventFilter:
+    """Room, kind and dates from the query string (FieldError on bad input;
+    403 for a room of another unit, 400 for one that does not exist)."""
+    rooms = visible_rooms(admin)
+    today = clock.now().astimezone(stats.tz()).date()
+    room_id = validate.record_id("room", request.args.get("room"), required=False)
+    kind = validate.choice("kind", request.args.get("kind"), ("", *ALL_EVENT_KINDS))
+    start = validate.day("from", request.args.get("from"), default=today - timedelta(days=30))
+    end = validate.day("to", request.args.get("to"), default=today)
+    if start > end:
+        raise FieldError("to", "admin.field.range")
+    if room_id is not None and room_id not in {r.id for r in rooms}:
+        abort(error_response(400 if db.session.get(Room, room_id) is None else 403, "admin.error.other_unit"))
+    return EventFilter(rooms, room_id, kind, start, end)
+
+
+def event_query(admin: AdminUser, f: EventFilter):
+    zone = stats.tz()
+    query = select(Event).where(Event.at >= datetime.combine(f.start, time(0), zone),
+                                Event.at < datetime.combine(f.end + timedelta(days=1), time(0), zone))
+    if not admin.is_global:
+        query = query.where(Event.unit_id == admin.unit_id)
+    if f.room_id is not None:
+        query = query.where(Event.room_id == f.room_id)
+    if f.kind:
+        query = query.where(Event.kind == f.kind)
+    return query
+
+

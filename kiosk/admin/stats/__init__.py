@@ -1,0 +1,133 @@
+"""Statistics for the head of unit (R10, R11): what the video rooms were used
+for, counted from room sessions - which hold no patient data.
+
+Everything is computed in Python from one query over the unit's sessions in
+the date range: a unit has a few thousand sessions a year, and one place that
+counts keeps the page, the charts and the CSV in agreement.
+
+Charts are pygal SVG documents served at their own URL and shown with
+``<img alt>``: pygal writes an inline ``<style>`` (and a config ``<script>``),
+which the page's CSP (``style-src 'self'``) rightly refuses. The chart
+response drops the script and allows exactly its own stylesheet by hash.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ...extensions import db
+from ...models import Room, RoomSession, Unit
+
+
+OUTCOMES = ("held", "no-show", "technical")
+END_REASONS = ("completed", "cancelled", "auto-released", "force-ended")
+CHECKLIST_RESULTS = ("complete", "skipped")
+MAX_DAYS = 366
+CHARTS = ("meetings", "endings", "checklists", "length")
+
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_between(start: date, end: date) -> list[str]:
+    """Every ISO week touched by the range, in order."""
+    weeks: list[str] = []
+    day = start - timedelta(days=start.weekday())
+    while day <= end:
+        weeks.append(iso_week(max(day, start)))
+        day += timedelta(days=7)
+    return weeks
+
+
+@dataclass
+class Cell:
+    """The counts of one room in one week (a CSV row)."""
+
+    sessions: int = 0
+    meetings: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    end_reasons: Counter = field(default_factory=Counter)
+    checklists: Counter = field(default_factory=Counter)
+    skip_reasons: Counter = field(default_factory=Counter)
+    overruns: int = 0
+    minutes: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Stats:
+    unit: Unit
+    start: date
+    end: date
+    rooms: list[Room]
+    weeks: list[str]
+    cells: dict[tuple[str, int], Cell]
+
+    def total(self, room_id: int | None = None, week: str | None = None) -> Cell:
+        """The counts summed over rooms and/or weeks."""
+        total = Cell()
+        for (w, r), cell in self.cells.items():
+            if (room_id is None or r == room_id) and (week is None or w == week):
+                total.sessions += cell.sessions
+                total.meetings += cell.meetings
+                total.outcomes += cell.outcomes
+                total.end_reasons += cell.end_reasons
+                total.checklists += cell.checklists
+                total.skip_reasons += cell.skip_reasons
+                total.overruns += cell.overruns
+                total.minutes += cell.minutes
+        return total
+
+    def meetings(self, week: str, room_id: int) -> int:
+        cell = self.cells.get((week, room_id))
+        return cell.meetings if cell else 0
+
+
+def median(minutes: list[float]) -> float | None:
+    return round(statistics.median(minutes), 1) if minutes else None
+
+
+def compute(unit: Unit, start: date, end: date) -> Stats:
+    """Count the unit's room sessions that started between start and end (local dates, inclusive)."""
+    zone = tz()
+    since = datetime.combine(start, time(0), zone)
+    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    rows = db.session.execute(
+        select(RoomSession, Room.id).join(Room, Room.id == RoomSession.room_id)
+        .where(Room.unit_id == unit.id, RoomSession.started_at >= since, RoomSession.started_at < until)
+        .order_by(RoomSession.started_at)).all()
+    used = {room_id for _s, room_id in rows}
+    rooms = db.session.scalars(select(Room).where(Room.unit_id == unit.id, or_(Room.active.is_(True), Room.id.in_(used)))
+                               .order_by(Room.name, Room.id)).all()
+    cells: dict[tuple[str, int], Cell] = {}
+    for session, room_id in rows:
+        week = iso_week(session.started_at.astimezone(zone).date())
+        cell = cells.setdefault((week, room_id), Cell())
+        cell.sessions += 1
+        if session.meeting_started_at is not None:
+            cell.meetings += 1
+        if session.outcome:
+            cell.outcomes[session.outcome] += 1
+        if session.end_reason:
+            cell.end_reasons[session.end_reason] += 1
+        if session.checklist_result:
+            cell.checklists[session.checklist_result] += 1
+        if session.skip_reason:
+            cell.skip_reasons[session.skip_reason] += 1
+        if session.overran:
+            cell.overruns += 1
+        if session.meeting_started_at and session.meeting_ended_at:
+            cell.minutes.append((session.meeting_ended_at - session.meeting_started_at).total_seconds() / 60)
+    return Stats(unit=unit, start=start, end=end, rooms=list(rooms), weeks=weeks_between(start, end), cells=cells)

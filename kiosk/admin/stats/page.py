@@ -1,0 +1,65 @@
+"""The statistics page, and the request (unit, dates) its CSV and charts share."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import request
+
+from ... import clock, validate
+from ...errors import error_response
+from ...i18n import t
+from ...render import render
+from ...rooms import service
+from ...validate import FieldError
+from ..blueprint import bp, the_admin, unit_or_403, visible_units
+from ..stats import CHARTS, END_REASONS, MAX_DAYS, OUTCOMES, compute, median, tz
+
+
+def stats_request():
+    """The unit and date range asked for; a FieldError or 403 when they cannot be used."""
+    admin = the_admin()
+    units = visible_units(admin)
+    if not units:
+        raise FieldError("unit", "admin.stats.no_units")
+    today = clock.now().astimezone(tz()).date()
+    raw_unit = request.args.get("unit")
+    unit_id = validate.record_id("unit", raw_unit, required=False)
+    unit = unit_or_403(unit_id) if unit_id is not None else units[0]
+    end = validate.day("to", request.args.get("to"), default=today)
+    start = validate.day("from", request.args.get("from"), default=end - timedelta(days=27))
+    if start > end:
+        raise FieldError("to", "admin.field.range")
+    if (end - start).days >= MAX_DAYS:
+        raise FieldError("to", "admin.stats.too_long", days=MAX_DAYS)
+    return units, unit, start, end
+
+
+def _stats_args(unit, start, end) -> dict:
+    return {"unit": unit.id, "from": start.isoformat(), "to": end.isoformat()}
+
+
+@bp.get("/stats")
+def stats():
+    """Video meetings per room and week, how they ended, checklists, overruns, median length."""
+    if not visible_units(the_admin()):
+        return render("admin/empty.html", title=t("admin.stats.title"), text=t("admin.stats.no_units"))
+    try:
+        units, unit, start, end = stats_request()
+    except FieldError as exc:
+        return error_response(400, exc.key, **exc.slots)
+    result = compute(unit, start, end)
+    args = _stats_args(unit, start, end)
+    return render("admin/stats.html", units=units, unit=unit, start=start, end=end, s=result,
+                  total=result.total(), args=args, charts=CHARTS, outcomes=OUTCOMES,
+                  end_reasons=END_REASONS, skip_reasons=service.SKIP_REASONS,
+                  median=median, number=_number)
+
+
+def _number(value: float) -> str:
+    """One decimal in the page's language: 30,5 in Swedish, 30.5 in English."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="0.0")
+
+

@@ -1,0 +1,81 @@
+"""Door and board tablets: pairing codes (with a QR code), revoking.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from sqlalchemy import select
+
+from .. import clock, validate
+from ..extensions import db
+from ..i18n import t
+from ..models import Tablet
+from ..render import render
+from ..rooms import pairing
+from ..validate import FieldError
+from .blueprint import address, bp, field_errors, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
+
+
+@bp.get("/tablets")
+def tablets():
+    return _tablets_page()
+
+
+def _tablets_page(errors=None, status=200):
+    admin = the_admin()
+    query = select(Tablet).order_by(Tablet.revoked_at.is_not(None), Tablet.unit_id, Tablet.kind, Tablet.id)
+    if not admin.is_global:
+        query = query.where(Tablet.unit_id == admin.unit_id)
+    return render("admin/tablets.html", tablets=list(db.session.scalars(query)),
+                  rooms=visible_rooms(admin, active_only=True), units=visible_units(admin),
+                  errors=errors or {}, status=status)
+
+
+@bp.post("/tablets/pair")
+def tablet_pair():
+    """A one-time pairing code for a door (a room) or a board (a unit), with its QR code."""
+    admin = the_admin()
+    try:
+        kind = validate.choice("kind", request.form.get("kind"), ("door", "board"))
+        if kind == "door":
+            room = room_or_403(validate.record_id("room", request.form.get("room")))
+            if not room.active:
+                raise FieldError("room", "admin.tablets.inactive_room")
+            unit = room.unit
+        else:
+            room = None
+            unit = unit_or_403(validate.record_id("unit", request.form.get("unit")))
+    except FieldError as exc:
+        return _tablets_page(field_errors(exc), 400)
+    code = pairing.new_code(kind, unit, room, actor=admin.label, address=address())
+    url = pairing.pairing_url(code)
+    expires = clock.now() + timedelta(minutes=int(current_app.config["PAIRING_CODE_MINUTES"]))
+    return render("admin/paired.html", kind=kind, room=room, unit=unit, code=pairing.format_code(code),
+                  url=url, qr=_qr_svg(url), expires=expires)
+
+
+def _qr_svg(url: str):
+    """The pairing URL as an inline SVG QR code (no inline style; a title names it)."""
+    import segno
+    from markupsafe import Markup
+
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(scale=6, border=4, dark="#000", light="#fff", svgclass="qr-code", lineclass=None,
+                        title=t("admin.tablets.qr_title"))
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-labelledby="qr-title" ', 1)
+                  .replace("<title>", '<title id="qr-title">', 1))
+
+
+@bp.post("/tablets/<int:tablet_id>/revoke")
+def tablet_revoke(tablet_id: int):
+    """Unpair a tablet: at its next request it shows the revoked page and can do nothing."""
+    admin = the_admin()
+    tablet = db.session.get(Tablet, tablet_id)
+    if tablet is None:
+        abort(404)
+    unit_or_403(tablet.unit_id)
+    pairing.revoke(tablet.id, admin.label, address())
+    flash(t("admin.tablets.revoked", id=tablet.id), "status")
+    return redirect(url_for("admin.tablets"), code=303)

@@ -1,0 +1,208 @@
+"""Units and their rooms: create, rename, move, take out of use.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from sqlalchemy import func, select
+
+from .. import clock, validate
+from ..accounts import global_required
+from ..database import begin_write
+from ..errors import error_response
+from ..events import record
+from ..extensions import db
+from ..i18n import t
+from ..models import Room, Unit
+from ..render import render
+from ..validate import FieldError
+from .blueprint import address, bp, field_errors, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
+
+
+def _slug_for(model, name: str, raw_slug: str) -> str:
+    """The slug typed (must be free), or one made from the name (made free with -2, -3 ...)."""
+    if raw_slug.strip():
+        slug = validate.slug("slug", raw_slug)
+        if db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
+            raise FieldError("slug", "admin.field.slug_taken")
+        return slug
+    base = validate.slugify(name) or "rum"
+    slug, n = base, 1
+    while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
+        n += 1
+        slug = f"{base[:validate.SLUG_MAX - 4]}-{n}"
+    return slug
+
+
+@bp.get("/units")
+@global_required
+def units():
+    return _units_page()
+
+
+def _units_page(errors=None, values=None, status=200):
+    admin = the_admin()
+    counts = dict(db.session.execute(select(Room.unit_id, func.count()).where(Room.active.is_(True))
+                                     .group_by(Room.unit_id)).all())
+    return render("admin/units.html", units=visible_units(admin), counts=counts,
+                  errors=errors or {}, values=values or {}, status=status)
+
+
+@bp.post("/units")
+@global_required
+def unit_create():
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = the_admin()
+    values = {"name": request.form.get("name", "")[:500], "slug": request.form.get("slug", "")[:100]}
+    try:
+        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
+        slug = _slug_for(Unit, name, values["slug"])
+    except FieldError as exc:
+        return _units_page(field_errors(exc), values, 400)
+    unit = Unit(name=name, slug=slug, created_at=clock.now())
+    db.session.add(unit)
+    db.session.flush()
+    record("unit-create", admin.label, address=address(), unit_id=unit.id, name=name, slug=slug)
+    db.session.commit()
+    flash(t("admin.units.created", name=name), "status")
+    return redirect(url_for("admin.units"), code=303)
+
+
+@bp.get("/units/<int:unit_id>")
+@global_required
+def unit_edit(unit_id: int):
+    unit = unit_or_403(unit_id)
+    return render("admin/unit.html", unit=unit, errors={}, values={"name": unit.name})
+
+
+@bp.post("/units/<int:unit_id>")
+@global_required
+def unit_update(unit_id: int):
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = the_admin()
+    unit = unit_or_403(unit_id)
+    values = {"name": request.form.get("name", "")[:500]}
+    try:
+        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
+    except FieldError as exc:
+        return render("admin/unit.html", unit=unit, errors=field_errors(exc), values=values, status=400)
+    show = request.form.get("show_clinician", "0") == "1"
+    if request.form.get("show_clinician", "0") not in ("0", "1"):
+        errors = field_errors(FieldError("show_clinician", "admin.field.choice"))
+        return render("admin/unit.html", unit=unit, errors=errors,
+                      values=values, status=400)
+    changes = {}
+    if name != unit.name:
+        changes.update(old_name=unit.name, name=name)
+    if show != unit.show_clinician:
+        changes.update(show_clinician=show)
+    if changes:
+        unit.name, unit.show_clinician = name, show
+        # The boards and doors of the unit show the change at their next poll.
+        for room in unit.rooms:
+            room.version += 1
+        record("unit-update", admin.label, address=address(), unit_id=unit.id, **changes)
+        db.session.commit()
+    flash(t("admin.saved"), "status")
+    return redirect(url_for("admin.unit_edit", unit_id=unit.id), code=303)
+
+
+@bp.post("/units/<int:unit_id>/deactivate")
+@global_required
+def unit_deactivate(unit_id: int):
+    """Take a unit out of use: every room of it becomes inactive (rooms keep their history)."""
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = the_admin()
+    unit = unit_or_403(unit_id)
+    changed = [room for room in unit.rooms if room.active]
+    for room in changed:
+        room.active = False
+        room.version += 1
+    record("unit-deactivate", admin.label, address=address(), unit_id=unit.id, rooms=len(changed))
+    db.session.commit()
+    flash(t("admin.units.deactivated", name=unit.name, n=len(changed)), "status")
+    return redirect(url_for("admin.unit_edit", unit_id=unit.id), code=303)
+
+
+@bp.get("/rooms")
+def rooms():
+    return _rooms_page()
+
+
+def _rooms_page(errors=None, values=None, status=200):
+    admin = the_admin()
+    return render("admin/rooms.html", rooms=visible_rooms(admin), units=visible_units(admin),
+                  errors=errors or {}, values=values or {}, status=status)
+
+
+@bp.post("/rooms")
+def room_create():
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = the_admin()
+    values = {k: request.form.get(k, "")[:500] for k in ("unit", "name", "slug", "location")}
+    try:
+        unit = unit_or_403(validate.record_id("unit", values["unit"]))
+        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
+        location = validate.text("location", values["location"], max_len=validate.LOCATION_MAX, required=False)
+        slug = _slug_for(Room, name, values["slug"])
+    except FieldError as exc:
+        return _rooms_page(field_errors(exc), values, 400)
+    room = Room(unit_id=unit.id, name=name, slug=slug, location=location, active=True)
+    db.session.add(room)
+    db.session.flush()
+    record("room-create", admin.label, address=address(), unit_id=unit.id, room_id=room.id, name=name, slug=slug)
+    db.session.commit()
+    flash(t("admin.rooms.created", name=name), "status")
+    return redirect(url_for("admin.rooms"), code=303)
+
+
+@bp.get("/rooms/<int:room_id>")
+def room_edit(room_id: int):
+    room = room_or_403(room_id)
+    return render("admin/room.html", room=room, errors={}, values={"name": room.name, "location": room.location})
+
+
+@bp.post("/rooms/<int:room_id>")
+def room_update(room_id: int):
+    """Rename a room or change where it is; its slug (in every URL) stays."""
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = the_admin()
+    room = room_or_403(room_id)
+    values = {k: request.form.get(k, "")[:500] for k in ("name", "location")}
+    try:
+        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
+        location = validate.text("location", values["location"], max_len=validate.LOCATION_MAX, required=False)
+    except FieldError as exc:
+        return render("admin/room.html", room=room, errors=field_errors(exc), values=values, status=400)
+    changes = {}
+    if name != room.name:
+        changes.update(old_name=room.name, name=name)
+    if location != room.location:
+        changes.update(location=location)
+    if changes:
+        room.name, room.location = name, location
+        room.version += 1
+        record("room-update", admin.label, address=address(), unit_id=room.unit_id, room_id=room.id, **changes)
+        db.session.commit()
+    flash(t("admin.saved"), "status")
+    return redirect(url_for("admin.room_edit", room_id=room.id), code=303)
+
+
+@bp.post("/rooms/<int:room_id>/active")
+def room_active(room_id: int):
+    """Deactivate (or bring back) a room: an inactive room takes no check-ins."""
+    begin_write()  # read, then write: take SQLite's write lock first
+    admin = the_admin()
+    room = room_or_403(room_id)
+    try:
+        wanted = validate.choice("active", request.form.get("active"), ("0", "1")) == "1"
+    except FieldError as exc:
+        return error_response(400, exc.key)
+    if wanted != room.active:
+        room.active = wanted
+        room.version += 1
+        record("room-activate" if wanted else "room-deactivate", admin.label, address=address(),
+                   unit_id=room.unit_id, room_id=room.id)
+        db.session.commit()
+    flash(t("admin.rooms.activated" if wanted else "admin.rooms.deactivated", name=room.name), "status")
+    return redirect(url_for("admin.room_edit", room_id=room.id), code=303)
