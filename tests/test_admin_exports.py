@@ -17,9 +17,7 @@ from kiosk.extensions import db
 from kiosk.models import Event, Room, Unit
 from kiosk.rooms import pairing
 from tests.instances import Instance, Tablet as Browser
-from tests.test_admin_support import (  # noqa: F401  (fixtures)
-    CHEAP_HASH, admin_app, admin_client, log_in, make_admin, manager_client,
-)
+from tests.admin_support import CHEAP_HASH
 
 
 def test_the_event_log_csv_covers_at_most_366_days(frozen_clock, admin_client):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from kiosk import names
 from kiosk.extensions import db
 from kiosk.models import RoomSession
-from tests.test_admin_support import admin_app, admin_client, make_admin  # noqa: F401  (fixtures)
 
 INVISIBLE = ["\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\u200d", "\ufeff", "\x00",
              "\x07", "\n", "\u2028", "\u2029", "\ue000", "\U000e0001"]
