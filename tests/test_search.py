@@ -32,8 +32,8 @@ def test_search_page_without_words_lists_everything(client, app):
 
 def test_search_finds_by_words_in_swedish(client):
     html = client.get("/search?q=BankID").get_data(as_text=True)
-    assert _hit_titles(html) == ["Identitet och deltagare"]
-    assert "1 träff för ”BankID”." in html
+    assert _hit_titles(html) == ["Identitet och deltagare", "Tolk, anhörig eller ombud i mötet"]
+    assert "2 träffar för ”BankID”." in html
     assert 'href="/checklists/identity#item-identity-bankid"' in html
 
 

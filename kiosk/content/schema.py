@@ -122,6 +122,9 @@ class ChecklistItem(Model):
     # The item holds only in some meetings ("Vid barn: ...", "Vid ombud: ..."): it
     # may be marked "does not apply" instead of ticked, and then counts as done.
     may_not_apply: bool = False
+    # Sentences the unit completes with its own routine (how an interpreter is
+    # booked): the regional routine does not say, so the page marks them as the unit's.
+    unit_text: str = ""
     req: Reqs
 
 
@@ -163,6 +166,8 @@ class Step(Model):
     title: Text
     text: str = ""
     items: list[Text] = []
+    # The unit's to complete, as on ChecklistItem.
+    unit_text: str = ""
     # A script (by key) shown filled in at this step.
     script: Key | None = None
     # Contacts and links (by key) shown with this step.
