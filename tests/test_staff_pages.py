@@ -76,3 +76,43 @@ def test_the_units_sentence_shows_on_the_checklist_page(client, app, lang):
     item = next(i for i in content.checklists["meeting-start"].items if i.key == "third-participant")
     html = client.get(f"/checklists/meeting-start?lang={lang}").get_data(as_text=True)
     assert f'<p class="unit-text"><strong>{escape(content.t("checklists.unit_text"))}</strong> {escape(item.unit_text)}</p>' in html
+
+
+# ---- one time format ----------------------------------------------------------
+
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from flask import render_template_string  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("lang, time, stamp", [("sv", "10.05", "2026-11-26 10.05"), ("en", "10:05", "2026-11-26 10:05")])
+def test_one_time_filter_writes_the_languages_format(app, lang, time, stamp):
+    at = datetime(2026, 11, 26, 9, 5, tzinfo=timezone.utc)  # 10.05 in Stockholm
+    with app.test_request_context(f"/?lang={lang}"):
+        app.preprocess_request()
+        assert render_template_string("{{ at|time }}|{{ at|datetime }}|{{ time_separator }}", at=at) == \
+            f"{time}|{stamp}|{time[2]}"
+
+
+def test_the_door_clock_is_written_with_the_filter(door_client, frozen_clock):
+    html = door_client.get(f"/rooms/{door_client.slug}/door").get_data(as_text=True)
+    assert re.search(r"<time data-clock>10\.00</time>", html)
+    assert 'data-time-separator="."' in html
+
+
+def test_no_template_script_or_view_formats_times_by_itself():
+    """Every time of day goes through i18n's filter (and panel.js's separator from it)."""
+    # (A machine timestamp with seconds, "%H:%M:%S", is data for a database, not a time to read.)
+    own = re.compile(r"HH:mm|HH\.mm|%H:%M(?!:%S)|%H\.%M|toLocaleTimeString|\{local:%H\}")
+    offenders = []
+    for folder in ("kiosk", "printables"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix not in (".py", ".html", ".js") or "vendor" in path.parts or path.name == "i18n.py":
+                continue
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if own.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)
