@@ -99,7 +99,7 @@ def test_one_time_filter_writes_the_languages_format(app, lang, time, stamp):
 
 def test_the_door_clock_is_written_with_the_filter(door_client, frozen_clock):
     html = door_client.get(f"/rooms/{door_client.slug}/door").get_data(as_text=True)
-    assert re.search(r"<time data-clock>10\.00</time>", html)
+    assert re.search(r'<time data-clock datetime="[^"]+">10\.00</time>', html)
     assert 'data-time-separator="."' in html
 
 

@@ -164,11 +164,11 @@ def test_no_show_bad_time_shows_the_message_in_the_panel(page):
 def test_live_search_filters_without_reload(page):
     page.goto("/checklists/")
     page.evaluate("window.stillTheSamePage = true")
-    page.get_by_label("Sök bland checklistor och guider").fill("BankID")
+    page.get_by_label("Sök bland alla sidor").fill("BankID")
     results = page.locator("#search-results")
     expect(results.locator(".hit-title")).to_have_text(["Identitet och deltagare Checklista"])
     expect(page.locator("#search-status")).to_have_text("1 träff för ”BankID”.")
-    page.get_by_label("Sök bland checklistor och guider").fill("")
+    page.get_by_label("Sök bland alla sidor").fill("")
     expect(results.get_by_role("link", name="Patienten ansluter inte")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage") is True
     assert_no_console_errors(page)
