@@ -167,7 +167,7 @@ def test_live_search_filters_without_reload(page):
     page.get_by_label("Sök bland alla sidor").fill("BankID")
     results = page.locator("#search-results")
     expect(results.locator(".hit-title")).to_have_text(["Identitet och deltagare Checklista", "Tolk, anhörig eller ombud i mötet Guide"])
-    expect(page.locator("#search-status")).to_have_text("1 träff för ”BankID”.")
+    expect(page.locator("#search-status")).to_have_text("2 träffar för ”BankID”.")
     page.get_by_label("Sök bland alla sidor").fill("")
     expect(results.get_by_role("link", name="Patienten ansluter inte")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage") is True
