@@ -67,13 +67,30 @@ def lang_url(lang: str) -> str:
     return request.path + "?" + urlencode(args, doseq=True)
 
 
-def local_time(value: datetime | None, fmt: str = "HH:mm") -> str:
-    """A time of day in the unit's time zone."""
-    return format_time(value, fmt) if value else ""
+# How a time of day is written, per language: Swedish "11.01" (Språkrådet's
+# recommendation, and what the routine's scripts say: "kl. 14.30"), English
+# "11:01". Every page, printable and the panels' ticking clock (time_separator)
+# use this one table; see docs/decisions.md.
+TIME_PATTERNS = {"sv": "HH.mm", "en": "HH:mm"}
 
 
-def local_datetime(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
-    return format_datetime(value, fmt) if value else ""
+def time_pattern(lang: str | None = None) -> str:
+    return TIME_PATTERNS.get(lang or current_lang(), "HH:mm")
+
+
+def time_separator(lang: str | None = None) -> str:
+    """The character between hours and minutes, for the clocks that tick in JavaScript."""
+    return time_pattern(lang)[2]
+
+
+def local_time(value: datetime | None, fmt: str | None = None) -> str:
+    """A time of day in the unit's time zone, written the language's way."""
+    return format_time(value, fmt or time_pattern()) if value else ""
+
+
+def local_datetime(value: datetime | None, fmt: str | None = None) -> str:
+    """A date and time of day in the unit's time zone: 2026-11-26 10.00 (sv)."""
+    return format_datetime(value, fmt or f"yyyy-MM-dd {time_pattern()}") if value else ""
 
 
 def local_date(value, fmt: str = "yyyy-MM-dd") -> str:
@@ -102,6 +119,7 @@ def init_app(app: Flask) -> None:
             "content_version": store().version,
             "t": t,
             "lang_url": lang_url,
+            "time_separator": time_separator(lang),
         }
 
     app.jinja_env.filters["time"] = local_time

@@ -36,6 +36,9 @@ class Printable:
     title: str
     description: str
     takes_room: bool = False
+    # One document in every language at once (the door sign: Swedish, English under it):
+    # the index offers one PDF and says so, not a "PDF in English" that is the same sign.
+    bilingual: bool = False
     # What the template needs beyond the common context (a checklist, guides ...).
     context: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -79,7 +82,7 @@ def catalogue(content: Content) -> dict[str, Printable]:
     suitability = content.checklists[SUITABILITY_CHECKLIST]
     docs = [
         Printable("door-sign", "door-sign", "door", t("print.doc.door-sign.title"),
-                  t("print.doc.door-sign.text"), takes_room=True),
+                  t("print.doc.door-sign.text"), takes_room=True, bilingual=True),
         Printable("quick-reference", "quick-reference", "staff", t("print.doc.quick-reference.title"),
                   t("print.doc.quick-reference.text"),
                   context={"guides": [content.guides[k] for k in QUICK_REFERENCE_GUIDES],

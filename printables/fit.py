@@ -72,16 +72,29 @@ def balanced_lines(words: list[str], count: int) -> list[str]:
     return best[1]
 
 
-def words_of(text: str) -> list[str]:
-    """The text's words, a lone dash kept with the word before it: a sign line
-    never starts with a dash."""
-    words: list[str] = []
-    for word in text.split():
-        if words and word in DASHES:
-            words[-1] += " " + word
+NBSP = "\u00a0"
+
+
+def keep_dashes(text: str) -> str:
+    """A lone dash bound by no-break spaces to the words on both sides: a line
+    neither starts with a dash nor ends with one ("videomöte -" dangling, issue 12),
+    on paper and in any browser that reflows the preview."""
+    words = text.split(" ")
+    out: list[str] = []
+    glue = False
+    for word in words:
+        if out and (word in DASHES or glue):
+            out[-1] += NBSP + word
         else:
-            words.append(word)
-    return words
+            out.append(word)
+        glue = word in DASHES
+    return " ".join(out)
+
+
+def words_of(text: str) -> list[str]:
+    """The text's words, a lone dash and the words on either side of it one word
+    (keep_dashes): no line of the sign starts or ends with a dash."""
+    return [w for w in keep_dashes(" ".join(text.split())).split(" ") if w]  # split(" "): keep the no-break spaces
 
 
 def fit(text: str, width_pt: float, height_pt: float, max_lines: int = 4) -> tuple[float, list[str]]:

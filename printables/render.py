@@ -127,7 +127,7 @@ def door_sign_layout(has_room: bool) -> dict:
     """The sign's lines and sizes: the first language's text (R16) as large as
     fits, each other language's line under it on one line, smaller."""
     languages = current_app.config["LANGUAGES"]
-    texts = [(lang, store().get(lang).door_sign.text) for lang in languages]
+    texts = [(lang, fit.keep_dashes(store().get(lang).door_sign.text)) for lang in languages]
     height = SIGN_HEIGHT - (SIGN_ROOM_SPACE if has_room else 0) - SIGN_LINE_SPACE * (len(texts) - 1)
     primary_size, primary_lines = fit.fit(texts[0][1], SIGN_WIDTH, height)
     secondary_size = min([fit.fit(text, SIGN_WIDTH, SIGN_LINE_SPACE, max_lines=1)[0] for _, text in texts[1:]]

@@ -52,7 +52,10 @@ def pdf(name: str):
     data, source, key = pdf_for(job)
     response = make_response(data)
     response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{job.filename}"'
+    # "Ladda ner PDF" asks for the file (?download=1) and gets it saved, whichever
+    # browser; any other link opens the PDF in the browser (issue 12).
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{job.filename}"'
     # Where the PDF came from (memory, disk, rendered): for tests and for a
     # person wondering why a print was slow.
     response.headers["X-Print-Cache"] = source

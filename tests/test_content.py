@@ -157,7 +157,7 @@ def test_a_deployment_brings_its_own_phone_numbers(content_copy, make_app):
 def test_cli_content_check_reports_coverage(runner):
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-    assert "sv: 7 checklists, 9 guides, requirements not served: none" in result.output
+    assert "sv: 7 checklists, 10 guides, requirements not served: none" in result.output
 
 
 def test_cli_content_check_fails_on_broken_folder(runner, content_copy):

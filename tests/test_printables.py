@@ -289,8 +289,8 @@ def test_a_renamed_room_gets_a_new_sign(app, client, make_room, frozen_clock):
 def test_fit_keeps_the_words_and_grows_with_the_box():
     text = "Här pågår videomöte - var god stör ej"
     size, lines = fit.fit(text, 700, 400)
-    assert " ".join(lines) == text
-    assert not any(line.startswith("-") for line in lines)
+    assert " ".join(lines).replace(fit.NBSP, " ") == text
+    assert not any(line.startswith("-") or line.endswith("-") for line in lines)
     bigger, _ = fit.fit(text, 1400, 800)
     assert bigger > size
     assert fit.text_width_em("WWW") > fit.text_width_em("iii")
@@ -512,11 +512,12 @@ def test_index_offers_a_preview_and_a_download_of_every_printable(client, make_r
     assert "<h1>Utskrifter</h1>" in html
     for name in NAMES:
         assert f'href="/print/{name}.html?lang=sv"' in html
-        assert f'href="/print/{name}.pdf?lang=sv" download' in html
-        assert f'href="/print/{name}.pdf?lang=en" hreflang="en" download' in html
+        assert f'href="/print/{name}.pdf?lang=sv&amp;download=1" download' in html
+        if name != "door-sign":  # bilingual: one PDF (issue 12)
+            assert f'href="/print/{name}.pdf?lang=en&amp;download=1" hreflang="en" download' in html
     assert '<option value="videorum-1">Videorum 1</option>' in html
     english = client.get("/print/?lang=en").get_data(as_text=True)
-    assert "<h1>Printables</h1>" in english and 'href="/print/door-sign.pdf?lang=sv" hreflang="sv"' in english
+    assert "<h1>Printables</h1>" in english and 'href="/print/support.pdf?lang=sv&amp;download=1" hreflang="sv"' in english
 
 
 def test_index_without_rooms_has_no_room_form(client):
@@ -580,3 +581,59 @@ def test_build_writes_every_document_in_every_language_and_each_rooms_sign(
     for path in (tmp_path / "out").rglob("*.pdf"):
         assert path.read_bytes().startswith(b"%PDF")
     assert "Videorum 2" in pdf_text((tmp_path / "out" / "en" / "door-sign-videorum-2-en.pdf").read_bytes())
+
+
+# ---- issue 12: no dangling dash, one bilingual sign, downloads that download ----
+
+
+def _raw_lines(pdf: bytes) -> list[str]:
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                         check=True).stdout.decode("utf-8")
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("room", [None, "videorum-med-ett-langt-namn"])
+def test_no_line_of_the_door_sign_ends_or_starts_with_a_dash(client, make_room, frozen_clock, lang, room):
+    if room:
+        make_room(name="Videorum med ett långt namn", slug=room)
+    pdf = client.get("/print/door-sign.pdf", query_string={"lang": lang, **({"room": room} if room else {})}).data
+    lines = _raw_lines(pdf)
+    assert any("videomöte" in line for line in lines)
+    dangling = [line for line in lines if line.endswith(("-", "–")) or line.startswith(("-", "–"))]
+    assert not dangling, lines
+
+
+def test_keep_dashes_binds_a_lone_dash_to_both_neighbours():
+    assert fit.keep_dashes("Här pågår videomöte - var god stör ej") == \
+        f"Här pågår videomöte{fit.NBSP}-{fit.NBSP}var god stör ej"
+    assert fit.keep_dashes("ett – två") == f"ett{fit.NBSP}–{fit.NBSP}två"
+    assert fit.keep_dashes("e-post utan lös bindestreck") == "e-post utan lös bindestreck"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_door_sign_is_offered_once_and_said_to_be_bilingual(client, lang):
+    html = client.get(f"/print/?lang={lang}").get_data(as_text=True)
+    item = html.split('<h3>', 1)[1].split("</li>", 1)[0]
+    assert item.startswith(CONTENT.get(lang).t("print.doc.door-sign.title"))
+    assert CONTENT.get(lang).t("print.bilingual") in item
+    assert 'class="other-lang"' not in item
+    # Other documents still come in the other language.
+    assert html.count('class="other-lang"') == len(catalogue(CONTENT.get(lang))) - 1
+
+
+def test_ladda_ner_pdf_downloads_and_other_links_open(client, make_room, frozen_clock):
+    make_room(name="Videorum 3", slug="videorum-3")
+    index = client.get("/print/").get_data(as_text=True)
+    downloads = re.findall(r'<a class="button" href="([^"]+)" download aria-label="Ladda ner PDF', index)
+    assert downloads and all("download=1" in href for href in downloads)
+    assert all("download=1" in href for href in re.findall(r'<a class="other-lang" href="([^"]+)"', index))
+    # The room form's download button asks for the file too; its preview button does not.
+    assert '<button type="submit" name="download" value="1"' in index
+    preview = client.get("/print/support.html").get_data(as_text=True)
+    assert re.search(r'class="preview-download" href="[^"]*download=1', preview)
+    saved = client.get("/print/support.pdf?download=1")
+    assert saved.headers["Content-Disposition"] == 'attachment; filename="support-sv.pdf"'
+    opened = client.get("/print/door-sign.pdf?room=videorum-3")
+    assert opened.headers["Content-Disposition"].startswith("inline; ")
+    assert client.get("/print/support.pdf?download=yes").headers["Content-Disposition"].startswith("inline; ")

@@ -32,8 +32,8 @@ def test_search_page_without_words_lists_everything(client, app):
 
 def test_search_finds_by_words_in_swedish(client):
     html = client.get("/search?q=BankID").get_data(as_text=True)
-    assert _hit_titles(html) == ["Identitet och deltagare"]
-    assert "1 träff för ”BankID”." in html
+    assert _hit_titles(html) == ["Identitet och deltagare", "Tolk, anhörig eller ombud i mötet"]
+    assert "2 träffar för ”BankID”." in html
     assert 'href="/checklists/identity#item-identity-bankid"' in html
 
 
@@ -135,3 +135,73 @@ def test_every_checklist_and_guide_can_be_found_by_its_title(app, lang):
     for entry in list(content.checklists.values()) + list(content.guides.values()):
         hits = search(content, entry.title)
         assert hits and hits[0].key == entry.key, entry.title
+
+
+# ---- issue 12: every page, stemming, never a dead end, the header -----------
+
+
+def test_ljud_finds_the_device_check_first(client):
+    html = client.get("/search?q=ljud").get_data(as_text=True)
+    titles = _hit_titles(html)
+    assert titles[0] == "Testa kamera, mikrofon och ljud"
+    assert '<a href="/check/devices">Testa kamera, mikrofon och ljud</a> <span class="hit-kind">Sida</span>' in html
+
+
+@pytest.mark.parametrize("q", ["tolk", "tolken", "tolkarna", "Tolk"])
+def test_tolk_finds_the_third_participant_guide_by_its_stem(client, q):
+    titles = _hit_titles(client.get(f"/search?q={q}").get_data(as_text=True))
+    assert titles[0] == "Tolk, anhörig eller ombud i mötet"
+
+
+def test_english_is_stemmed_in_english(client):
+    titles = _hit_titles(client.get("/search?q=interpreters&lang=en").get_data(as_text=True))
+    assert titles[0] == "Interpreter, relative or proxy in the meeting"
+    assert _hit_titles(client.get("/search?q=sound&lang=en").get_data(as_text=True))[0] == \
+        "Test camera, microphone and sound"
+
+
+@pytest.mark.parametrize("q, title", [("utskrifter", "Utskrifter"), ("dokumentstyrning", "Om rutinen"),
+                                      ("tillgänglighet", "Tillgänglighet för Vårdmöteskiosken")])
+def test_page_titles_and_headings_are_found(client, app, q, title):
+    assert title in _hit_titles(client.get(f"/search?q={q}").get_data(as_text=True))
+
+
+def test_a_stem_finds_words_inside_compounds_but_a_short_word_only_at_the_start(app):
+    content = _content(app, "sv")
+    assert "identity" in [h.key for h in search(content, "kontroll")]  # "identitetskontrollen"
+    # "ring" must not find "uppkoppling" (infix is for stems of four letters or more).
+    from kiosk.search.finder import _matches
+    assert not _matches("ring", frozenset({"uppkoppling"}), {"uppkoppling": "uppkoppl"})
+    assert _matches("kamer", frozenset({"webbkamera"}), {"webbkamera": "webbkamer"})
+
+
+def test_a_misspelled_word_offers_the_nearest_pages(client):
+    r = client.get("/search?q=tolc")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert str(escape("Inga träffar för ”tolc”.")) in html
+    near = re.search(r'<h3 id="search-near">Närmaste sidor</h3>(.*?)</ul>', html, re.S)
+    assert near and 'href="/guides/third-participant"' in near.group(1)
+
+
+def test_nothing_near_offers_the_contacts(client, app):
+    for html in (client.get("/search?q=zebra").get_data(as_text=True),
+                 client.hx_get("/search?q=zebra").get_data(as_text=True)):
+        assert "Inga sidor ligger nära" in html
+        for contact in _content(app, "sv").contacts.values():
+            assert str(escape(contact.name)) in html
+        assert 'href="tel:' in html
+
+
+@pytest.mark.parametrize("path", ["/", "/checklists/", "/guides/no-show", "/check/devices", "/printables/",
+                                  "/about", "/admin/login", "/search?q=ljud"])
+def test_every_staff_page_has_the_search_field_in_its_header(client, path):
+    html = client.get(path).get_data(as_text=True)
+    header = html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+    assert '<form class="site-search" role="search" method="get" action="/search" aria-label="Sök i kiosken">' in header
+    assert '<input type="search" id="site-search-q" name="q"' in header
+
+
+def test_kiosk_surfaces_have_no_search_field(client):
+    html = client.get("/pair").get_data(as_text=True)
+    assert "site-search" not in html and "<header" not in html

@@ -122,6 +122,9 @@ class ChecklistItem(Model):
     # The item holds only in some meetings ("Vid barn: ...", "Vid ombud: ..."): it
     # may be marked "does not apply" instead of ticked, and then counts as done.
     may_not_apply: bool = False
+    # Sentences the unit completes with its own routine (how an interpreter is
+    # booked): the regional routine does not say, so the page marks them as the unit's.
+    unit_text: str = ""
     req: Reqs
 
 
@@ -171,6 +174,8 @@ class Block(Model):
 
 class Step(Block):
     title: Text
+    # The unit's to complete, as on ChecklistItem.
+    unit_text: str = ""
     # A script (by key) shown filled in at this step.
     script: Key | None = None
     # Contacts (by key) shown with this step.

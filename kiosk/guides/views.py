@@ -18,7 +18,7 @@ from .. import clock
 from ..content import Content
 from ..content import schema as s
 from ..errors import error_response
-from ..i18n import content, t
+from ..i18n import content, local_time, t
 from ..render import is_htmx, render, unchanged
 from . import noshow
 from .noshow import Flow, no_show_for_request
@@ -76,8 +76,8 @@ def current_flow(c: Content) -> Flow:
 
 
 def _clock_text(value) -> str:
-    local = value.astimezone(_tz())
-    return t("guides.no_show.clock", hh=f"{local:%H}", mm=f"{local:%M}")
+    """The time of day as every page writes it (the one time filter)."""
+    return local_time(value)
 
 
 def booked_time_texts(current: Flow) -> dict[str, str]:

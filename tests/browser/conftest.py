@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from kiosk.extensions import db
 from kiosk.models import Room
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import LiveServer
 
 SIGN_SV = "Här pågår videomöte - var god stör ej"
@@ -70,3 +71,14 @@ def pair_page(browser, server, code, lang="sv"):
     page.wait_for_url(re.compile(r"/(rooms/[^/]+/door|board)(\?.*)?$"), wait_until="load")
     expect(page.locator("[data-panel]").first).to_be_attached()
     return page
+
+
+@pytest.fixture(scope="module")
+def media_browser(browser):
+    """Chromium with a fake camera and microphone that need no permission prompt."""
+    fake = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+    )
+    yield fake
+    fake.close()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import AXE_JS, CHROMIUM, CHROMIUM_ARGS, PageWatch, assert_accessible, assert_no_console_errors
+from tests.browser_support import AXE_JS, PageWatch, assert_accessible, assert_no_console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -164,28 +164,17 @@ def test_no_show_bad_time_shows_the_message_in_the_panel(page):
 def test_live_search_filters_without_reload(page):
     page.goto("/checklists/")
     page.evaluate("window.stillTheSamePage = true")
-    page.get_by_label("Sök bland checklistor och guider").fill("BankID")
+    page.get_by_label("Sök bland alla sidor").fill("BankID")
     results = page.locator("#search-results")
-    expect(results.locator(".hit-title")).to_have_text(["Identitet och deltagare Checklista"])
-    expect(page.locator("#search-status")).to_have_text("1 träff för ”BankID”.")
-    page.get_by_label("Sök bland checklistor och guider").fill("")
+    expect(results.locator(".hit-title")).to_have_text(["Identitet och deltagare Checklista", "Tolk, anhörig eller ombud i mötet Guide"])
+    expect(page.locator("#search-status")).to_have_text("2 träffar för ”BankID”.")
+    page.get_by_label("Sök bland alla sidor").fill("")
     expect(results.get_by_role("link", name="Patienten ansluter inte")).to_be_visible()
     assert page.evaluate("window.stillTheSamePage") is True
     assert_no_console_errors(page)
 
 
 # ---- the device check with fake media devices ---------------------------------
-
-
-@pytest.fixture(scope="module")
-def media_browser(browser):
-    """Chromium with a fake camera and microphone that need no permission prompt."""
-    fake = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
-    )
-    yield fake
-    fake.close()
 
 
 def test_device_check_with_fake_media_reports_everything_working(media_browser, live_server):

@@ -1,6 +1,7 @@
 """Every page of the kiosk in Chromium, in both languages - public pages, the
 door in every state, the board, the admin pages - with no Content Security
-Policy violation and no console error.
+Policy violation and no console error; and once more on a 320x640 phone,
+where no page may scroll sideways (WCAG 1.4.10 reflow).
 
 Which pages there are comes from the app's URL map: a GET route that is
 neither visited here nor listed in NOT_PAGES fails the test, so a new page
@@ -44,8 +45,22 @@ def watch_csp(page) -> None:
     page.context.add_init_script(script=CSP_LISTENER)
 
 
+# A phone held upright, the narrowest width WCAG 1.4.10 asks a page to reflow to.
+NARROW = {"width": 320, "height": 640}
+# The document may be this much wider than the window before it scrolls: none.
+NO_SIDEWAYS_SCROLL = """() => {
+  const doc = document.documentElement;
+  const wide = Array.from(document.querySelectorAll("body *"))
+    .filter(e => e.getBoundingClientRect().right > doc.clientWidth + 1 && e.getClientRects().length)
+    .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : ""));
+  return {scroll: doc.scrollWidth - doc.clientWidth, wide};
+}"""
+REFLOW_FAULTS: list[str] = []
+
+
 def visit(page, path: str, lang: str, seen: set, endpoint: str, status: int = 200) -> None:
-    """Open a page; fail on a CSP violation or a console error."""
+    """Open a page; fail on a CSP violation or a console error, and on a narrow
+    page (the viewport of NARROW) on any sideways scrolling."""
     sep = "&" if "?" in path else "?"
     response = page.goto(f"{path}{sep}lang={lang}")
     assert response.status == status, f"{path}: {response.status}"
@@ -53,6 +68,10 @@ def visit(page, path: str, lang: str, seen: set, endpoint: str, status: int = 20
     violations = page.evaluate("window.__cspViolations || []")
     assert not violations, f"CSP violations on {path} ({lang}): {violations}"
     assert_no_console_errors(page, f"{path} ({lang})")
+    if page.viewport_size and page.viewport_size["width"] <= NARROW["width"]:
+        fit = page.evaluate(NO_SIDEWAYS_SCROLL)
+        if fit["scroll"] > 0:  # collected, so one run names every page that does not fit
+            REFLOW_FAULTS.append(f"{path} ({lang}) scrolls sideways by {fit['scroll']} px: {fit['wide']}")
     seen.add(endpoint)
 
 
@@ -68,9 +87,13 @@ def door_steps(room_id):
     ]
 
 
-@pytest.mark.parametrize("lang", ["sv", "en"])
-def test_every_page_without_csp_violations_or_console_errors(admin_app, live_server, new_page, make_admin, lang):
+@pytest.mark.parametrize("lang, viewport", [("sv", None), ("en", None), ("sv", NARROW)], ids=["sv", "en", "sv-320"])
+def test_every_page_without_csp_violations_or_console_errors(admin_app, live_server, new_page, make_admin, lang,
+                                                              viewport):
     app = admin_app
+    options = {"viewport": viewport} if viewport else {}
+    REFLOW_FAULTS.clear()
+    page_at = lambda: new_page(**options)  # noqa: E731  (the sweep's pages, all at one size)
     with app.app_context():
         unit = Unit(name="Hudmottagningen", slug="hud", show_clinician=True)
         room = Room(unit=unit, name="Videorum 1", slug="videorum-1", location="Plan 2")
@@ -87,7 +110,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
     seen: set[str] = set()
 
     # Public pages, as anybody.
-    page = new_page()
+    page = page_at()
     watch_csp(page)
     for path, endpoint in [("/", "main.index"), ("/about", "main.about"), ("/tillganglighet", "main.accessibility"),
                            ("/search", "search.search"), ("/search?q=kamera", "search.search"),
@@ -104,12 +127,12 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
     visit(page, "/no-such-page", lang, seen, "404", status=404)
 
     # The door in every state, and the board.
-    door = new_page()
+    door = page_at()
     watch_csp(door)
     door.goto(f"/pair?code={door_code}&lang={lang}")
     door.locator("form.pair-form button[type=submit]").click()
     door.wait_for_url("**/rooms/videorum-1/door")
-    board = new_page()
+    board = page_at()
     watch_csp(board)
     board.goto(f"/pair?code={board_code}&lang={lang}")
     board.locator("form.pair-form button[type=submit]").click()
@@ -123,7 +146,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
         if state == "meeting":
             visit(board, "/board", lang, seen, "rooms.board")
     # The admin pages, logged in as a global administrator.
-    admin = new_page()
+    admin = page_at()
     watch_csp(admin)
     admin.goto(f"/admin/login?lang={lang}")
     admin.locator("#login-email").fill(account.email)
@@ -152,6 +175,8 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
         pairing.revoke(db.session.scalar(select(Tablet.id).where(Tablet.kind == "door")), actor="test")
     visit(door, "/rooms/videorum-1/door", lang, seen, "rooms.door_panel", status=403)
     assert door.locator("h1").inner_text() == content.t("pair.revoked.title")
+
+    assert not REFLOW_FAULTS, "pages that do not fit 320 px:\n" + "\n".join(REFLOW_FAULTS)
 
     pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     unvisited = sorted(pages - seen - NOT_PAGES)

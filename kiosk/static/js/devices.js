@@ -1,7 +1,11 @@
 /* The device check: camera picture, microphone level and a test sound, all in
  * this browser. Nothing is sent anywhere: the streams go to a <video> and an
  * analyser on this page and are stopped when the check stops or the page goes.
- * The words come from the page (data-text-*), so the script has no language. */
+ * The words come from the page (data-text-*), so the script has no language.
+ * The microphone "works" only once it has picked up a level clearly above the
+ * room's own hiss (measured in the first half second), and the camera and
+ * microphone can be chosen among those the browser lists (names only after
+ * the browser has been allowed to use them). */
 (function () {
   "use strict";
 
@@ -18,6 +22,8 @@
   var playButton = root.querySelector("[data-sound-play]");
   var answer = root.querySelector("[data-sound-answer]");
   var help = root.querySelector("[data-devices-help]");
+  var choices = root.querySelectorAll("[data-device-choice]");
+  var chosen = { videoinput: "", audioinput: "" };
 
   var streams = [];
   var audio = null;       // one AudioContext, made on a click (autoplay rules)
@@ -25,6 +31,7 @@
   var silenceTimer = 0;
   var LEVEL_HEARD = 4;    // on the meter's 0-100 scale: above room hiss
   var SILENCE_MS = 10000;
+  var BASELINE_MS = 500;  // the quietest level of this first half second is the room's hiss
 
   function text(key) { return root.getAttribute("data-text-" + key) || ""; }
 
@@ -52,7 +59,7 @@
 
   function checkCamera() {
     setStatus("camera", "testing");
-    return navigator.mediaDevices.getUserMedia({ video: true }).then(function (stream) {
+    return navigator.mediaDevices.getUserMedia({ video: wanted("videoinput") }).then(function (stream) {
       streams.push(stream);
       video.srcObject = stream;
       video.addEventListener("playing", function () {
@@ -69,7 +76,7 @@
 
   function checkMicrophone(ctx) {
     setStatus("microphone", "testing");
-    return navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+    return navigator.mediaDevices.getUserMedia({ audio: wanted("audioinput") }).then(function (stream) {
       streams.push(stream);
       if (!ctx) { setStatus("microphone", "fail", "no-audio"); return; }
       var analyser = ctx.createAnalyser();
@@ -77,6 +84,8 @@
       ctx.createMediaStreamSource(stream).connect(analyser);
       var samples = new Uint8Array(analyser.fftSize);
       var heard = false;
+      var began = Date.now();
+      var floor = 100;
       levelTimer = setInterval(function () {
         analyser.getByteTimeDomainData(samples);
         var sum = 0;
@@ -87,7 +96,9 @@
         var level = Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300));
         meter.value = level;
         meter.textContent = String(level);
-        if (level >= LEVEL_HEARD && !heard) {
+        if (Date.now() - began < BASELINE_MS) { floor = Math.min(floor, level); return; }
+        // Hiss that never changes is not a voice: the level must rise above it.
+        if (level >= Math.max(LEVEL_HEARD, floor + LEVEL_HEARD) && !heard) {
           heard = true;
           clearTimeout(silenceTimer);
           setStatus("microphone", "ok");
@@ -100,6 +111,47 @@
       setStatus("microphone", "fail", reasonOf(error));
     });
   }
+
+  /* What getUserMedia is asked for: the chosen device, or the browser's default. */
+  function wanted(kind) {
+    return chosen[kind] ? { deviceId: { exact: chosen[kind] } } : true;
+  }
+
+  /* Fill the camera and microphone lists; the device in use is the one shown. */
+  function listDevices() {
+    if (!navigator.mediaDevices.enumerateDevices) { return Promise.resolve(); }
+    return navigator.mediaDevices.enumerateDevices().then(function (devices) {
+      var inUse = {};
+      streams.forEach(function (stream) {
+        stream.getTracks().forEach(function (track) {
+          var settings = track.getSettings ? track.getSettings() : {};
+          inUse[track.kind === "video" ? "videoinput" : "audioinput"] = settings.deviceId || "";
+        });
+      });
+      Array.prototype.forEach.call(choices, function (select) {
+        var kind = select.getAttribute("data-device-choice");
+        while (select.options.length > 1) { select.remove(1); }
+        var n = 0;
+        devices.forEach(function (device) {
+          if (device.kind !== kind || !device.deviceId) { return; }
+          n += 1;
+          var label = device.label || text("device-n").replace("[n]", String(n));
+          select.add(new Option(label, device.deviceId));
+        });
+        select.value = chosen[kind] || inUse[kind] || "";
+        if (select.selectedIndex < 0) { select.value = ""; }
+        select.disabled = n === 0;
+      });
+    }).catch(function () { /* no list: the default devices still work */ });
+  }
+
+  Array.prototype.forEach.call(choices, function (select) {
+    select.addEventListener("change", function () {
+      chosen[select.getAttribute("data-device-choice")] = select.value;
+      // A new choice is tested at once, from the start.
+      if (!stopButton.disabled) { startButton.disabled = false; startButton.click(); }
+    });
+  });
 
   function stop() {
     streams.forEach(function (stream) {
@@ -126,7 +178,7 @@
     stopButton.disabled = false;
     var ctx = audioContext();
     // One after the other, so a failing camera does not hide a working microphone.
-    checkCamera().then(function () { return checkMicrophone(ctx); });
+    checkCamera().then(function () { return checkMicrophone(ctx); }).then(listDevices);
   });
 
   stopButton.addEventListener("click", stop);

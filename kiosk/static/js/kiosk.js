@@ -58,4 +58,31 @@
       if (status && done) { status.textContent = done; }
     });
   });
+  /* The staff menu folds behind one button on narrow screens (WCAG 1.4.10):
+   * the CSS hides the menu only once this script has marked the header, so
+   * without JavaScript the menu stays open. */
+  function setUpMenu() {
+    var button = document.querySelector(".site-header .menu-toggle");
+    if (!button) { return; }
+    var header = button.closest(".site-header");
+    header.classList.add("has-menu-toggle");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      header.classList.toggle("menu-open", open);
+    });
+    document.addEventListener("keydown", function (evt) {
+      if (evt.key === "Escape" && header.classList.contains("menu-open")) {
+        button.setAttribute("aria-expanded", "false");
+        header.classList.remove("menu-open");
+        button.focus();
+      }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUpMenu);
+  } else {
+    setUpMenu();
+  }
 })();

@@ -24,7 +24,13 @@
     var lang = document.documentElement.lang === "en" ? "en-GB" : "sv-SE";
     var options = { hour: "2-digit", minute: "2-digit" };
     if (p && p.getAttribute("data-tz")) { options.timeZone = p.getAttribute("data-tz"); }
-    return date.toLocaleTimeString(lang, options);
+    options.hourCycle = "h23";
+    // Hours and minutes joined the way the server writes times (i18n.TIME_PATTERNS):
+    // "11.01" in Swedish, "11:01" in English, whatever the browser's locale data says.
+    var parts = {};
+    new Intl.DateTimeFormat(lang, options).formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+    var sep = document.body.getAttribute("data-time-separator") || ":";
+    return parts.hour + sep + parts.minute;
   }
 
   function syncWithServer() {
