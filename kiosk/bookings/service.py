@@ -38,6 +38,7 @@ from .. import clock, validate
 from ..database import begin_write
 from ..events import record
 from ..extensions import db
+from ..i18n import local_time
 from ..models import Booking, Room, RoomSession
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -394,7 +395,8 @@ def _refuse_overlap(room_id: int, starts_at: datetime, ends_at: datetime, exclud
 
 
 def _hhmm(at: datetime) -> str:
-    return at.astimezone(TZ).strftime("%H:%M")
+    """A time in a message, written the request's way (the one time filter)."""
+    return local_time(at)
 
 
 def create(room_id: int, actor, starts_at: datetime, ends_at: datetime,
