@@ -264,6 +264,9 @@ def test_parallel_writers_on_a_live_server_never_see_a_locked_database(app, inst
             RoomSession.end_reason == "completed")) == 8 * 10
 
 
+# Alone: the reload boots two new workers while a tablet polls as fast as it
+# can; beside a parallel suite on 2 cores the boot outlasted the timeouts.
+@pytest.mark.serial
 def test_a_content_change_reaches_a_running_instance_on_reload_and_no_poll_fails(app, instances, unit_with_rooms,
                                                                                    tmp_path):
     """A unit edits its copy of the content (another IT phone number) and runs
