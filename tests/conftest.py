@@ -270,6 +270,19 @@ def make_room(app, make_unit):
     return factory
 
 
+@pytest.fixture
+def ctx(app, frozen_clock):
+    """An app context with the clock frozen (service-level tests)."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def room(ctx, make_room):
+    """A room of a new unit, inside ``ctx``."""
+    return make_room()
+
+
 # ---- live server and browser -----------------------------------------------
 
 

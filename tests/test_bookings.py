@@ -38,16 +38,6 @@ def freeze(when: datetime) -> None:
     clock.freeze(when)
 
 
-@pytest.fixture
-def ctx(app, frozen_clock):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def room(ctx, make_room):
-    return make_room()
-
 
 def book(room_id, start, minutes=30, actor=RECEPTION, **kw):
     return bookings.create(room_id, actor, start, start + timedelta(minutes=minutes), **kw).id

@@ -166,16 +166,6 @@ def server():
     s.close()
 
 
-@pytest.fixture
-def ctx(app, frozen_clock):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def room(ctx, make_room):
-    return make_room()
-
 
 def follow(room_id, server, path="/room.ics", body=None, **headers) -> int:
     if body is not None:

@@ -16,17 +16,6 @@ from kiosk.rooms.service import Actor, BadInput, RoomError, RoomTaken
 WHO = Actor("tablet:test")
 
 
-@pytest.fixture
-def ctx(app, frozen_clock):
-    """An app context with the clock frozen."""
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def room(ctx, make_room):
-    return make_room()
-
 
 def state(room_id):
     db.session.expire_all()
