@@ -62,10 +62,14 @@ def init_app(app: Flask) -> None:
     @app.cli.command("pair")
     @click.argument("target")
     @click.option("--board", is_flag=True, help="TARGET is a unit: pair a reception board for it.")
-    def pair_command(target: str, board: bool) -> None:
-        """Print a one-time code that pairs a tablet with room TARGET (or unit, with --board)."""
+    @click.option("--console", is_flag=True, help="Pair the computer in room TARGET as its console.")
+    def pair_command(target: str, board: bool, console: bool) -> None:
+        """Print a one-time code that pairs a tablet with room TARGET (or unit, with --board;
+        or the room's computer as its console, with --console)."""
         from .rooms import pairing
 
+        if board and console:
+            raise click.ClickException("Choose --board or --console, not both.")
         if board:
             unit = db.session.scalar(select(Unit).where(Unit.slug == target))
             if unit is None:
@@ -76,8 +80,9 @@ def init_app(app: Flask) -> None:
             room = db.session.scalar(select(Room).where(Room.slug == target))
             if room is None:
                 raise click.ClickException(f"No room with the slug {target!r}.")
-            code = pairing.new_code("door", room.unit, room, actor="cli")
-            what = f"the door of {room.name}"
+            kind = "console" if console else "door"
+            code = pairing.new_code(kind, room.unit, room, actor="cli")
+            what = f"the console of {room.name}" if console else f"the door of {room.name}"
         minutes = app.config["PAIRING_CODE_MINUTES"]
         click.echo(f"Pairing code for {what}: {pairing.format_code(code)}")
         click.echo(f"Open on the tablet: {pairing.pairing_url(code)}")

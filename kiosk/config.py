@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_MEETING_MINUTES": 30,
     "EXTEND_MINUTES": 15,
     "PAIRING_CODE_MINUTES": 10,
+    # How long the door's code for a visit's console works (issue 11: a few minutes).
+    "CONSOLE_CODE_MINUTES": 5,
     # Bookings (kiosk/bookings): an unclaimed booking is released this long after its start.
     "BOOKING_RELEASE_MINUTES": 10,
     # Calendar feeds: the largest feed read, how long to wait for it, and the

@@ -140,6 +140,24 @@ class ChecklistTick(db.Model):
     ticked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class ConsoleCode(db.Model):
+    """A short one-time code shown on the door that makes a browser (the room's
+    computer, a phone) the console of one room session. Once claimed, the
+    browser's console token (only its SHA-256 here) is bound to that session
+    and stops working when the session ends. The code itself is stored as
+    shown: it lives minutes, works once, and the door must show it again."""
+
+    __tablename__ = "console_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("room_session.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(8), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
 # ---- bookings: a room held for a time (kiosk/bookings) ----
 # No field can hold a patient: a booking is a room, a start and an end, and
 # optionally the clinician who holds it (name and title, as at check-in). A
@@ -213,7 +231,7 @@ class Booking(db.Model):
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "rooms": ("check-in", "start", "extend", "end", "cancel", "finish", "no-show", "auto-released",
               "force-ended"),
-    "tablets": ("pairing-code", "pair", "revoke"),
+    "tablets": ("pairing-code", "pair", "revoke", "console-code", "console-claim"),
     "bookings": ("booking-create", "booking-move", "booking-cancel", "booking-claim", "booking-release",
                  "calendar-set", "calendar-sync", "calendar-sync-failed"),
     "admin": ("admin-login", "admin-login-failed", "admin-logout", "admin-create", "admin-activate",

@@ -69,6 +69,18 @@ ENDPOINTS = [
     Endpoint("POST", "/rooms/{slug}/finish", ("outcome",), "door"),
     Endpoint("GET", "/rooms/{slug}/door/poll", ("v",), "door"),
     Endpoint("GET", "/board/poll", ("v",), "board"),
+    Endpoint("POST", "/rooms/{slug}/console-code", (), "door"),
+    Endpoint("GET", "/console", ("code",), "anonymous"),
+    Endpoint("POST", "/console", ("code",), "anonymous"),
+    Endpoint("GET", "/rooms/{slug}/console", ("lang",), "console"),
+    Endpoint("GET", "/rooms/{slug}/console/poll", ("v",), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/check-in", ("minutes", "name", "title"), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/tick", ("checklist", "item", "ticked"), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/skip", ("reason",), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/cancel", (), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/extend", ("minutes",), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/end", (), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/finish", ("outcome",), "console"),
     Endpoint("GET", "/pair", ("code",), "anonymous"),
     Endpoint("POST", "/pair", ("code",), "anonymous"),
     Endpoint("GET", "/search", ("q",), "anonymous"),
@@ -102,7 +114,7 @@ ENDPOINTS = [
     Endpoint("GET", "/admin/stats/meetings.svg", ("unit", "from", "to"), "admin"),
 ]
 # Pages that show what was stored: each must show it escaped.
-DISPLAY = ["/rooms/{slug}/door", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
+DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
            "/admin/tablets", "/admin/accounts", "/admin/account", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]
 
 
@@ -144,9 +156,15 @@ class World:
         self.unit = make_unit(name="Hudmottagningen", show_clinician=True)
         self.room = make_room(unit_id=self.unit, name="Videorum 1", slug="videorum-1")
         self.clients = {"anonymous": app.test_client(), "door": app.test_client(), "board": app.test_client(),
-                        "admin": app.test_client()}
+                        "admin": app.test_client(), "console": app.test_client()}
         pair(self.clients["door"], room_id=self.room)
         pair(self.clients["board"], unit_id=self.unit)
+        with app.app_context():
+            from kiosk.rooms import pairing
+
+            room = db.session.get(Room, self.room)
+            code = pairing.new_code("console", room.unit, room, actor="test")
+        assert self.clients["console"].form_post("/pair", {"code": code}).status_code == 303
         self.account = make_admin("global")
         log_in(self.clients["admin"], self.account)
         self.values = {"slug": "videorum-1", "unit": self.unit, "room": self.room, "account": self.account.id}
@@ -224,7 +242,8 @@ def test_what_was_stored_is_shown_escaped(world):
         assert not any("<" in name for name in db.session.scalars(db.select(Room.name)))
         assert not any("<" in name for name in db.session.scalars(db.select(Unit.name)))
     for path in DISPLAY:
-        client = world.clients["board"] if path == "/board" else door if path.startswith("/rooms") else admin
+        client = (world.clients["board"] if path == "/board" else world.clients["console"] if path.endswith("/console")
+                  else door if path.startswith("/rooms") else admin)
         response = client.get(world.url(path))
         assert_escaped(response, MARKUP, path)
     html = door.get("/rooms/videorum-1/door").get_data(as_text=True)

@@ -79,10 +79,11 @@ def test_the_no_show_timer_of_a_room_runs_on_the_room_session(frozen_clock, door
         s = db.session.scalar(select(RoomSession))
         assert s.no_show_booked_at == clock.now() - timedelta(minutes=5)
         assert s.no_show_outcome == "no-answer"
-    # The door's wrap-up then suggests "the patient did not join".
+    # The door's wrap-up then takes "the patient did not join" as its answer (issue 11).
     door_client.hx_post(f"/rooms/{slug}/end", {})
     html = door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
-    assert 'class="">Patienten anslöt inte' in html.replace("\n", "")
+    assert "Utfall enligt guiden: Patienten anslöt inte." in html and "Hur gick mötet?" not in html
+    assert 'name="outcome" value="no-show">' in html.replace("\n", "")
 
 
 def test_a_room_that_became_free_refuses_the_guide_clearly(door_client, app):

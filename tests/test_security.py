@@ -24,8 +24,8 @@ from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.admin_support import log_in
 
-ROLES = ("anonymous", "door_a", "door_b", "board", "other_manager", "manager", "global")
-TABLETS = ("anonymous", "door_a", "door_b", "board")  # not administrators
+ROLES = ("anonymous", "door_a", "door_b", "board", "console_a", "other_manager", "manager", "global")
+TABLETS = ("anonymous", "door_a", "door_b", "board", "console_a")  # not administrators
 MANAGERS = ("other_manager", "manager")
 
 
@@ -106,6 +106,23 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.extend", "POST"): Case(only({"door_a": 303}), room_a="meeting"),
     ("rooms.end", "POST"): Case(only({"door_a": 303}), room_a="meeting"),
     ("rooms.finish", "POST"): Case(only({"door_a": 303}), data={"outcome": "held"}, room_a="wrapup"),
+    # The door shows a new console code: its own door tablet only.
+    ("rooms.console_code", "POST"): Case(only({"door_a": 303}), room_a="preparing"),
+    # Claiming a console: anyone may try a code (limited per address); a wrong code is 400.
+    # A console (room A's computer, paired for good) goes to its room.
+    ("rooms.console_home", "GET"): Case({**everyone(200), "console_a": 303}),
+    ("rooms.console_home", "POST"): Case({**everyone(400), "console_a": 303}, data={"code": "ZZZ-ZZZ"}),
+    # Room A's console and its actions: room A's console only (browsers bound to
+    # one visit are tested in tests/test_console.py).
+    ("rooms.console_page", "GET"): Case(only({"console_a": 200})),
+    ("rooms.console_poll", "GET"): Case(only({"console_a": 200}), query="v=0"),
+    ("rooms.console_check_in", "POST"): Case(only({"console_a": 303}), data={"minutes": "30"}, room_a="free"),
+    ("rooms.console_tick", "POST"): Case(only({"console_a": 303}), data="tick", room_a="preparing"),
+    ("rooms.console_skip", "POST"): Case(only({"console_a": 303}), data={"reason": "urgent"}, room_a="preparing"),
+    ("rooms.console_cancel", "POST"): Case(only({"console_a": 303}), room_a="preparing"),
+    ("rooms.console_extend", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
+    ("rooms.console_end", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
+    ("rooms.console_finish", "POST"): Case(only({"console_a": 303}), data={"outcome": "held"}, room_a="wrapup"),
     # The unit's board tablet; an administrator sees their own unit's board (a
     # global one is sent to pick a unit); ?unit= is checked for the manager.
     ("rooms.board", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303})),
@@ -174,6 +191,12 @@ class World:
         pair(self.clients["door_a"], room_id=self.room_a)
         pair(self.clients["door_b"], room_id=self.room_b)
         pair(self.clients["board"], unit_id=self.unit1)
+        with app.app_context():
+            from kiosk.rooms import pairing
+
+            room = db.session.get(Room, self.room_a)
+            code = pairing.new_code("console", room.unit, room, actor="test")
+        assert self.clients["console_a"].form_post("/pair", {"code": code}).status_code == 303
         spare = app.test_client()
         spare.environ_base["REMOTE_ADDR"] = "10.0.7.99"
         pair(spare, room_id=self.room_a)

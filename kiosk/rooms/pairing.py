@@ -26,6 +26,10 @@ COOKIE_MAX_AGE = 400 * 24 * 3600  # the most a browser keeps; renewed while in u
 # Letters and digits that cannot be mistaken for one another on a tablet.
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
+# What a paired device is: a room's door tablet, a unit's reception board, or
+# the computer inside a room paired as its console (issue 11).
+KINDS = ("door", "board", "console")
+ROOM_KINDS = ("door", "console")
 # A tablet's last-seen time is written at most this often (a poll writes nothing else).
 LAST_SEEN_EVERY = timedelta(seconds=60)
 
@@ -51,8 +55,8 @@ def format_code(code: str) -> str:
 
 def new_code(kind: str, unit: Unit, room: Room | None, actor: str, address: str = "") -> str:
     """Create a one-time pairing code; returns it (only its hash is stored)."""
-    if kind not in ("door", "board") or (kind == "door") != (room is not None):
-        raise ValueError("a door code needs a room, a board code a unit only")
+    if kind not in KINDS or (kind in ROOM_KINDS) != (room is not None):
+        raise ValueError("a door or console code needs a room, a board code a unit only")
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     unit_id, room_id = unit.id, room.id if room else None
     begin_write()

@@ -91,7 +91,12 @@ class RoomState:
         s = self.session
         if s is None:
             return None
-        return s.meeting_started_at if self.state == MEETING else s.started_at
+        # Each state counts its own time: wrap-up from the meeting's end, not from check-in.
+        if self.state == MEETING:
+            return s.meeting_started_at
+        if self.state == WRAPUP and s.meeting_ended_at is not None:
+            return s.meeting_ended_at
+        return s.started_at
 
 
 # ---- reading ----------------------------------------------------------------

@@ -21,7 +21,7 @@ from ..events import client_address
 from ..extensions import db
 from ..models import Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
-from . import pairing, poll, service
+from . import console, pairing, poll, service
 from .service import Actor, BadInput, RoomError
 
 bp = Blueprint("rooms", __name__)
@@ -91,8 +91,8 @@ def pair():
         tablet, token = pairing.redeem(code, _address())
     except pairing.PairingError as exc:
         return render("rooms/pair.html", code=code, error=exc.key, status=400)
-    target = url_for("rooms.door") if tablet.kind == "door" else url_for("rooms.board")
-    response = redirect(target, code=303)
+    target = {"door": "rooms.door", "board": "rooms.board", "console": "rooms.console_home"}[tablet.kind]
+    response = redirect(url_for(target), code=303)
     pairing.set_device_cookie(response, token)
     return response
 
@@ -110,6 +110,8 @@ def door():
         return _revoked_response()
     if tablet.kind == "board":
         return redirect(url_for("rooms.board"), code=303)
+    if tablet.kind == "console":
+        return redirect(url_for("rooms.console_home"), code=303)
     return redirect(url_for("rooms.door_panel", slug=tablet.room.slug), code=303)
 
 
@@ -117,6 +119,8 @@ def _door_context(room: Room, tablet: Tablet | None) -> dict:
     session = service.open_session(room.id)
     state = service.state_of(room, session)
     return {
+        **_console_context(room, session),
+        "surface": "door",
         "room": room,
         "rs": state,
         "ticked": service.ticks(session),
@@ -179,6 +183,7 @@ def _door_action(slug: str, action, *args, **kwargs):
     """Run one transition for the door tablet of room ``slug`` and answer it."""
     room = _room_or_404(slug)
     tablet = _door_tablet(room)
+    before = _state_name(room)
     try:
         action(room.id, _actor(tablet), *args, **kwargs)
     except RoomError as exc:
@@ -188,7 +193,16 @@ def _door_action(slug: str, action, *args, **kwargs):
         return redirect(url_for("rooms.door_panel", slug=slug), code=303)
     db.session.expire_all()
     room = _room_or_404(slug)
-    return _fragment(render(DOOR, block="panel", **_door_context(room, tablet)), "door")
+    context = _door_context(room, tablet)
+    return _fragment(render(DOOR, block="panel", focus_heading=context["rs"].state != before, **context), "door")
+
+
+def _state_name(room: Room) -> str:
+    """The room's state before an action: if the action changes it, the control
+    that was used is gone, so the new state's heading takes the focus (autofocus,
+    which htmx honours after a swap); otherwise htmx keeps it on the control."""
+    session = service.open_session(room.id)
+    return session.state if session else service.FREE
 
 
 def _int_field(name: str) -> int | None:
@@ -206,24 +220,21 @@ def check_in(slug: str):
         minutes = _int_field("minutes")
     except RoomError as exc:
         return error_response(400, exc.key)
-    return _door_action(slug, service.check_in, minutes=minutes,
-                        name=request.form.get("name"), title=request.form.get("title"))
+
+    def check_in_and_show_code(room_id: int, actor: Actor):
+        service.check_in(room_id, actor, minutes=minutes, name=request.form.get("name"),
+                         title=request.form.get("title"))
+        # A room whose computer is paired as its console needs no code.
+        if not console.has_console_tablet(room_id):
+            console.new_code(room_id, actor)
+
+    return _door_action(slug, check_in_and_show_code)
 
 
 @bp.post("/rooms/<slug>/tick")
 def tick(slug: str):
     """Mark one readiness item (``ticked`` = 1, 0 or na: the checklists' one tick protocol)."""
-    raw = request.form.get("ticked", "")
-
-    def mark(room_id: int, actor: Actor):
-        # Checked after the tablet (in _door_action): a stranger learns nothing about the input.
-        if raw not in TICK_VALUES:
-            raise BadInput("checklists.errors.bad_value")
-        wanted = TICK_VALUES[raw]
-        return service.tick(room_id, actor, request.form.get("checklist", "")[:40],
-                            request.form.get("item", "")[:60], on=wanted is not None, state=wanted or "done")
-
-    return _door_action(slug, mark)
+    return _door_action(slug, _tick_action)
 
 
 @bp.post("/rooms/<slug>/skip")
@@ -255,6 +266,201 @@ def cancel(slug: str):
 @bp.post("/rooms/<slug>/finish")
 def finish(slug: str):
     return _door_action(slug, service.finish, request.form.get("outcome", "")[:20])
+
+
+@bp.post("/rooms/<slug>/console-code")
+def console_code(slug: str):
+    """The door shows a new code for the visit's console (the last one expired)."""
+    return _door_action(slug, console.new_code)
+
+
+# ---- the room console ------------------------------------------------------------
+
+CONSOLE = "rooms/console.html"
+
+
+def _console_context(room: Room, session: RoomSession | None) -> dict:
+    """What door, console and board say about the room's console."""
+    attached = console.has_console_tablet(room.id) or console.claimed(session)
+    code = None if attached or session is None else console.shown_code(session)
+    done, total = console.readiness_progress(session)
+    context = {"console_attached": attached, "console_code": None, "console_code_expired": False,
+               "readiness_done": done, "readiness_total": total}
+    if code is not None and clock.now() < code.expires_at:
+        url = _console_claim_url(code.code)
+        context.update(console_code=console.format_code(code.code), console_code_until=code.expires_at,
+                       console_url=url, console_qr=_qr_svg(url))
+    elif session is not None and not attached:
+        context["console_code_expired"] = True
+    return context
+
+
+def _console_claim_url(code: str) -> str:
+    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    return f"{base}{url_for('rooms.console_home')}?code={console.format_code(code)}"
+
+
+def _qr_svg(url: str):
+    """The claim address as an inline SVG QR code (no inline style; a title names it)."""
+    import segno
+    from markupsafe import Markup
+
+    from ..i18n import t
+
+    svg = segno.make(url, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff",
+                                                svgclass="qr-code", lineclass=None, title=t("console.qr_title"))
+    return Markup(svg.replace("<svg ", '<svg role="img" aria-labelledby="console-qr-title" ', 1)
+                  .replace("<title>", '<title id="console-qr-title">', 1))
+
+
+def _current_console(room: Room) -> console.Console:
+    """This browser as the console of ``room``, or a 403 (not a console, another room's)."""
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.room_id == room.id:
+        if tablet.revoked_at is not None:
+            abort(_revoked_response())
+        return console.Console(Actor(f"console:{tablet.id}", tablet_id=tablet.id, address=_address()), None)
+    bound = console.binding()
+    if bound is not None and bound.room_id == room.id:
+        return console.Console(Actor(f"console-code:{bound.id}", address=_address()), bound.session_id)
+    abort(403)
+
+
+def _console_ended(who: console.Console, session: RoomSession | None) -> bool:
+    """A console bound to one visit whose session is over: it may do nothing more."""
+    return who.session_id is not None and (session is None or session.id != who.session_id)
+
+
+def _console_panel(room: Room, who: console.Console, status: int = 200, state_before: str | None = None):
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    ended = _console_ended(who, session)
+    context = {
+        **_door_context(room, None),
+        "focus_heading": state_before is not None and (ended or state.state != state_before),
+        "surface": "console",
+        "ended": ended,
+        "permanent": who.session_id is None,
+        "poll_url": url_for("rooms.console_poll", slug=room.slug, v=_door_version(state)),
+    }
+    return _fragment(render(CONSOLE, block="panel", status=status, **context), "console")
+
+
+@bp.route("/console", methods=["GET", "POST"])
+def console_home():
+    """Claim a visit's console with the door's code; a bound console goes to its room."""
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None:
+        return redirect(url_for("rooms.console_page", slug=tablet.room.slug), code=303)
+    code = request.values.get("code", "")[:40]
+    if request.method == "GET":
+        bound = console.binding()
+        if bound is not None:
+            return redirect(url_for("rooms.console_page", slug=db.session.get(Room, bound.room_id).slug), code=303)
+        return render("rooms/console_claim.html", code=code, error=None)
+    # Claims share the pairing limit per address: a six-character code cannot be guessed at 10 a minute.
+    if not ratelimit.allow(ratelimit.PAIR_ADDRESS, _address()):
+        return render("rooms/console_claim.html", code=code, error="admin.limit.pair", status=429)
+    try:
+        row, token = console.claim(code, _address())
+    except console.ClaimError as exc:
+        return render("rooms/console_claim.html", code=code, error=exc.key, status=400)
+    response = redirect(url_for("rooms.console_page", slug=db.session.get(Room, row.room_id).slug), code=303)
+    console.set_cookie(response, token)
+    return response
+
+
+@bp.get("/rooms/<slug>/console")
+def console_page(slug: str):
+    """The room console: the whole visit, run from the computer in the room."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    service.release_if_expired(room.id)
+    return _console_panel(room, who)
+
+
+@bp.get("/rooms/<slug>/console/poll")
+def console_poll(slug: str):
+    """204 while the console shows the current state; else the new panel."""
+    room = _room_or_404(slug)
+    _current_console(room)
+    state = service.state_of(room, service.open_session(room.id))
+    if request.args.get("v") == _door_version(state) and not service.is_expired(state.session, state.now):
+        return _fragment(unchanged(), "console")
+    return console_page(slug)
+
+
+def _console_action(slug: str, action, *args, **kwargs):
+    """Run one transition from the room's console and answer with its panel."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    if _console_ended(who, service.open_session(room.id)):
+        return error_response(409, "console.ended")
+    before = _state_name(room)
+    try:
+        action(room.id, who.actor, *args, **kwargs)
+    except RoomError as exc:
+        db.session.rollback()
+        return error_response(exc.status, exc.key)
+    if not is_htmx():
+        return redirect(url_for("rooms.console_page", slug=slug), code=303)
+    db.session.expire_all()
+    return _console_panel(_room_or_404(slug), who, state_before=before)
+
+
+def _tick_action(room_id: int, actor: Actor):
+    """Mark one item (``ticked`` = 1, 0 or na: the checklists' one tick protocol);
+    checked after the caller, so a stranger learns nothing about the input."""
+    raw = request.form.get("ticked", "")
+    if raw not in TICK_VALUES:
+        raise BadInput("checklists.errors.bad_value")
+    wanted = TICK_VALUES[raw]
+    return service.tick(room_id, actor, request.form.get("checklist", "")[:40],
+                        request.form.get("item", "")[:60], on=wanted is not None, state=wanted or "done")
+
+
+@bp.post("/rooms/<slug>/console/check-in")
+def console_check_in(slug: str):
+    """A permanently paired console checks in itself (no code needed)."""
+    room = _room_or_404(slug)
+    if _current_console(room).session_id is not None:
+        return error_response(409, "console.ended")
+    try:
+        minutes = _int_field("minutes")
+    except RoomError as exc:
+        return error_response(400, exc.key)
+    return _console_action(slug, service.check_in, minutes=minutes,
+                           name=request.form.get("name"), title=request.form.get("title"))
+
+
+@bp.post("/rooms/<slug>/console/tick")
+def console_tick(slug: str):
+    return _console_action(slug, _tick_action)
+
+
+@bp.post("/rooms/<slug>/console/skip")
+def console_skip(slug: str):
+    return _console_action(slug, service.start_meeting, skip_reason=request.form.get("reason", "")[:40] or "missing")
+
+
+@bp.post("/rooms/<slug>/console/cancel")
+def console_cancel(slug: str):
+    return _console_action(slug, service.cancel)
+
+
+@bp.post("/rooms/<slug>/console/extend")
+def console_extend(slug: str):
+    return _console_action(slug, service.extend)
+
+
+@bp.post("/rooms/<slug>/console/end")
+def console_end(slug: str):
+    return _console_action(slug, service.end_meeting)
+
+
+@bp.post("/rooms/<slug>/console/finish")
+def console_finish(slug: str):
+    return _console_action(slug, service.finish, request.form.get("outcome", "")[:20])
 
 
 # ---- the reception board --------------------------------------------------------
@@ -307,8 +513,13 @@ def _board_rows(unit: Unit):
     rows = []
     for room in rooms:
         state = service.state_of(room, sessions.get(room.id), now)
+        session = sessions.get(room.id)
+        done, total = console.readiness_progress(session)
         rows.append({"rs": state, "has_door": room.id in door_health,
-                     "door_alive": door_health.get(room.id, False)})
+                     "door_alive": door_health.get(room.id, False), "readiness_done": done,
+                     "readiness_total": total,
+                     "console": session is not None and (console.has_console_tablet(room.id)
+                                                         or console.claimed(session))})
     return rows
 
 
@@ -317,7 +528,8 @@ def _poll_interval() -> timedelta:
 
 
 def _board_version(rows) -> str:
-    parts = [f"{r['rs'].room.id}:{r['rs'].version}:{int(r['door_alive'])}:{int(r['has_door'])}" for r in rows]
+    parts = [f"{r['rs'].room.id}:{r['rs'].version}:{int(r['door_alive'])}:{int(r['has_door'])}:{int(r['console'])}"
+             for r in rows]
     parts.append(current_app.extensions["kiosk_content"].version)
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

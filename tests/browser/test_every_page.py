@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 # GET routes that are not pages a person opens: files, data, polls, redirects.
 NOT_PAGES = {
     "static", "printables.static", "printables.pdf", "main.healthz", "rooms.door_poll", "rooms.board_poll",
+    "rooms.console_poll",
     "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
 # Every CSP violation is also written to the console, where the page fixture collects errors.
@@ -106,6 +107,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
         printables = list(catalogue(content))
         door_code = pairing.format_code(pairing.new_code("door", unit, room, actor="test"))
         board_code = pairing.format_code(pairing.new_code("board", unit, None, actor="test"))
+        console_code = pairing.format_code(pairing.new_code("console", unit, room, actor="test"))
     account = make_admin("global")
     seen: set[str] = set()
 
@@ -116,6 +118,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
                            ("/search", "search.search"), ("/search?q=kamera", "search.search"),
                            ("/check/devices", "devicecheck.devices"), ("/checklists/", "checklists.index"),
                            ("/guides/", "guides.index"), ("/print/", "printables.index"), ("/pair", "rooms.pair"),
+                           ("/console", "rooms.console_home"),
                            ("/admin/login", "admin.login")]:
         visit(page, path, lang, seen, endpoint)
     for key in content.checklists:
@@ -137,12 +140,19 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
     board.goto(f"/pair?code={board_code}&lang={lang}")
     board.locator("form.pair-form button[type=submit]").click()
     board.wait_for_url("**/board")
+    console = new_page()  # the room's computer, paired for good as its console
+    watch_csp(console)
+    console.goto(f"/pair?code={console_code}&lang={lang}")
+    console.locator("form.pair-form button[type=submit]").click()
+    console.wait_for_url("**/rooms/videorum-1/console")
 
     for state, step in door_steps(room_id):
         with app.app_context():
             step()
         visit(door, "/rooms/videorum-1/door", lang, seen, "rooms.door_panel")
         assert door.locator(f".state-{state}").count() >= 1, state
+        visit(console, "/rooms/videorum-1/console", lang, seen, "rooms.console_page")
+        assert console.locator(f".console-{state}").count() >= 1, state
         if state == "meeting":
             visit(board, "/board", lang, seen, "rooms.board")
     # The admin pages, logged in as a global administrator.
