@@ -36,6 +36,13 @@ class Instance:
             "KIOSK_THREADS": "8",
             **{k: str(v) for k, v in env.items()},
         }
+        if "faketime" in os.environ.get("LD_PRELOAD", ""):
+            # Under libfaketime (CI's moved-clock runs) the monotonic clock that
+            # gunicorn's arbiter reads and the one its workers stamp their
+            # heartbeat with disagree after a reload, so the arbiter kills
+            # healthy workers as "timed out" every few seconds. The heartbeat is
+            # gunicorn's, not the kiosk's: switch it off for these runs only.
+            self.env["GUNICORN_CMD_ARGS"] = (self.env.get("GUNICORN_CMD_ARGS", "") + " --timeout 0").strip()
         self.proc: subprocess.Popen | None = None
 
     @property
