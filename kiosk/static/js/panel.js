@@ -103,6 +103,31 @@
     }
   });
 
+  /* Focus after a swap. htmx gives the focus back to the element with the same
+   * id (every control of a panel keeps its id across swaps); the panels swap
+   * with settle:0ms, so a swapped-in form is live at once and an Enter right
+   * after a swap never posts natively (a reload that dropped the focus). When
+   * the control that had the focus is gone (the state changed, by this panel
+   * or by a poll), the new state's heading takes it - only if the focus was in
+   * the panel, so a poll never pulls the focus from elsewhere. */
+  // The same for every swap on a kiosk page (a checklist item swapped on its own, say).
+  if (window.htmx) { window.htmx.config.defaultSettleDelay = 0; }
+  var focusInPanel = false;
+  document.addEventListener("htmx:beforeSwap", function () {
+    var p = panel();
+    var active = document.activeElement;
+    focusInPanel = !!(p && active && active !== document.body && p.contains(active));
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focusInPanel) { return; }
+    focusInPanel = false;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.body.contains(active)) { return; }
+    var heading = document.querySelector("[data-panel] h1[tabindex]");
+    if (heading) { heading.focus(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     syncWithServer();
     tick();
