@@ -317,3 +317,57 @@ def test_a_no_show_recorded_in_the_guide_is_the_wrap_up_answer(frozen_clock, app
     with app.app_context():
         closed = db.session.scalar(select(RoomSession).order_by(RoomSession.id.desc()))
         assert closed.outcome == "no-show" and closed.ended_at is not None
+
+
+# ---- the room's checklists on the console (R5-R9, R22-R25, R35-R36) ------------------------------
+
+
+def test_the_meeting_on_the_console_holds_the_start_and_identity_checklists(app, console_client):
+    slug = console_client.slug
+    html = console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"}).get_data(as_text=True)
+    # The checklists' own component: its ids, its progress, its "does not apply" toggles.
+    for key in ("meeting-start", "identity"):
+        assert f'id="checklist-{key}"' in html and f'id="progress-{key}"' in html
+    assert 'id="tick-identity-bankid"' in html and 'id="na-identity-bankid"' in html
+    assert 'action="/checklists/identity/items/bankid"' in html
+    assert "Säg att du ringer upp på angivet telefonnummer vid teknikproblem" in html  # R25
+
+
+def test_a_tick_from_the_console_is_kept_on_the_room_session(app, console_client, door_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    r = console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "na"})
+    assert r.status_code == 200 and 'id="item-identity-bankid"' in r.get_data(as_text=True)
+    r = console_client.hx_post("/checklists/meeting-start/items/phone-backup", {"ticked": "1"})
+    assert r.status_code == 200
+    with app.app_context():
+        marks = service.marks(service.open_session(console_client.room_id))
+    assert marks[("identity", "bankid")] == "na" and marks[("meeting-start", "phone-backup")] == "done"
+    assert last_event(app).actor.startswith("console-code:")
+    html = console_client.get(f"/rooms/{slug}/console").get_data(as_text=True)
+    assert re.search(r'id="tick-meeting-start-phone-backup"[^>]*aria-checked="true"', html)
+
+
+def test_wrap_up_on_the_console_is_the_ending_checklist_with_teach_back(app, console_client, door_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    html = console_client.hx_post(f"/rooms/{slug}/console/end", {}).get_data(as_text=True)
+    assert 'id="checklist-ending"' in html and 'id="tick-ending-summarise"' in html
+    assert "Summera det som sagts och överenskommelserna" in html and "Hur gick mötet?" in html
+    r = console_client.hx_post("/checklists/ending/items/summarise", {"ticked": "1"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert ("ending", "summarise") in service.ticks(service.open_session(console_client.room_id))
+    # The door keeps its plain list: it is a sign, not where the visit is run.
+    door = door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
+    assert 'class="wrapup-items"' in door and 'id="checklist-ending"' not in door
+
+
+def test_a_console_of_an_ended_visit_ticks_nothing_in_the_room(app, console_client, door_client):
+    slug = console_client.slug
+    door_client.hx_post(f"/rooms/{slug}/cancel", {})
+    door_client.hx_post(f"/rooms/{slug}/check-in", {})
+    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
+    with app.app_context():
+        assert ("identity", "bankid") not in service.ticks(service.open_session(console_client.room_id))

@@ -68,19 +68,38 @@ class RoomNoShow:
 
 
 def room_in_use() -> tuple[int, Actor] | None:
-    """The room of the door tablet making this request, if the room is taken."""
+    """The room of the door tablet (or the room console) making this request, if the room is taken."""
     tablet = pairing.current_tablet()
     if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room_id is None:
-        return None
+        return _console_room()
     if service.open_session(tablet.room_id) is None:
         return None
     return tablet.room_id, Actor(f"tablet:{tablet.id}", tablet_id=tablet.id, address=(request.remote_addr or "")[:64])
 
 
+def _console_room() -> tuple[int, Actor] | None:
+    """A room console's room while its visit is open (issue 11): the console's
+    checklists and no-show guide belong to the room session, like the door's.
+    A console bound to a visit that has ended acts on nothing."""
+    from . import console
+
+    found = console.request_console()
+    if found is None:
+        return None
+    room_id, who = found
+    session = service.open_session(room_id)
+    if session is None or (who.session_id is not None and who.session_id != session.id):
+        return None
+    return room_id, who.actor
+
+
 def init_app(app: Flask) -> None:
+    from .console import COOKIE as CONSOLE_COOKIE
+
     @app.before_request
     def _room_stores():
-        if request.blueprint not in ("checklists", "guides") or not request.cookies.get(pairing.COOKIE):
+        if request.blueprint not in ("checklists", "guides") or not (
+                request.cookies.get(pairing.COOKIE) or request.cookies.get(CONSOLE_COOKIE)):
             return
         found = room_in_use()
         if found is not None:

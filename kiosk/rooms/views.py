@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import clock, ratelimit
@@ -337,6 +337,7 @@ def _console_panel(room: Room, who: console.Console, status: int = 200, state_be
     ended = _console_ended(who, session)
     context = {
         **_door_context(room, None),
+        "room_checklists": {} if ended else _console_checklists(room, state.state, who),
         "focus_heading": state_before is not None and (ended or state.state != state_before),
         "surface": "console",
         "ended": ended,
@@ -344,6 +345,29 @@ def _console_panel(room: Room, who: console.Console, status: int = 200, state_be
         "poll_url": url_for("rooms.console_poll", slug=room.slug, v=_door_version(state)),
     }
     return _fragment(render(CONSOLE, block="panel", status=status, **context), "console")
+
+
+# The checklists the console shows in each state, beside the readiness list: the
+# start of the meeting and who takes part (R5-R9, R22-R25) while it runs, the
+# ending with teach-back (R35-R36) in wrap-up.
+CONSOLE_CHECKLISTS = {service.MEETING: ("meeting-start", "identity"), service.WRAPUP: ("ending",)}
+
+
+def _console_checklists(room: Room, state: str, who: console.Console) -> dict:
+    """The state's checklists, each rendered by the checklists' own component
+    (kiosk/templates/checklists/_checklist.html with checklists.views'
+    context) over the room session's ticks: a tick posts to the checklist
+    route, which keeps it on the room session for a console (rooms/stores.py)."""
+    from markupsafe import Markup
+
+    from ..checklists.views import COMPONENT, checklist_context
+    from ..i18n import content
+    from .stores import RoomTicks
+
+    store = RoomTicks(room.id, who.actor)
+    found = content().checklists
+    return {key: Markup(render_template(COMPONENT, **checklist_context(found[key], store)))
+            for key in CONSOLE_CHECKLISTS.get(state, ()) if key in found}
 
 
 @bp.route("/console", methods=["GET", "POST"])

@@ -163,6 +163,23 @@ def test_focus_stays_on_the_ticked_item(browser, fast_app, server, room):  # noq
     assert focused_id(console) == "console-heading"
     assert _same_document(console)
 
+    # The meeting's own checklists (the checklists' component, over the room session):
+    # Enter ticks an item, the focus stays on it, the progress follows.
+    for n, item in enumerate(("call", "eye-contact", "introduce"), start=1):
+        button = console.locator(f"#tick-meeting-start-{item}")
+        button.focus()
+        console.keyboard.press("Enter")
+        expect(button).to_have_attribute("aria-checked", "true")
+        expect(console.locator("#progress-meeting-start")).to_contain_text(f"{n} av 6")
+        assert focused_id(console) == f"tick-meeting-start-{item}"
+    console.wait_for_timeout(1500)  # the console's poll re-renders the panel: the focus stays
+    assert focused_id(console) == "tick-meeting-start-introduce" and _same_document(console)
+    na = console.locator("#na-identity-bankid")
+    na.focus()
+    console.keyboard.press("Enter")
+    expect(na).to_have_attribute("aria-pressed", "true")
+    assert focused_id(console) == "na-identity-bankid"
+
     # The door of a room run without a console: the same list, the same focus.
     expect(door.locator(".dnd-primary")).to_be_visible(timeout=FOLLOW_MS)
     with fast_app.app_context():
