@@ -8,11 +8,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import FOLLOW_MS, code_for, pair_page
+from tests.browser.conftest import FOLLOW_MS, POLL, SIGN_SV, code_for, pair_page
 from tests.browser.test_rooms_browser import check_page
 from tests.browser_support import AXE_JS, PageWatch
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def fast_app(make_app):
+    """The shared fast poll, with htmx's production timeout: on a loaded machine a
+    poll that takes over 2 s logged an error the page checks count as a fault."""
+    return make_app(POLL_SECONDS=POLL, HTMX_TIMEOUT_MS=8000)
 
 
 def console_page(browser, server, lang="sv"):  # noqa: F811
@@ -213,3 +220,127 @@ def test_an_item_pressed_right_after_a_swap_is_ticked_in_place(browser, fast_app
     expect(door.locator("#readiness-progress")).to_contain_text("2 av 13")
     assert _same_document(door), "the second item was posted natively (page reloaded)"
     assert focused_id(door) == door.locator("button.tick").nth(1).get_attribute("id")
+
+
+def test_the_console_offline_keeps_its_state_and_says_what_was_not_saved(browser, fast_app, server, room):  # noqa: F811
+    """Issue 11, item 7: with the server out of reach the console keeps its last
+    state and says since when; a tick that fails is shown as not saved (never as
+    saved); both go when the server answers again."""
+    room_id, _ = room
+    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
+    door.get_by_role("button", name="Checka in och förbered rummet").click()
+    code = door.locator(".console-code-value strong").inner_text()
+    console = console_page(browser, server)
+    console.goto(f"/console?code={code}")
+    console.get_by_role("button", name="Koppla", exact=True).click()
+    console.wait_for_url(re.compile(r"/rooms/videorum-1/console$"), wait_until="load")
+    first = console.locator("button.tick").first
+    first.focus()
+    console.keyboard.press("Enter")
+    expect(console.locator(".readiness-progress")).to_contain_text("1 av 13")
+
+    console.route("**/rooms/videorum-1/console/**", lambda route: route.abort())
+    second = console.locator("button.tick").nth(1)
+    second.focus()
+    console.keyboard.press("Enter")
+    expect(console.locator("#messages")).to_contain_text("Ingen kontakt med servern. Inget har ändrats")
+    expect(second).to_have_class(re.compile(r"is-unsaved"))
+    expect(second).not_to_have_class(re.compile(r"is-ticked"))
+    expect(console.locator(".readiness-progress")).to_contain_text("1 av 13")  # never shown as saved
+    notice = console.locator("#offline-notice")
+    expect(notice).to_be_visible(timeout=FOLLOW_MS)
+    expect(notice).to_contain_text(re.compile(r"Ingen kontakt med servern sedan \d\d[.:]\d\d"))
+    expect(console.locator("#console-panel")).to_contain_text("Checklista innan mötet")  # the last state stays
+
+    console.unroute("**/rooms/videorum-1/console/**")
+    expect(notice).to_be_hidden(timeout=FOLLOW_MS)
+    expect(console.locator("#messages")).not_to_contain_text("Ingen kontakt")
+    expect(console.locator(".is-unsaved")).to_have_count(0)
+    with fast_app.app_context():
+        from kiosk.rooms import service
+
+        assert len(service.ticks(service.open_session(room_id))) == 1  # the failed tick was not saved
+
+
+def test_a_whole_visit_driven_from_the_console_in_three_windows(browser, fast_app, server, room,  # noqa: F811
+                                                               assert_valid_html):
+    """Issue 11's walk: the door (1280x800), the console (480x900) and the board
+    follow one visit driven from the console - check in at the door, claim with
+    the code, tick on the console while the door's progress follows, the sign
+    turns on, the no-show timer reaches 5 minutes on a moved server clock, the
+    voicemail and journal texts are filled and copied on the console's computer,
+    the guide's outcome starts wrap-up with that answer, and the room is freed."""
+    from datetime import timedelta
+
+    from kiosk import clock
+
+    room_id, unit_id = room
+    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
+    door.set_viewport_size({"width": 1280, "height": 800})
+    board = pair_page(browser, server, code_for(fast_app, unit_id=unit_id))
+    card = board.locator(".board-room", has_text="Videorum 1")
+
+    door.get_by_role("button", name="Checka in och förbered rummet").click()
+    code = door.locator(".console-code-value strong").inner_text()
+    expect(card.locator(".state-word")).to_have_text("Förbereds för videomöte", timeout=FOLLOW_MS)
+    console = console_page(browser, server)
+    console.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    console.goto("/console")
+    console.get_by_label("Kod från dörren").fill(code)
+    console.get_by_role("button", name="Koppla", exact=True).click()
+    console.wait_for_url(re.compile(r"/rooms/videorum-1/console$"), wait_until="load")
+    expect(door.locator(".console-note")).to_be_visible(timeout=FOLLOW_MS)
+    expect(card.locator(".board-console")).to_be_visible(timeout=FOLLOW_MS)
+
+    ticks = console.locator("button.tick")
+    total = ticks.count()
+    for n in range(1, total + 1):
+        console.locator("button.tick:not(.is-ticked)").first.click()
+        if n < total:
+            expect(console.locator(".readiness-progress")).to_contain_text(f"{n} av {total}")
+        if n in (1, 7):
+            expect(door.locator("#readiness-progress")).to_contain_text(f"{n} av {total}", timeout=FOLLOW_MS)
+            expect(card.locator(".board-progress")).to_contain_text(f"{n} av {total}", timeout=FOLLOW_MS)
+    expect(console.locator(".console-meeting")).to_be_attached()
+    expect(door.locator(".dnd-primary")).to_have_text(SIGN_SV, timeout=FOLLOW_MS)
+    expect(card.locator(".state-word")).to_have_text("Videomöte pågår", timeout=FOLLOW_MS)
+
+    # The patient does not join: the no-show guide on the console, on the server's clock.
+    console.locator("#console-guide-no-show").click()
+    console.wait_for_url(re.compile(r"/rooms/videorum-1/console/guides/no-show$"))
+    expect(console.locator(".site-header")).to_have_count(0)
+    console.get_by_role("button", name="Mötet skulle börja nu").click()
+    expect(console.get_by_text("Väntar på att patienten ska ansluta")).to_be_visible()
+    expect(console.locator("[data-countdown]")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    check_page(console, assert_valid_html, "console no-show guide, waiting")
+    clock.advance(timedelta(minutes=5))  # the server's clock: the page asks and is told it is time
+    expect(console.get_by_text("Ring patienten på det telefonnummer som står i bokningen")).to_be_visible(
+        timeout=FOLLOW_MS)
+    console.get_by_role("button", name="Patienten svarade inte").click()
+    console.get_by_label("Ditt namn").first.fill("Anna Berg")
+    console.get_by_label("Din titel").first.fill("sjuksköterska")
+    console.get_by_label("Mottagning").first.fill("Hudmottagningen")
+    console.get_by_role("button", name="Fyll i texterna").first.click()
+    panel = console.locator("#no-show-panel")
+    expect(panel).to_contain_text("Anna Berg")
+    copy = panel.locator("[data-copy-target]").first
+    expect(copy).to_be_visible()
+    copy.click()
+    expect(panel.locator(".copy-status").first).not_to_be_empty()
+    copied = console.evaluate("navigator.clipboard.readText()")
+    assert "Anna Berg" in copied and "Hudmottagningen" in copied  # on the console's own computer
+    console.get_by_role("button", name="Journalanteckningen är gjord").click()
+
+    # The loop closes: back on the console, wrap-up with the guide's answer; door and board follow.
+    console.wait_for_url(re.compile(r"/rooms/videorum-1/console$"))
+    expect(console.locator(".console-wrapup")).to_be_attached()
+    expect(console.get_by_text("Utfall enligt guiden: Patienten anslöt inte.")).to_be_visible()
+    expect(console.get_by_role("heading", name="Hur gick mötet?")).to_have_count(0)
+    expect(door.locator(".door-wrapup")).to_be_attached(timeout=FOLLOW_MS)
+    expect(card.locator(".state-word")).to_have_text("Upptaget – efterarbete", timeout=FOLLOW_MS)
+    console.locator("#tick-ending-summarise").click()
+    expect(console.locator("#tick-ending-summarise")).to_have_attribute("aria-checked", "true")
+    console.get_by_role("button", name="Klart – frigör rummet").click()
+    expect(console.locator(".console-ended")).to_be_visible()
+    expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)
+    expect(card.locator(".state-word")).to_have_text("Ledigt", timeout=FOLLOW_MS)
