@@ -46,6 +46,8 @@ DEFAULTS: dict[str, Any] = {
     "PAIRING_CODE_MINUTES": 10,
     # How long the door's code for a visit's console works (issue 11: a few minutes).
     "CONSOLE_CODE_MINUTES": 5,
+    # A guide opened from a door returns to the door's panel after this long without a touch.
+    "DOOR_GUIDE_IDLE_SECONDS": 90,
     # Bookings (kiosk/bookings): an unclaimed booking is released this long after its start.
     "BOOKING_RELEASE_MINUTES": 10,
     # Calendar feeds: the largest feed read, how long to wait for it, and the

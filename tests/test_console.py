@@ -290,7 +290,7 @@ def test_ending_at_the_door_takes_a_second_deliberate_press(door_client):
     slug = door_client.slug
     door_client.hx_post(f"/rooms/{slug}/check-in", {})
     html = door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"}).get_data(as_text=True)
-    confirm = re.search(r'<details class="skip confirm-end">(.*?)</details>', html, re.S).group(1)
+    confirm = re.search(r'<details class="skip confirm-end"[^>]*>(.*?)</details>', html, re.S).group(1)
     assert "<summary>Avsluta videomötet</summary>" in confirm and "Ja, avsluta videomötet" in confirm
     assert f'action="/rooms/{slug}/end"' in confirm and html.count(f'action="/rooms/{slug}/end"') == 1
 
@@ -317,3 +317,152 @@ def test_a_no_show_recorded_in_the_guide_is_the_wrap_up_answer(frozen_clock, app
     with app.app_context():
         closed = db.session.scalar(select(RoomSession).order_by(RoomSession.id.desc()))
         assert closed.outcome == "no-show" and closed.ended_at is not None
+
+
+# ---- the room's checklists on the console (R5-R9, R22-R25, R35-R36) ------------------------------
+
+
+def test_the_meeting_on_the_console_holds_the_start_and_identity_checklists(app, console_client):
+    slug = console_client.slug
+    html = console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"}).get_data(as_text=True)
+    # The checklists' own component: its ids, its progress, its "does not apply" toggles.
+    for key in ("meeting-start", "identity"):
+        assert f'id="checklist-{key}"' in html and f'id="progress-{key}"' in html
+    assert 'id="tick-identity-bankid"' in html and 'id="na-identity-bankid"' in html
+    assert 'action="/checklists/identity/items/bankid"' in html
+    assert "Säg att du ringer upp på angivet telefonnummer vid teknikproblem" in html  # R25
+
+
+def test_a_tick_from_the_console_is_kept_on_the_room_session(app, console_client, door_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    r = console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "na"})
+    assert r.status_code == 200 and 'id="item-identity-bankid"' in r.get_data(as_text=True)
+    r = console_client.hx_post("/checklists/meeting-start/items/phone-backup", {"ticked": "1"})
+    assert r.status_code == 200
+    with app.app_context():
+        marks = service.marks(service.open_session(console_client.room_id))
+    assert marks[("identity", "bankid")] == "na" and marks[("meeting-start", "phone-backup")] == "done"
+    assert last_event(app).actor.startswith("console-code:")
+    html = console_client.get(f"/rooms/{slug}/console").get_data(as_text=True)
+    assert re.search(r'id="tick-meeting-start-phone-backup"[^>]*aria-checked="true"', html)
+
+
+def test_wrap_up_on_the_console_is_the_ending_checklist_with_teach_back(app, console_client, door_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    html = console_client.hx_post(f"/rooms/{slug}/console/end", {}).get_data(as_text=True)
+    assert 'id="checklist-ending"' in html and 'id="tick-ending-summarise"' in html
+    assert "Summera det som sagts och överenskommelserna" in html and "Hur gick mötet?" in html
+    r = console_client.hx_post("/checklists/ending/items/summarise", {"ticked": "1"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert ("ending", "summarise") in service.ticks(service.open_session(console_client.room_id))
+    # The door keeps its plain list: it is a sign, not where the visit is run.
+    door = door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
+    assert 'class="wrapup-items"' in door and 'id="checklist-ending"' not in door
+
+
+def test_a_console_of_an_ended_visit_ticks_nothing_in_the_room(app, console_client, door_client):
+    slug = console_client.slug
+    door_client.hx_post(f"/rooms/{slug}/cancel", {})
+    door_client.hx_post(f"/rooms/{slug}/check-in", {})
+    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
+    with app.app_context():
+        assert ("identity", "bankid") not in service.ticks(service.open_session(console_client.room_id))
+
+
+# ---- guides from the console and the door (R26-R28, R37-R39; issue 11 items 5-6) ----------------
+
+
+@pytest.mark.parametrize("key", ["no-show", "connection-problems", "call-broken"])
+def test_the_meetings_guides_open_in_the_consoles_own_page(console_client, key):
+    slug = console_client.slug
+    html = console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"}).get_data(as_text=True)
+    assert f'href="/rooms/{slug}/console/guides/{key}"' in html
+    r = console_client.get(f"/rooms/{slug}/console/guides/{key}")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Tillbaka till konsolen" in page
+    assert "site-header" not in page and "/admin/" not in page  # the kiosk view, no staff menu
+    assert "data-idle-return" not in page  # the console is the clinician's own computer
+
+
+def test_unknown_room_guides_are_404(console_client, door_client):
+    assert console_client.get(f"/rooms/{console_client.slug}/console/guides/support").status_code == 404
+    assert door_client.get(f"/rooms/{door_client.slug}/door/guides/nope").status_code == 404
+
+
+def test_the_no_show_procedure_on_the_console_closes_the_loop(frozen_clock, app, console_client):
+    """The timer on the server's clock, the scripts filled for copying, and an
+    outcome that ends the meeting: wrap-up starts with it chosen."""
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    page = console_client.get(f"/rooms/{slug}/console/guides/no-show").get_data(as_text=True)
+    assert 'id="no-show-panel"' in page and "guides.js" in page
+    html = console_client.hx_post("/guides/no-show/start", {"now": "1"}).get_data(as_text=True)
+    assert 'data-seconds-left="300"' in html
+    clock.advance(timedelta(minutes=5))
+    html = console_client.get(f"/rooms/{slug}/console/guides/no-show").get_data(as_text=True)
+    assert "phase-call" in html
+    html = console_client.hx_post("/guides/no-show/choose", {"step": "call", "choice": "no-answer"}).get_data(
+        as_text=True)
+    # The voicemail and journal texts (R28), each with its copy button: copied on this computer.
+    assert html.count('data-copy-target="script-') == 2
+    r = console_client.hx_post("/guides/no-show/choose", {"step": "journal", "choice": "done"})
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/rooms/{slug}/console"
+    with app.app_context():
+        session = service.open_session(console_client.room_id)
+        assert session.state == "wrapup" and session.no_show_result == "no-show"
+    html = console_client.get(f"/rooms/{slug}/console").get_data(as_text=True)
+    assert "Utfall enligt guiden: Patienten anslöt inte." in html and "Hur gick mötet?" not in html
+
+
+def test_a_patient_who_joined_late_keeps_the_meeting(frozen_clock, app, console_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    console_client.hx_post("/guides/no-show/start", {"now": "1"})
+    clock.advance(timedelta(minutes=5))
+    r = console_client.hx_post("/guides/no-show/choose", {"step": "call", "choice": "joined"})
+    assert r.status_code == 200
+    with app.app_context():
+        assert service.open_session(console_client.room_id).state == "meeting"
+
+
+def test_a_console_of_an_ended_visit_sees_the_guide_but_no_room_procedure(app, console_client, door_client):
+    slug = console_client.slug
+    door_client.hx_post(f"/rooms/{slug}/cancel", {})
+    page = console_client.get(f"/rooms/{slug}/console/guides/no-show").get_data(as_text=True)
+    assert "Besöket är avslutat" in page and 'id="no-show-panel"' not in page
+
+
+# ---- an administrator pairs a room's computer as its console (issue 11, item 2) ------------------
+
+
+def test_an_administrator_pairs_a_rooms_computer_as_its_console(admin_client, admin_app, make_room):
+    room_id = make_room(name="Videorum 7")
+    page = admin_client.get("/admin/tablets").get_data(as_text=True)
+    assert 'name="kind" value="console"' in page and "Ta fram kod för konsol" in page
+    r = admin_client.form_post("/admin/tablets/pair", {"kind": "console", "room": str(room_id)})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Konsol i Videorum 7" in html
+    code = re.search(r'<p class="pairing-code"><strong>([A-Z0-9]{4}-[A-Z0-9]{4})</strong>', html).group(1)
+    computer = admin_app.test_client()
+    r = computer.form_post("/pair", {"code": code})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/console")
+    with admin_app.app_context():
+        tablet = db.session.scalar(select(Tablet).where(Tablet.room_id == room_id))
+        assert tablet.kind == "console"
+        slug = db.session.get(Room, room_id).slug
+    # It checks in by itself, with no code at the door.
+    r = computer.hx_post(f"/rooms/{slug}/console/check-in", {"minutes": "30"})
+    assert r.status_code == 200 and "Checklista innan mötet" in r.get_data(as_text=True)
+    with admin_app.app_context():
+        assert db.session.scalar(select(ConsoleCode.id).where(ConsoleCode.room_id == room_id)) is None
+    assert "Konsol i rummet" in admin_client.get("/admin/tablets").get_data(as_text=True)
+
+
+def test_a_console_code_for_an_inactive_room_is_refused(admin_client, make_room):
+    room_id = make_room(active=False)
+    r = admin_client.form_post("/admin/tablets/pair", {"kind": "console", "room": str(room_id)})
+    assert r.status_code == 400 and "ur bruk" in r.get_data(as_text=True)

@@ -81,6 +81,8 @@ ENDPOINTS = [
     Endpoint("POST", "/rooms/{slug}/console/extend", ("minutes",), "console"),
     Endpoint("POST", "/rooms/{slug}/console/end", (), "console"),
     Endpoint("POST", "/rooms/{slug}/console/finish", ("outcome",), "console"),
+    Endpoint("GET", "/rooms/{slug}/console/guides/no-show", ("shown",), "console"),
+    Endpoint("GET", "/rooms/{slug}/door/guides/no-show", ("shown",), "door"),
     Endpoint("GET", "/pair", ("code",), "anonymous"),
     Endpoint("POST", "/pair", ("code",), "anonymous"),
     Endpoint("GET", "/search", ("q",), "anonymous"),

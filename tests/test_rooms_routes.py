@@ -143,7 +143,7 @@ def test_meeting_shows_guides_extend_and_end_then_wrapup(door_client, app):
     door_client.hx_post(f"/rooms/{slug}/check-in", {})
     html = door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"}).get_data(as_text=True)
     for key in ("no-show", "connection-problems", "call-broken"):
-        assert f"/guides/{key}?room={slug}" in html
+        assert f"/rooms/{slug}/door/guides/{key}" in html  # the door's kiosk view (issue 11)
     html = door_client.hx_post(f"/rooms/{slug}/extend", {}).get_data(as_text=True)
     assert "Förläng 15 min" in html
     html = door_client.hx_post(f"/rooms/{slug}/end", {}).get_data(as_text=True)

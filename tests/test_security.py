@@ -123,6 +123,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.console_extend", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
     ("rooms.console_end", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
     ("rooms.console_finish", "POST"): Case(only({"console_a": 303}), data={"outcome": "held"}, room_a="wrapup"),
+    # Guides in the kiosk view of room A's console and door (issue 11).
+    ("rooms.console_guide", "GET"): Case(only({"console_a": 200}), room_a="meeting"),
+    ("rooms.door_guide", "GET"): Case(only({"door_a": 200}), room_a="meeting"),
     # The unit's board tablet; an administrator sees their own unit's board (a
     # global one is sent to pick a unit); ?unit= is checked for the manager.
     ("rooms.board", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303})),
@@ -239,7 +242,10 @@ class World:
                 service.end_meeting(self.room_a, actor)
 
     def url(self, rule) -> str:
-        values = {"slug": self.slug_a, "key": self.checklist.key if rule.endpoint.startswith("checklists") else "login",
+        key = self.checklist.key if rule.endpoint.startswith("checklists") else "login"
+        if rule.endpoint in ("rooms.console_guide", "rooms.door_guide"):
+            key = "no-show"
+        values = {"slug": self.slug_a, "key": key,
                   "item": self.checklist.items[0].key, "name": self.printable, "chart": "meetings",
                   "unit_id": self.spare_unit, "room_id": self.room_a, "tablet_id": self.spare_tablet,
                   "admin_id": self.target_account}

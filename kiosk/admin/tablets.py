@@ -1,4 +1,5 @@
-"""Door and board tablets: pairing codes (with a QR code), revoking.
+"""Door and board tablets, and room computers paired as consoles: pairing
+codes (with a QR code), revoking.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ def _tablets_page(errors=None, status=200):
 
 @bp.post("/tablets/pair")
 def tablet_pair():
-    """A one-time pairing code for a door (a room) or a board (a unit), with its QR code."""
+    """A one-time pairing code for a door or a console (a room) or a board (a unit), with its QR code."""
     admin = the_admin()
     try:
-        kind = validate.choice("kind", request.form.get("kind"), ("door", "board"))
-        if kind == "door":
+        kind = validate.choice("kind", request.form.get("kind"), ("door", "board", "console"))
+        if kind in ("door", "console"):  # a console: the room's computer, for good (issue 11)
             room = room_or_403(validate.record_id("room", request.form.get("room")))
             if not room.active:
                 raise FieldError("room", "admin.tablets.inactive_room")

@@ -110,11 +110,17 @@ def filled_scripts(c: Content, current: Flow, values: dict[str, str]) -> dict[st
     return filled
 
 
-def no_show_panel(c: Content, current: Flow | None = None, status: int = 200, *,
-                  values: dict[str, str] | None = None, slot_errors: dict[str, str] | None = None,
-                  start_error: str | None = None, booked_value: str = ""):
+def no_show_panel(c: Content, current: Flow | None = None, status: int = 200, **kwargs):
     """The no-show page, or only its panel for htmx; a 4xx panel is still swapped
     (render marks it as ours)."""
+    return render(NO_SHOW_PAGE, block="panel", status=status, **no_show_context(c, current, **kwargs))
+
+
+def no_show_context(c: Content, current: Flow | None = None, *,
+                    values: dict[str, str] | None = None, slot_errors: dict[str, str] | None = None,
+                    start_error: str | None = None, booked_value: str = "") -> dict:
+    """What the no-show panel (block "panel" of guides/no_show.html) needs; the
+    room console renders the same panel inside its own page."""
     current = current or current_flow(c)
     values = values or {}
     minutes = c.numbers["no_show_minutes"]
@@ -139,7 +145,7 @@ def no_show_panel(c: Content, current: Flow | None = None, status: int = 200, *,
         "start_error": start_error,
         "booked_value": booked_value,
     }
-    return render(NO_SHOW_PAGE, block="panel", status=status, **context)
+    return context
 
 
 def _back(anchor: str = "no-show-panel"):

@@ -143,6 +143,21 @@ def set_cookie(response: Response, token: str) -> None:
                         secure=request.is_secure, path="/")
 
 
+def request_console() -> tuple[int, Console] | None:
+    """The room and the console this request comes from, if it comes from one:
+    a paired console tablet (not revoked) or a browser bound by a claimed code."""
+    from ..events import client_address
+
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room_id:
+        return tablet.room_id, Console(Actor(f"console:{tablet.id}", tablet_id=tablet.id,
+                                             address=client_address()), None)
+    bound = binding()
+    if bound is not None:
+        return bound.room_id, Console(Actor(f"console-code:{bound.id}", address=client_address()), bound.session_id)
+    return None
+
+
 def readiness_progress(session: RoomSession | None) -> tuple[int, int]:
     """(done, total) of the readiness checklist, for the door and the board."""
     keys = service.readiness_keys()

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request
+from flask import Flask, g, redirect, request, url_for
 
 from ..checklists.ticks import use_ticks
 from ..guides.noshow import NoShowRecord, use_no_show
 from . import pairing, service
 from .service import Actor
+
+
+# The no-show guide's outcomes after which the visit is over (the patient did not join,
+# or a new time was booked); "held" means the meeting goes on.
+ENDS_THE_MEETING = ("no-show", "rebooked")
+# The guide pages of a door and a console (rooms/views.py): their no-show panel is the room's too.
+ROOM_GUIDE_PAGES = ("rooms.console_guide", "rooms.door_guide")
 
 
 class RoomTicks:
@@ -41,12 +48,17 @@ class RoomTicks:
 
 
 class RoomNoShow:
-    """The no-show procedure kept on the room's open session."""
+    """The no-show procedure kept on the room's open session.
+
+    An outcome closes the loop (issue 11, item 6): "did not join" or "booked
+    again" ends a running meeting, so wrap-up starts with that answer chosen;
+    and whoever recorded it from the door or the console is sent back to its
+    panel (``home``; HX-Redirect for htmx, the redirect's target otherwise)."""
 
     scope = "room"
 
-    def __init__(self, room_id: int, actor: Actor):
-        self.room_id, self.actor = room_id, actor
+    def __init__(self, room_id: int, actor: Actor, home: str | None = None):
+        self.room_id, self.actor, self.home = room_id, actor, home
 
     def load(self) -> NoShowRecord:
         session = service.open_session(self.room_id)
@@ -61,28 +73,75 @@ class RoomNoShow:
         service.record_no_show(self.room_id, self.actor, choice=choice)
 
     def record_outcome(self, outcome: str) -> None:
-        service.record_no_show(self.room_id, self.actor, result=outcome)
+        session = service.record_no_show(self.room_id, self.actor, result=outcome)
+        if outcome in ENDS_THE_MEETING and session.state == service.MEETING:
+            service.end_meeting(self.room_id, self.actor)
+        if self.home:
+            g.room_panel_after = self.home
 
     def reset(self) -> None:
         service.record_no_show(self.room_id, self.actor, reset=True)
 
 
 def room_in_use() -> tuple[int, Actor] | None:
-    """The room of the door tablet making this request, if the room is taken."""
+    """The room of the door tablet (or the room console) making this request, if the room is taken."""
     tablet = pairing.current_tablet()
     if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room_id is None:
-        return None
+        return _console_room()
     if service.open_session(tablet.room_id) is None:
         return None
     return tablet.room_id, Actor(f"tablet:{tablet.id}", tablet_id=tablet.id, address=(request.remote_addr or "")[:64])
 
 
+def _console_room() -> tuple[int, Actor] | None:
+    """A room console's room while its visit is open (issue 11): the console's
+    checklists and no-show guide belong to the room session, like the door's.
+    A console bound to a visit that has ended acts on nothing."""
+    from . import console
+
+    found = console.request_console()
+    if found is None:
+        return None
+    room_id, who = found
+    session = service.open_session(room_id)
+    if session is None or (who.session_id is not None and who.session_id != session.id):
+        return None
+    return room_id, who.actor
+
+
 def init_app(app: Flask) -> None:
+    from .console import COOKIE as CONSOLE_COOKIE
+
     @app.before_request
     def _room_stores():
-        if request.blueprint not in ("checklists", "guides") or not request.cookies.get(pairing.COOKIE):
+        if (request.blueprint not in ("checklists", "guides") and request.endpoint not in ROOM_GUIDE_PAGES) or not (
+                request.cookies.get(pairing.COOKIE) or request.cookies.get(CONSOLE_COOKIE)):
             return
         found = room_in_use()
         if found is not None:
             use_ticks(RoomTicks(*found))
-            use_no_show(RoomNoShow(*found))
+            use_no_show(RoomNoShow(*found, home=_panel_url(*found)))
+
+    @app.after_request
+    def _back_to_the_panel(response):
+        """After a no-show outcome recorded from a door or a console, its panel."""
+        home = g.pop("room_panel_after", None)
+        if home is None or response.status_code >= 400:
+            return response
+        if request.headers.get("HX-Request"):
+            response.headers["HX-Redirect"] = home
+            return response
+        if response.status_code in (302, 303):
+            return redirect(home, 303)
+        return response
+
+
+def _panel_url(room_id: int, actor: Actor) -> str:
+    """The door panel or the console page of the room, for the one who acts."""
+    from ..models import Room
+    from ..extensions import db
+
+    slug = db.session.get(Room, room_id).slug
+    if actor.label.startswith("console"):
+        return url_for("rooms.console_page", slug=slug)
+    return url_for("rooms.door_panel", slug=slug)

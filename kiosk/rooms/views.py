@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import clock, ratelimit
@@ -337,6 +337,8 @@ def _console_panel(room: Room, who: console.Console, status: int = 200, state_be
     ended = _console_ended(who, session)
     context = {
         **_door_context(room, None),
+        "room_checklists": {} if ended else _console_checklists(room, state.state, who),
+        "room_guides": ROOM_GUIDES,
         "focus_heading": state_before is not None and (ended or state.state != state_before),
         "surface": "console",
         "ended": ended,
@@ -344,6 +346,82 @@ def _console_panel(room: Room, who: console.Console, status: int = 200, state_be
         "poll_url": url_for("rooms.console_poll", slug=room.slug, v=_door_version(state)),
     }
     return _fragment(render(CONSOLE, block="panel", status=status, **context), "console")
+
+
+# The checklists the console shows in each state, beside the readiness list: the
+# start of the meeting and who takes part (R5-R9, R22-R25) while it runs, the
+# ending with teach-back (R35-R36) in wrap-up.
+CONSOLE_CHECKLISTS = {service.MEETING: ("meeting-start", "identity"), service.WRAPUP: ("ending",)}
+
+
+def _console_checklists(room: Room, state: str, who: console.Console) -> dict:
+    """The state's checklists, each rendered by the checklists' own component
+    (kiosk/templates/checklists/_checklist.html with checklists.views'
+    context) over the room session's ticks: a tick posts to the checklist
+    route, which keeps it on the room session for a console (rooms/stores.py)."""
+    from markupsafe import Markup
+
+    from ..checklists.views import COMPONENT, checklist_context
+    from ..i18n import content
+    from .stores import RoomTicks
+
+    store = RoomTicks(room.id, who.actor)
+    found = content().checklists
+    return {key: Markup(render_template(COMPONENT, **checklist_context(found[key], store)))
+            for key in CONSOLE_CHECKLISTS.get(state, ()) if key in found}
+
+
+# The guides a visit may need while it runs (R26-R28 no-show, R37-R39 connection
+# and a broken call), opened from the console or the door inside the kiosk view.
+ROOM_GUIDES = ("no-show", "connection-problems", "call-broken")
+ROOM_GUIDE = "rooms/console_guide.html"
+
+
+def _room_guide(room: Room, key: str, surface: str, ended: bool = False):
+    """One guide in the kiosk view of a door or a console: no staff menu, a way
+    back to the panel; the no-show guide with its live panel on the room
+    session (the guides' own panel and routes, kept on the room by rooms/stores.py)."""
+    from jinja2_fragments.flask import render_block
+    from markupsafe import Markup
+
+    from ..guides import views as guides
+    from ..i18n import content
+
+    if key not in ROOM_GUIDES:
+        abort(404)
+    c = content()
+    guide = c.guides.get(key)
+    if guide is None:
+        abort(404)
+    panel_url = url_for("rooms.console_page" if surface == "console" else "rooms.door_panel", slug=room.slug)
+    context = {"room": room, "guide": guide, "surface": surface, "panel_url": panel_url, "ended": ended,
+               "previews": guides.script_previews(c, guide), "no_show": None,
+               "idle_seconds": int(current_app.config["DOOR_GUIDE_IDLE_SECONDS"]) if surface == "door" else 0}
+    if key == "no-show" and not ended:
+        current = guides.current_flow(c)
+        if is_htmx() and current.phase == "waiting" and request.args.get("shown") == current.token:
+            return unchanged()
+        context["no_show"] = Markup(render_block("guides/no_show.html", "panel", **guides.no_show_context(c, current)))
+    response = render(ROOM_GUIDE, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/rooms/<slug>/console/guides/<key>")
+def console_guide(slug: str, key: str):
+    """A guide on the console, inside the console's own page."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    return _room_guide(room, key, "console", ended=_console_ended(who, service.open_session(room.id)))
+
+
+@bp.get("/rooms/<slug>/door/guides/<key>")
+def door_guide(slug: str, key: str):
+    """A guide opened from the door: the kiosk view, never a staff page; it
+    returns to the panel by itself after DOOR_GUIDE_IDLE_SECONDS without a touch."""
+    room = _room_or_404(slug)
+    _door_tablet(room)
+    return _room_guide(room, key, "door")
 
 
 @bp.route("/console", methods=["GET", "POST"])

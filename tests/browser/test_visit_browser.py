@@ -3,6 +3,7 @@ board watching: check in, tick the readiness items, the sign turns on, the
 patient does not join (the no-show guide on the room's own clock and session),
 end, wrap up, free again."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -37,7 +38,9 @@ def test_a_whole_visit_with_a_no_show(browser, fast_app, server, room):
     expect(door.get_by_text(SIGN_SV)).to_be_visible()
     expect(card).to_have_text("Videomöte pågår", timeout=BOARD_WAIT)
 
-    # The patient has not joined: the guide, on the room's session and the server's clock.
+    # The patient has not joined: the guide, on the room's session and the server's clock,
+    # opened from the door's folded staff controls in the door's own kiosk view.
+    door.get_by_text("Personal: förläng, avsluta, guider").click()
     door.get_by_role("link", name="Patienten ansluter inte").click()
     expect(door.get_by_role("link", name="← Tillbaka till dörrskärmen för Videorum 1")).to_be_visible()
     door.get_by_role("button", name="Mötet skulle börja nu").click()
@@ -59,17 +62,14 @@ def test_a_whole_visit_with_a_no_show(browser, fast_app, server, room):
     expect(voicemail).to_contain_text("avgift")
     expect(voicemail).to_contain_text("rutin")
     door.get_by_role("button", name="Journalanteckningen är gjord").click()
-    expect(door.get_by_text("Klart: patienten uteblev och rutinen är följd.")).to_be_visible()
+    # The outcome closes the loop (issue 11): the meeting ends and the door is back on
+    # its panel, in wrap-up with the guide's answer chosen.
+    door.wait_for_url(re.compile(r"/rooms/videorum-1/door$"))
+    expect(door.get_by_role("heading", name="Efterarbete")).to_be_visible()
     with fast_app.app_context():
         session = db.session.query(RoomSession).filter(RoomSession.ended_at.is_(None)).one()
         assert (session.no_show_outcome, session.no_show_result) == ("no-answer", "no-show")
-
-    # Back to the door: end, wrap up (the no-show is the suggested answer), free.
-    door.get_by_role("link", name="← Tillbaka till dörrskärmen för Videorum 1").click()
-    door.get_by_text("Avsluta videomötet", exact=True).click()  # one tap only opens the question
-    expect(door.locator(".dnd-primary")).to_be_visible()
-    door.get_by_role("button", name="Ja, avsluta videomötet").click()
-    expect(door.get_by_role("heading", name="Efterarbete")).to_be_visible()
+        assert session.state == "wrapup"
     expect(card).to_have_text("Upptaget – efterarbete", timeout=BOARD_WAIT)
     # The guide's outcome is the answer: the question is not asked again.
     expect(door.get_by_text("Utfall enligt guiden: Patienten anslöt inte.")).to_be_visible()
