@@ -337,3 +337,118 @@ def test_retention_erases_the_faults_free_text_and_keeps_the_rows(door_client, a
         assert done.faults == 1
     [fault] = faults_of(app, door_client.room_id)
     assert (fault.kind, fault.text, fault.fix_note) == ("camera", None, None) and fault.fixed_at is not None
+
+
+# ---- statistics ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fault_data(admin_app, make_unit, make_room):
+    """A unit with rooms A and B: faults in November and December 2026 (some
+    fixed), device checks (some failed), and a fault in another unit that must not count."""
+    from datetime import datetime, timezone
+
+    from kiosk.rooms import faults
+    from kiosk.rooms.service import Actor
+
+    door, admin = Actor("tablet:test"), Actor("admin:test")
+
+    def at(month, day, hour=9):
+        return datetime(2026, month, day, hour, 0, tzinfo=timezone.utc)
+
+    unit_id = make_unit(name="Hudmottagningen", slug="hud")
+    a = make_room(unit_id=unit_id, name="Rum A", slug="rum-a")
+    b = make_room(unit_id=unit_id, name="Rum B", slug="rum-b")
+    other = make_room(name="Annat rum")
+    ok = faults.CheckOutcome("ok", "ok", "ok")
+    failed = faults.CheckOutcome("fail", "ok", "untested")
+    with admin_app.app_context():
+        clock.freeze(at(11, 10))
+        f1 = faults.report(a, door, "camera", None, "door").id
+        clock.freeze(at(11, 10, 13))                          # fixed after 4 hours
+        faults.fix(f1, admin, "Bytt")
+        clock.freeze(at(11, 20))
+        f2 = faults.report(a, door, "sound", None, "door").id
+        faults.report(b, door, "camera", None, "door")        # never fixed
+        clock.freeze(at(11, 21))                              # fixed after 24 hours
+        faults.fix(f2, admin, None)
+        clock.freeze(at(12, 2))
+        faults.report(b, door, "network", None, "door")
+        faults.record_check(a, admin, ok)
+        faults.record_check(b, admin, failed)
+        clock.freeze(at(12, 3))
+        faults.record_check(b, admin, failed)
+        faults.report(other, door, "camera", None, "door")
+        faults.record_check(other, admin, failed)
+    clock.reset()  # the logins of the test run on the real clock
+    return {"unit": unit_id, "a": a, "b": b}
+
+
+RANGE_ = "from=2026-11-01&to=2026-12-04"
+
+
+def test_fault_statistics_count_per_room_kind_and_month_and_add_up(admin_client, fault_data):
+    from kiosk.admin.stats.faults import compute_faults
+
+    with admin_client.application.app_context():
+        from datetime import date
+
+        unit = db.session.get(__import__("kiosk.models", fromlist=["Unit"]).Unit, fault_data["unit"])
+        s = compute_faults(unit, date(2026, 11, 1), date(2026, 12, 4))
+        assert s.months == ["2026-11", "2026-12"]
+        a, b = fault_data["a"], fault_data["b"]
+        assert (s.cell("2026-11", a).reported, s.cell("2026-11", b).reported) == (2, 1)
+        assert (s.cell("2026-12", a).reported, s.cell("2026-12", b).reported) == (0, 1)
+        total = s.total()
+        assert total.reported == 4 == sum(total.kinds.values())
+        assert total.reported == sum(s.total(room_id=r.id).reported for r in s.rooms) \
+            == sum(s.total(month=m).reported for m in s.months)
+        assert dict(total.kinds) == {"camera": 2, "sound": 1, "network": 1}
+        assert total.fixed == 2 and sorted(s.total(room_id=a).hours) == [4.0, 24.0]
+        assert (total.checks, total.failed_checks) == (3, 2)
+        assert s.cell("2026-12", b).failed_checks == 2 and s.cell("2026-12", a).failed_checks == 0
+
+
+def test_fault_statistics_page_csv_and_charts(admin_client, fault_data, app):
+    html = admin_client.get(f"/admin/stats/faults?unit={fault_data['unit']}&{RANGE_}").get_data(as_text=True)
+    assert "<h1>Statistik: fel och utrustningstest</h1>" in html and "Annat rum" not in html
+    per_kind = html[html.index('id="table-per-kind"'):].split("</table>")[0]
+    assert re.search(r"<th scope=\"row\">2026-11</th><td>2</td><td>0</td><td>1</td>(<td>0</td>){4}<td>3</td>",
+                     per_kind), per_kind
+    fix_time = html[html.index('id="table-fix-time"'):].split("</table>")[0]
+    assert "<th scope=\"row\">Rum A</th><td>2</td><td>2</td><td>14,0</td>" in fix_time
+    for name in ("per-room", "per-kind", "fix-time", "failed-checks"):
+        assert f"/admin/stats/faults/{name}.svg?" in html
+        r = admin_client.get(f"/admin/stats/faults/{name}.svg?unit={fault_data['unit']}&{RANGE_}")
+        assert r.status_code == 200 and r.mimetype == "image/svg+xml" and b"<script" not in r.data
+    assert admin_client.get(f"/admin/stats/faults/nope.svg?unit={fault_data['unit']}").status_code == 404
+    r = admin_client.get(f"/admin/stats/faults.csv?unit={fault_data['unit']}&{RANGE_}")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(__import__("csv").reader(io_text(r.data), delimiter=";"))
+    assert rows[0][:3] == ["Månad", "Rum", "Anmälda"] and len(rows) == 1 + 2 * 2
+    assert sum(int(row[2]) for row in rows[1:]) == 4
+    kinds = slice(3, 3 + 7)
+    assert all(int(row[2]) == sum(int(x) for x in row[kinds]) for row in rows[1:])
+    assert sum(int(row[-1]) for row in rows[1:]) == 2 and sum(int(row[-2]) for row in rows[1:]) == 3
+    assert '"what": "faults"' in events_of(app, "stats-export")[-1].detail
+    assert "Statistik för fel och utrustningstest" in admin_client.get(
+        f"/admin/stats?unit={fault_data['unit']}&{RANGE_}").get_data(as_text=True)
+
+
+def io_text(data: bytes):
+    import io
+
+    return io.StringIO(data.decode("utf-8-sig"))
+
+
+def test_fault_statistics_refuse_bad_dates_and_other_units(manager_client, fault_data):
+    r = manager_client.get(f"/admin/stats/faults?unit={fault_data['unit']}&{RANGE_}")
+    assert r.status_code == 403
+    assert manager_client.get(f"/admin/stats/faults.csv?unit={fault_data['unit']}").status_code == 403
+    assert manager_client.get(f"/admin/stats/faults/per-room.svg?unit={fault_data['unit']}").status_code == 403
+    r = manager_client.get("/admin/stats/faults?from=2026-12-04&to=2026-11-01")
+    assert r.status_code == 400
+    manager_client.get("/?lang=en")
+    r = manager_client.get("/admin/stats/faults?from=nonsense")
+    assert r.status_code == 400 and "date" in r.get_data(as_text=True).lower()
+    assert manager_client.get("/admin/stats/faults").status_code == 200
