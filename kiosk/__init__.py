@@ -54,6 +54,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .guides.views import bp as guides_bp
     from .main.views import bp as main_bp
     from .rooms.views import bp as rooms_bp
+    from .rooms import fault_views  # noqa: F401  (fault reports on the rooms blueprint, issue 15)
     from .search.views import bp as search_bp
 
     for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp, admin_bp):
@@ -71,6 +72,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     stores.init_app(app)
     cli.init_app(app)
     bookings.init_app(app)  # its error handler and `calendars sync`
+    from .rooms import faults as room_faults
+
+    room_faults.init_app(app)  # the templates' read-only fault helpers (issue 15)
 
     # Unchanged door polls are answered before Flask (see rooms/fastpoll.py).
     from .rooms.fastpoll import FastPoll

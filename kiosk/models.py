@@ -238,6 +238,8 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
               "admin-deactivate", "admin-password", "admin-unlock", "unit-create", "unit-update", "unit-deactivate",
               "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "events-export",
               "purge"),
+    # Room health (issue 15): faults reported and fixed, device checks stored for a room.
+    "faults": ("fault-report", "fault-fix", "device-check"),
 }
 ALL_EVENT_KINDS: frozenset[str] = frozenset(k for kinds in EVENT_KINDS.values() for k in kinds)
 
@@ -334,3 +336,59 @@ class Maintenance(db.Model):
     __tablename__ = "maintenance"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# ---- room health: faults reported from a room, device checks (kiosk/rooms/faults.py) ----
+# No field can hold a patient: a fault is a kind from a fixed list and a short
+# optional text by the name rule (erased by retention, like other free text).
+
+FAULT_KINDS = ("camera", "microphone", "sound", "network", "computer", "screen", "other")
+FAULT_SOURCES = ("door", "console", "devicecheck", "admin")
+DEVICE_RESULTS = ("ok", "fail", "untested")
+
+
+class RoomFault(db.Model):
+    """Broken equipment reported in a room. Open while ``fixed_at`` is null;
+    the door and the board say so until an administrator marks it fixed."""
+
+    __tablename__ = "room_fault"
+    __table_args__ = (Index("ix_room_fault_room_fixed", "room_id", "fixed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    # Optional short free text by the name rule; erased by retention.
+    text: Mapped[str | None] = mapped_column(String(140))
+    source: Mapped[str] = mapped_column(String(12))  # door | console | devicecheck | admin
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)
+    reported_by: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fixed_by: Mapped[str | None] = mapped_column(String(120))
+    # What was done (free text by the name rule; erased by retention).
+    fix_note: Mapped[str | None] = mapped_column(String(200))
+
+    room: Mapped[Room] = relationship()
+
+    @validates("kind")
+    def _known_kind(self, _key: str, kind: str) -> str:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}")
+        return kind
+
+
+class DeviceCheck(db.Model):
+    """The outcome of one device check run for a room (no media, only whether
+    the camera showed a picture, the microphone a level, the sound was heard)."""
+
+    __tablename__ = "device_check"
+    __table_args__ = (Index("ix_device_check_room_at", "room_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    camera: Mapped[str] = mapped_column(String(8))      # ok | fail | untested
+    microphone: Mapped[str] = mapped_column(String(8))
+    sound: Mapped[str] = mapped_column(String(8))
+    # True when all three worked: "the last good check".
+    ok: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    actor: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+    room: Mapped[Room] = relationship()

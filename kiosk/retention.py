@@ -2,7 +2,8 @@
 
 What is erased (docs/data.md lists every column): the clinician's optional
 name and title on room sessions and on bookings (counted from the booking's end), and the free-text reason an administrator
-gives when force-ending a session (kept in the event's detail). The rows stay,
+gives when force-ending a session (kept in the event's detail), and a
+reported fault's short text and fix note (counted from the report). The rows stay,
 so counts and statistics do not change. Old abuse counters and ended admin
 sessions are deleted too.
 
@@ -29,7 +30,7 @@ from . import clock, ratelimit
 from .database import begin_write, checkpoint
 from .events import record
 from .extensions import db
-from .models import AdminSession, Booking, Event, Maintenance, RoomSession
+from .models import AdminSession, Booking, Event, Maintenance, RoomFault, RoomSession
 
 JOB = "purge"
 EVERY = timedelta(days=1)
@@ -51,6 +52,7 @@ class Purged:
     rate_hits: int = 0
     admin_sessions: int = 0
     bookings: int = 0
+    faults: int = 0
 
     @property
     def anything(self) -> bool:
@@ -78,6 +80,12 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
         .where(Booking.ends_at < limit, or_(Booking.holder_name.is_not(None), Booking.holder_title.is_not(None)))
         .values(holder_name=None, holder_title=None))
     done.bookings = result.rowcount or 0
+    # A fault's short text and fix note (issue 15), counted from the report: the kind and times stay.
+    result = db.session.execute(
+        update(RoomFault)
+        .where(RoomFault.reported_at < limit, or_(RoomFault.text.is_not(None), RoomFault.fix_note.is_not(None)))
+        .values(text=None, fix_note=None))
+    done.faults = result.rowcount or 0
 
     events = db.session.scalars(select(Event).where(
         Event.at < limit, Event.kind.in_(FREE_TEXT_EVENTS), Event.detail != "")).all()
@@ -94,9 +102,10 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
         AdminSession.ended_at < now - EVERY, AdminSession.created_at < now - absolute - EVERY)))
     done.admin_sessions = result.rowcount or 0
 
-    if done.sessions or done.events or done.bookings:
+    if done.sessions or done.events or done.bookings or done.faults:
         record("purge", actor, at=now, sessions=done.sessions, events=done.events,
-               days=current_app.config["RETENTION_DAYS"], **({"bookings": done.bookings} if done.bookings else {}))
+               days=current_app.config["RETENTION_DAYS"], **({"bookings": done.bookings} if done.bookings else {}),
+               **({"faults": done.faults} if done.faults else {}))
     db.session.commit()
     if done.anything:
         checkpoint()  # the erased text must not live on in the SQLite WAL

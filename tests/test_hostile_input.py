@@ -118,6 +118,19 @@ ENDPOINTS = [
 # Pages that show what was stored: each must show it escaped.
 DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
            "/admin/tablets", "/admin/accounts", "/admin/account", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]
+# Room health (issue 15): reports from the door, the console and the device check, the admin pages.
+ENDPOINTS += [
+    Endpoint("POST", "/rooms/{slug}/fault", ("kind", "text"), "door"),
+    Endpoint("POST", "/rooms/{slug}/console/fault", ("kind", "text"), "console"),
+    Endpoint("POST", "/check/devices/result", ("camera", "microphone", "sound", "room"), "admin"),
+    Endpoint("POST", "/check/devices/fault", ("kind", "text", "room"), "admin"),
+    Endpoint("GET", "/check/devices", ("room",), "admin"),
+    Endpoint("POST", "/admin/faults/{fault}/fix", ("note",), "admin"),
+    Endpoint("GET", "/admin/stats/faults", ("unit", "from", "to"), "admin"),
+    Endpoint("GET", "/admin/stats/faults.csv", ("unit", "from", "to"), "admin"),
+    Endpoint("GET", "/admin/stats/faults/per-kind.svg", ("unit", "from", "to"), "admin"),
+]
+DISPLAY += ["/admin/faults", "/admin/stats/faults?unit={unit}"]
 
 
 class MarkupFinder(HTMLParser):
@@ -170,6 +183,10 @@ class World:
         self.account = make_admin("global")
         log_in(self.clients["admin"], self.account)
         self.values = {"slug": "videorum-1", "unit": self.unit, "room": self.room, "account": self.account.id}
+        with app.app_context():
+            from kiosk.rooms import faults
+
+            self.values["fault"] = faults.report(self.room, Actor("test"), "camera", None, "door").id
 
     def url(self, path: str) -> str:
         if path == "/admin/room_edit":
@@ -250,3 +267,16 @@ def test_what_was_stored_is_shown_escaped(world):
         assert_escaped(response, MARKUP, path)
     html = door.get("/rooms/videorum-1/door").get_data(as_text=True)
     assert "&lt;a href=&#34;javascript:alert(1)&#34;&gt;x&lt;/a&gt;" in html
+
+
+def test_a_faults_text_is_stored_only_without_markup_risk_and_shown_escaped(world):
+    """A fault's short text follows the name rule (markup is text, shown escaped);
+    a fix note likewise, on every page that shows them."""
+    door, admin, board = world.clients["door"], world.clients["admin"], world.clients["board"]
+    assert door.hx_post("/rooms/videorum-1/fault", {"kind": "camera", "text": MARKUP[1]}).status_code == 200
+    assert door.hx_post("/rooms/videorum-1/fault", {"kind": "sound", "text": MARKUP[0][:140]}).status_code == 200
+    for path, client in (("/rooms/videorum-1/door", door), ("/rooms/videorum-1/console", world.clients["console"]),
+                         ("/board", board), ("/admin/faults", admin), ("/admin/events", admin)):
+        response = client.get(path)
+        assert_escaped(response, MARKUP, path)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in admin.get("/admin/faults").get_data(as_text=True)

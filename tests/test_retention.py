@@ -215,16 +215,24 @@ def test_every_purged_column_is_really_erased(app, make_room, frozen_clock):
         start = clock.now() + timedelta(hours=1)
         bookings.create(room_id, DOOR, start, start + timedelta(minutes=30), holder_name="Anna Andersson",
                         holder_title="Sjuksköterska")
+        from kiosk.models import RoomFault
+        from kiosk.rooms import faults
+
+        fault = faults.report(room_id, DOOR, "camera", "Fritext om kameran", "door")
+        faults.fix(fault.id, DOOR, "Fritext om åtgärden")
     clock.advance(timedelta(days=15))
     with app.app_context():
         done = retention.purge()
-        assert done.bookings == 1
+        assert done.bookings == 1 and done.faults == 1
         checks = {
             "booking.holder_name": lambda: db.session.scalars(select(Booking.holder_name)).all(),
             "booking.holder_title": lambda: db.session.scalars(select(Booking.holder_title)).all(),
             "room_session.clinician_name": lambda: db.session.scalars(select(RoomSession.clinician_name)).all(),
             "room_session.clinician_title": lambda: db.session.scalars(select(RoomSession.clinician_title)).all(),
             "event.detail": lambda: [d for d in db.session.scalars(select(Event.detail)) if "Fritext" in d],
+            # Room health (issue 15): a fault's short text and fix note (made below, before the purge).
+            "room_fault.text": lambda: db.session.scalars(select(RoomFault.text)).all(),
+            "room_fault.fix_note": lambda: db.session.scalars(select(RoomFault.fix_note)).all(),
         }
         purged = sorted(k for k, kind in allow_list().items() if kind == "purged")
         assert purged == sorted(checks), "a purged column without a check here (or a check without the column)"

@@ -172,6 +172,22 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.account_password", "POST"): Case(admin_page(400), data={"current": "inte mitt lösenord",
                                                                     "new": "ett nytt långt lösenord",
                                                                     "repeat": "ett nytt långt lösenord"}),
+    # Room health (issue 15). A fault is reported from room A's door or console only.
+    ("rooms.fault", "POST"): Case(only({"door_a": 303}), data={"kind": "other"}),
+    ("rooms.console_fault", "POST"): Case(only({"console_a": 303}), data={"kind": "other"}),
+    # The device check saves an outcome and reports a fault for room A: its console,
+    # or an administrator who may see room A's unit; nobody else.
+    ("devicecheck.save_result", "POST"): Case(
+        only({"console_a": 303, "manager": 303, "global": 303}),
+        data=lambda w: {"camera": "ok", "microphone": "ok", "sound": "fail", "room": w.room_a}),
+    ("devicecheck.report_fault", "POST"): Case(
+        only({"console_a": 303, "manager": 303, "global": 303}), data=lambda w: {"kind": "other", "room": w.room_a}),
+    ("admin.faults_page", "GET"): Case(admin_page(200)),
+    # Fixing room A's fault (reopened before each caller by the data function).
+    ("admin.fault_fix", "POST"): Case(unit_scoped(303), data=lambda w: w.open_fault_a()),
+    ("admin.stats_faults", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    ("admin.stats_faults_csv", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    ("admin.stats_faults_chart", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
 }
 
 
@@ -241,6 +257,25 @@ class World:
             if state == "wrapup":
                 service.end_meeting(self.room_a, actor)
 
+    def fault_a(self) -> int:
+        """A fault of room A (reported once, through the service)."""
+        if getattr(self, "_fault_a", None) is None:
+            from kiosk.rooms import faults
+
+            with self.app.app_context():
+                self._fault_a = faults.report(self.room_a, Actor("test"), "camera", None, "admin").id
+        return self._fault_a
+
+    def open_fault_a(self) -> dict:
+        """Room A's fault open again before the next caller tries to fix it."""
+        from kiosk.models import RoomFault
+
+        with self.app.app_context():
+            fault = db.session.get(RoomFault, self.fault_a())
+            fault.fixed_at = fault.fixed_by = fault.fix_note = None
+            db.session.commit()
+        return {"note": "Matristest"}
+
     def url(self, rule) -> str:
         key = self.checklist.key if rule.endpoint.startswith("checklists") else "login"
         if rule.endpoint in ("rooms.console_guide", "rooms.door_guide"):
@@ -249,6 +284,10 @@ class World:
                   "item": self.checklist.items[0].key, "name": self.printable, "chart": "meetings",
                   "unit_id": self.spare_unit, "room_id": self.room_a, "tablet_id": self.spare_tablet,
                   "admin_id": self.target_account}
+        if "fault_id" in rule.arguments:
+            values["fault_id"] = self.fault_a()
+        if rule.endpoint == "admin.stats_faults_chart":
+            values["chart"] = "per-room"
         if rule.endpoint == "static":
             values["filename"] = "css/kiosk.css"
         elif rule.endpoint == "printables.static":
@@ -315,7 +354,7 @@ def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair)
 
 def check_headers(response, endpoint: str, secure: bool = False) -> None:
     h = response.headers
-    if endpoint == "admin.stats_chart" and response.status_code == 200:
+    if endpoint in ("admin.stats_chart", "admin.stats_faults_chart") and response.status_code == 200:
         assert h["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
     else:
         assert h["Content-Security-Policy"] == security.CSP, endpoint

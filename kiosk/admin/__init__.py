@@ -7,6 +7,8 @@ Importing the modules registers their views on the blueprint.
 
 from .blueprint import bp
 from . import accounts, login, sessions, tablets, units  # noqa: F401  (views)
+from . import faults  # noqa: F401  (views: room health, issue 15)
+from .stats import faults as stats_faults  # noqa: F401  (views: room-health statistics, issue 15)
 from .eventlog import export as eventlog_export, page as eventlog_page  # noqa: F401  (views)
 from .stats import charts as stats_charts, export as stats_export, page as stats_page  # noqa: F401  (views)
 

@@ -2,16 +2,29 @@
 
 Beyond the routine (R21 asks for a function test at the first call): a
 clinician can try the headset and camera before the patient waits. All the
-work happens in devices.js with the browser's media APIs; nothing is sent to
-the server. This page alone may use the camera and microphone.
+testing happens in devices.js with the browser's media APIs; no picture or
+sound leaves the browser. This page alone may use the camera and microphone.
+
+Run on a room's console (a computer paired as the console, or a browser
+bound to the visit by the door's code), or by an administrator who chooses
+the room, the check's outcome (camera, microphone, sound: ok, failed or not
+tested) can be saved for the room, and a fault reported from here (issue 15).
+devices.js only fills in the form's hidden fields; the person sends it.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
-from ..i18n import content
+from ..accounts import current_admin, may_see_unit
+from ..errors import error_response
+from ..events import client_address
+from ..extensions import db
+from ..i18n import content, t
+from ..models import Room
 from ..render import render
+from ..rooms import console, faults, pairing, service
+from ..rooms.service import Actor, RoomError
 from ..security import allow_media_devices
 
 bp = Blueprint("devicecheck", __name__, url_prefix="/check")
@@ -20,8 +33,89 @@ bp = Blueprint("devicecheck", __name__, url_prefix="/check")
 IT_CONTACT = "vgr-it"
 
 
+def _console_room() -> tuple[Room, Actor] | None:
+    """This browser as a room's console: a console tablet, or a visit's console while the visit runs."""
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room is not None:
+        return tablet.room, Actor(f"console:{tablet.id}", tablet_id=tablet.id, address=client_address())
+    bound = console.binding()
+    if bound is not None:
+        session = service.open_session(bound.room_id)
+        if session is not None and session.id == bound.session_id:
+            return db.session.get(Room, bound.room_id), Actor(f"console-code:{bound.id}", address=client_address())
+    return None
+
+
+def _admin_rooms() -> list[Room]:
+    """The active rooms an administrator may choose (none for anyone else)."""
+    from sqlalchemy import select
+
+    admin = current_admin()
+    if admin is None:
+        return []
+    query = select(Room).where(Room.active.is_(True)).order_by(Room.name, Room.id)
+    if not admin.is_global:
+        query = query.where(Room.unit_id == admin.unit_id)
+    return list(db.session.scalars(query))
+
+
+def _target() -> tuple[Room, Actor]:
+    """The room a POST is for, and who sends it; 400 without a room, 403 for one not theirs."""
+    own = _console_room()
+    if own is not None:
+        room, actor = own
+        asked = request.form.get("room", "").strip()
+        if asked and asked != str(room.id):
+            abort(error_response(403))
+        return room, actor
+    admin = current_admin()
+    if admin is None:
+        abort(error_response(403))
+    raw = request.form.get("room", "").strip()
+    if not raw.isdigit() or len(raw) > 9:
+        abort(error_response(400, "faults.devices.error.room"))
+    room = db.session.get(Room, int(raw))
+    if room is None:
+        abort(error_response(404))
+    if not may_see_unit(admin, room.unit_id):
+        abort(error_response(403, "admin.error.other_unit"))
+    return room, Actor(admin.label, address=client_address())
+
+
 @bp.get("/devices")
 def devices():
     """The check page; the Permissions-Policy lets it ask for camera and microphone."""
     allow_media_devices()
-    return render("devicecheck/devices.html", it_contact=content().contacts[IT_CONTACT])
+    own = _console_room()
+    rooms = [] if own else _admin_rooms()
+    chosen = request.args.get("room", "")
+    return render("devicecheck/devices.html", it_contact=content().contacts[IT_CONTACT],
+                  console_room=own[0] if own else None, rooms=rooms, chosen=chosen)
+
+
+@bp.post("/devices/result")
+def save_result():
+    """Save the check's outcome for the room (no media; ok / fail / untested per part)."""
+    room, actor = _target()
+    try:
+        outcome = faults.clean_outcome(request.form.get("camera"), request.form.get("microphone"),
+                                       request.form.get("sound"))
+        faults.record_check(room.id, actor, outcome)
+    except RoomError as exc:
+        db.session.rollback()
+        return error_response(exc.status, exc.key)
+    flash(t("faults.devices.saved", room=room.name), "status")
+    return redirect(url_for("devicecheck.devices", room=room.id), code=303)
+
+
+@bp.post("/devices/fault")
+def report_fault():
+    """Report a fault for the room from the device check (two taps, like the door)."""
+    room, actor = _target()
+    try:
+        faults.report(room.id, actor, request.form.get("kind"), request.form.get("text"), "devicecheck")
+    except RoomError as exc:
+        db.session.rollback()
+        return error_response(exc.status, exc.key)
+    flash(t("faults.devices.report_saved", room=room.name), "status")
+    return redirect(url_for("devicecheck.devices", room=room.id), code=303)

@@ -32,6 +32,7 @@ NOT_PAGES = {
     "rooms.console_poll",
     "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
+NOT_PAGES |= {"admin.stats_faults_csv", "admin.stats_faults_chart"}  # room health (issue 15): data and images
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
 window.__cspViolations = [];
@@ -146,6 +147,10 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
     console.locator("form.pair-form button[type=submit]").click()
     console.wait_for_url("**/rooms/videorum-1/console")
 
+    with app.app_context():  # an open fault shows in every state of the door and console (issue 15)
+        from kiosk.rooms import faults
+
+        faults.report(room_id, Actor("test"), "camera", "Bilden fryser", "door")
     for state, step in door_steps(room_id):
         with app.app_context():
             step()
@@ -169,9 +174,11 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
             ("admin.rooms", {}), ("admin.room_edit", {"room_id": room_id}), ("admin.tablets", {}),
             ("admin.sessions", {}), ("admin.events", {}), ("admin.stats", {"unit": unit_id}),
             ("admin.accounts", {}), ("admin.account", {})]]
+        admin_pages += [(url_for(e, **kw), e) for e, kw in [  # room health (issue 15)
+            ("admin.faults_page", {}), ("admin.stats_faults", {"unit": unit_id})]]
     for path, endpoint in admin_pages:
         visit(admin, path, lang, seen, endpoint)
-        if endpoint == "admin.stats":  # the charts are images: each must load
+        if endpoint in ("admin.stats", "admin.stats_faults"):  # the charts are images: each must load
             loaded = admin.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
             assert loaded, "a chart did not load"
 

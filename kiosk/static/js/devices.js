@@ -41,6 +41,22 @@
     el.querySelector("[data-status-text]").textContent = text(status);
     document.getElementById(name + "-reason").textContent = reason ? text(reason) : "";
     help.hidden = !root.querySelector('.device-status[data-status="fail"]');
+    keepResult(name, status);
+  }
+
+  /* The outcome only (ok / fail), into the save form's hidden fields when the
+   * page has one (a room's console, an administrator): the person sends it. */
+  function keepResult(name, status) {
+    var field = root.querySelector('[data-result="' + name + '"]');
+    var save = root.querySelector("[data-devices-save]");
+    if (!field || !save) { return; }
+    if (status === "ok" || status === "fail") { field.value = status; }
+    var tested = Array.prototype.some.call(root.querySelectorAll("[data-result]"), function (input) {
+      return input.value !== "untested";
+    });
+    save.disabled = !tested;
+    var hint = root.querySelector("[data-save-hint]");
+    if (hint) { hint.hidden = tested; }
   }
 
   function audioContext() {
