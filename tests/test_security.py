@@ -169,6 +169,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.account_password", "POST"): Case(admin_page(400), data={"current": "inte mitt lösenord",
                                                                     "new": "ett nytt långt lösenord",
                                                                     "repeat": "ett nytt långt lösenord"}),
+    # issue 15: the service worker is public (a static file); a manifest only for the tablet it names.
+    ("rooms.service_worker", "GET"): Case(everyone(200)),
+    ("rooms.door_manifest", "GET"): Case(only({"door_a": 200})),
+    ("rooms.board_manifest", "GET"): Case(only({"board": 200})),
 }
 
 
