@@ -26,8 +26,14 @@
     document.body.classList.toggle("is-night", !awake);
   }
 
+  // A minute; the screen may say otherwise (data-wake-ms: the browser tests shorten it).
+  function wakeMs() {
+    var night = screen();
+    return (night && Number(night.getAttribute("data-wake-ms"))) || WAKE_MS;
+  }
+
   function wake() {
-    awakeUntil = Date.now() + WAKE_MS;
+    awakeUntil = Date.now() + wakeMs();
     apply();
     var heading = document.querySelector("[data-panel] h1");
     if (heading) {
@@ -52,7 +58,7 @@
   ["pointerdown", "keydown", "input"].forEach(function (name) {
     document.addEventListener(name, function (evt) {
       if (Date.now() < awakeUntil && !(evt.target.closest && evt.target.closest("[data-night]"))) {
-        awakeUntil = Date.now() + WAKE_MS;
+        awakeUntil = Date.now() + wakeMs();
       }
     }, true);
   });
