@@ -64,7 +64,12 @@ function offlineCopy(url) {
 function page(event) {
   var request = event.request;
   return fetch(request).then(function (response) {
-    if (keepable(response)) { event.waitUntil(storePage(request.url, response.clone())); }
+    if (keepable(response)) {
+      event.waitUntil(storePage(request.url, response.clone()));
+    } else if (response.status === 403 || response.status === 404) {
+      // Revoked, or no longer this room's tablet: its old panel must not come back offline.
+      event.waitUntil(caches.delete(CACHE));
+    }
     return response;
   }, function () { return offlineCopy(request.url); });
 }

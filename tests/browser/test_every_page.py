@@ -32,6 +32,8 @@ NOT_PAGES = {
     "rooms.console_poll",
     "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
+# issue 15: the service worker and the tablets' manifests are not pages (tests/browser/test_offline_start.py).
+NOT_PAGES |= {"rooms.service_worker", "rooms.door_manifest", "rooms.board_manifest"}
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
 window.__cspViolations = [];
