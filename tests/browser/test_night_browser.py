@@ -152,3 +152,32 @@ def test_the_night_text_drifts_so_nothing_burns_in(browser, fast_app, server, ni
     assert len(seen) >= 3, seen
     assert_accessible(still, "night, reduced motion")
     still.context.close()
+
+
+def test_an_admin_sets_the_hours_by_keyboard_and_a_wrong_day_is_named(
+        admin_app, live_server, new_page, make_admin, make_unit, assert_valid_html):
+    from tests.browser.test_admin_browser import log_in_page
+
+    unit_id = make_unit(name="Hudmottagningen")
+    page = new_page()
+    log_in_page(page, make_admin("global"))
+    page.goto(f"/admin/units/{unit_id}")
+    group = page.get_by_role("group", name="Öppettider")
+    expect(group).to_be_visible()
+    group.get_by_label("Öppnar (Måndag)").fill("07:30")
+    group.get_by_label("Stänger (Måndag)").fill("17:00")
+    group.get_by_label("Öppnar (Tisdag)").fill("18:00")
+    group.get_by_label("Stänger (Tisdag)").fill("08:00")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator("#hours-error")).to_have_text("Tisdag: stängningstiden måste komma efter öppningstiden.")
+    assert_valid_html(page.content(), "unit hours refused")
+    assert_accessible(page, "unit hours refused")
+    group.get_by_label("Öppnar (Tisdag)").fill("")
+    group.get_by_label("Stänger (Tisdag)").fill("")
+    group.get_by_label("Stänger (Tisdag)").press("Enter")  # a form submits from the keyboard
+    expect(page.locator("#hours-error")).to_have_count(0)
+    expect(group.get_by_label("Stänger (Måndag)")).to_have_value("17:00")
+    with admin_app.app_context():
+        assert db.session.get(Unit, unit_id).opening_hours == "07:30-17:00;;;;;;"
+    assert_accessible(page, "unit hours saved")
+    assert_no_console_errors(page, "unit hours")
