@@ -72,6 +72,11 @@ def _hhmm(value: str) -> time | None:
     return time(hour, minute)
 
 
+def _iso(at: time) -> str:
+    """Machine data (the stored text, <input type="time">): ISO's 07:30, never shown as such."""
+    return at.isoformat(timespec="minutes")
+
+
 def from_form(form) -> str | None:
     """Hours from the admin form (``opens_mon``, ``closes_mon`` ... as HH:MM, both
     empty for a closed day) as the stored text; None when every day is empty.
@@ -90,7 +95,7 @@ def from_form(form) -> str | None:
             raise HoursError(day, "hours.error.format")
         if closes <= opens:
             raise HoursError(day, "hours.error.order")
-        entries.append(f"{opens:%H:%M}-{closes:%H:%M}")
+        entries.append(f"{_iso(opens)}-{_iso(closes)}")
     return ";".join(entries) if any(entries) else None
 
 
@@ -99,8 +104,8 @@ def for_form(text: str | None) -> dict[str, str]:
     days = parse(text) or (None,) * 7
     values = {}
     for day, span in zip(DAYS, days):
-        values[f"opens_{day}"] = f"{span[0]:%H:%M}" if span else ""
-        values[f"closes_{day}"] = f"{span[1]:%H:%M}" if span else ""
+        values[f"opens_{day}"] = _iso(span[0]) if span else ""
+        values[f"closes_{day}"] = _iso(span[1]) if span else ""
     return values
 
 
