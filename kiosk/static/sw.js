@@ -19,7 +19,19 @@ var LAST = "/__kiosk-last-page";
 var PAGES = /^\/(door|board|rooms\/[a-z0-9-]{1,60}\/door)$/;
 var STATIC = /^\/static\//;
 
-self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("install", function (event) {
+  // Polls and POSTs never wait for the worker: where the browser can (Chromium's
+  // static routing), they go straight to the network without starting it.
+  if (event.addRoutes) {
+    try {
+      event.waitUntil(event.addRoutes([
+        { condition: { urlPattern: { pathname: "*/poll" } }, source: "network" },
+        { condition: { requestMethod: "POST" }, source: "network" }
+      ]).catch(function () { /* the fetch handler steps aside anyway */ }));
+    } catch (e) { /* an older browser */ }
+  }
+  self.skipWaiting();
+});
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
