@@ -21,11 +21,13 @@ the rooms views, the poll's fast path and the admin pages all use it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+log = logging.getLogger(__name__)
 TZ = ZoneInfo("Europe/Stockholm")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_LEN = 120
@@ -50,15 +52,21 @@ def parse(text: str | None) -> tuple[Span | None, ...] | None:
     if not text or not text.strip(";"):
         return None
     parts = text.split(";")
-    if len(parts) != 7:
-        raise ValueError(f"opening hours need 7 days: {text!r}")
     days: list[Span | None] = []
-    for part in parts:
-        if not part:
-            days.append(None)
-            continue
-        opens, closes = part.split("-")
-        days.append((time.fromisoformat(opens), time.fromisoformat(closes)))
+    try:
+        if len(parts) != 7:
+            raise ValueError("7 days needed")
+        for part in parts:
+            if not part:
+                days.append(None)
+                continue
+            opens, closes = part.split("-")
+            days.append((time.fromisoformat(opens), time.fromisoformat(closes)))
+    except ValueError:
+        # Only the admin form writes the column; a hand-edited value that cannot be read
+        # must not stop every door of the unit: the unit counts as always open.
+        log.warning("unreadable opening hours %r: treated as always open", text)
+        return None
     return tuple(days)
 
 

@@ -43,6 +43,14 @@ def test_no_hours_means_always_open():
         assert hours.version_suffix(text, False, utc("2026-12-24T23:00:00+01:00")) == ""
 
 
+def test_unreadable_hours_count_as_always_open(caplog):
+    """A hand-edited column must not stop the unit's doors (the admin form never writes it)."""
+    for text in ("07:30-17:00", "x;;;;;;", "07:30-25:00;;;;;;", "07:30;;;;;;"):
+        assert hours.parse(text) is None, text
+        assert hours.night(text, False, utc("2026-11-26T22:00:00+01:00")) is None
+    assert "unreadable opening hours" in caplog.text
+
+
 def test_open_and_closed_on_a_weekday_in_swedish_time():
     # Thursday 26 November 2026 (CET, UTC+1).
     assert not hours.is_open(WEEKDAYS, utc("2026-11-26T07:29:59+01:00"))
