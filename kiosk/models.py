@@ -24,6 +24,9 @@ class Unit(db.Model):
     # Show the checked-in clinician's name and title on the door (off by default).
     show_clinician: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Opening hours (issue 15), Monday first: "07:30-17:00;...;;" (kiosk/hours.py).
+    # Empty or NULL: no hours, always open, no night screen.
+    opening_hours: Mapped[str | None] = mapped_column(String(120))
 
     rooms: Mapped[list[Room]] = relationship(back_populates="unit", order_by="Room.name")
 

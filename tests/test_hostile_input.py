@@ -114,6 +114,9 @@ ENDPOINTS = [
     Endpoint("GET", "/admin/stats", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats.csv", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats/meetings.svg", ("unit", "from", "to"), "admin"),
+    # issue 15: a unit's opening hours; the door's manifest.
+    Endpoint("POST", "/admin/units/{unit}", ("name", "opens_mon", "closes_mon", "opens_sat", "closes_sun"), "admin"),
+    Endpoint("GET", "/rooms/{slug}/door/manifest.webmanifest", ("lang",), "door"),
 ]
 # Pages that show what was stored: each must show it escaped.
 DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",

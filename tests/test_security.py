@@ -188,6 +188,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.stats_faults", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
     ("admin.stats_faults_csv", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
     ("admin.stats_faults_chart", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    # issue 15: the service worker is public (a static file); a manifest only for the tablet it names.
+    ("rooms.service_worker", "GET"): Case(everyone(200)),
+    ("rooms.door_manifest", "GET"): Case(only({"door_a": 200})),
+    ("rooms.board_manifest", "GET"): Case(only({"board": 200})),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from sqlalchemy import func, select
 
-from .. import clock, validate
+from .. import clock, hours, validate
 from ..accounts import global_required
 from ..database import begin_write
 from ..errors import error_response
@@ -72,7 +72,8 @@ def unit_create():
 @global_required
 def unit_edit(unit_id: int):
     unit = unit_or_403(unit_id)
-    return render("admin/unit.html", unit=unit, errors={}, values={"name": unit.name})
+    values = {"name": unit.name, **hours.for_form(unit.opening_hours)}  # issue 15: opening hours
+    return render("admin/unit.html", unit=unit, errors={}, values=values, hour_days=hours.DAYS)
 
 
 @bp.post("/units/<int:unit_id>")
@@ -82,20 +83,27 @@ def unit_update(unit_id: int):
     admin = the_admin()
     unit = unit_or_403(unit_id)
     values = {"name": request.form.get("name", "")[:500]}
+    # issue 15: opening hours, Monday first; both times empty is a closed day.
+    values.update({key: request.form.get(key, "")[:10] for key in hours.for_form(None)})
     try:
         name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
+        opening_hours = _opening_hours(values)
     except FieldError as exc:
-        return render("admin/unit.html", unit=unit, errors=field_errors(exc), values=values, status=400)
+        return render("admin/unit.html", unit=unit, errors=field_errors(exc), values=values, status=400,
+                      hour_days=hours.DAYS)
     show = request.form.get("show_clinician", "0") == "1"
     if request.form.get("show_clinician", "0") not in ("0", "1"):
         errors = field_errors(FieldError("show_clinician", "admin.field.choice"))
         return render("admin/unit.html", unit=unit, errors=errors,
-                      values=values, status=400)
+                      values=values, status=400, hour_days=hours.DAYS)
     changes = {}
     if name != unit.name:
         changes.update(old_name=unit.name, name=name)
     if show != unit.show_clinician:
         changes.update(show_clinician=show)
+    if opening_hours != (unit.opening_hours or None):  # issue 15
+        changes.update(opening_hours=opening_hours or "")
+        unit.opening_hours = opening_hours
     if changes:
         unit.name, unit.show_clinician = name, show
         # The boards and doors of the unit show the change at their next poll.
@@ -206,3 +214,11 @@ def room_active(room_id: int):
         db.session.commit()
     flash(t("admin.rooms.activated" if wanted else "admin.rooms.deactivated", name=room.name), "status")
     return redirect(url_for("admin.room_edit", room_id=room.id), code=303)
+
+
+def _opening_hours(values: dict) -> str | None:
+    """issue 15: the form's opening hours as stored (kiosk/hours.py), or a FieldError naming the day."""
+    try:
+        return hours.from_form(values)
+    except hours.HoursError as exc:
+        raise FieldError("hours", exc.key, day=t(f"hours.weekday.{exc.day}")) from exc

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, bindparam, select
 
-from ..models import Room, RoomSession, Tablet
+from .. import hours
+from ..models import Room, RoomSession, Tablet, Unit
 from ..bookings import service as bookings
 from . import pairing, service
 
@@ -22,9 +23,10 @@ from . import pairing, service
 QUERY = (
     select(Tablet.id, Tablet.kind, Tablet.room_id, Tablet.revoked_at, Tablet.last_seen_at,
            Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at,
-           Room.bookings_due_at)
+           Room.bookings_due_at, Unit.opening_hours)  # issue 15: the unit's hours (night screen)
     .select_from(Tablet)
     .join(Room, Room.slug == bindparam("slug"))
+    .join(Unit, Unit.id == Room.unit_id)
     .outerjoin(RoomSession, and_(RoomSession.room_id == Room.id, RoomSession.ended_at.is_(None)))
     .where(Tablet.token_hash == bindparam("token"))
 )
@@ -58,7 +60,7 @@ def decide(row, asked: str | None, now: datetime, content_version: str, max_sess
     if row is None:
         return Verdict(UNKNOWN)  # unknown token or room: the view's full answer says which
     (tablet_id, kind, tablet_room, revoked, last_seen, room_id, version, state, expected_end, started,
-     bookings_due) = row
+     bookings_due, opening_hours) = row
     if kind != "door" or tablet_room != room_id:
         return Verdict(FORBIDDEN, tablet_id)
     if revoked is not None:
@@ -70,4 +72,7 @@ def decide(row, asked: str | None, now: datetime, content_version: str, max_sess
     if bookings.is_due(as_utc(bookings_due), now):
         return Verdict(CHANGED, tablet_id, due)  # a booking moment passed: the view writes it once and renders
     current = service.panel_version(version, service.is_overrun(state, as_utc(expected_end), now), content_version)
+    # issue 15: the night screen comes and goes by time alone (opening, closing, midnight):
+    # its part of the version makes a poll across such a moment answer "changed".
+    current += hours.version_suffix(opening_hours, state is not None, now)
     return Verdict(UNCHANGED if asked == current else CHANGED, tablet_id, due)

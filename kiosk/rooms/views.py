@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from .. import clock, ratelimit
+from .. import clock, hours, ratelimit
 from ..accounts import current_admin, may_see_unit
 from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
@@ -131,11 +131,17 @@ def _door_context(room: Room, tablet: Tablet | None) -> dict:
         "meeting_minutes": service.MEETING_MINUTES,
         "default_minutes": int(current_app.config["DEFAULT_MEETING_MINUTES"]),
         "extend_minutes": int(current_app.config["EXTEND_MINUTES"]),
+        # issue 15: outside the unit's opening hours a free room's door sleeps (rooms/_night.html).
+        "night": hours.night(room.unit.opening_hours, session is not None, state.now),
+        "night_name": room.name,
+        "manifest_url": url_for("rooms.door_manifest", slug=room.slug) if tablet is not None else None,
     }
 
 
 def _door_version(state: service.RoomState) -> str:
-    return service.panel_version(state.room.version, state.overrun, current_app.extensions["kiosk_content"].version)
+    version = service.panel_version(state.room.version, state.overrun, current_app.extensions["kiosk_content"].version)
+    # issue 15: the night screen's part (the same rule as poll.decide).
+    return version + hours.version_suffix(state.room.unit.opening_hours, state.session is not None, state.now)
 
 
 @bp.get("/rooms/<slug>/door")
@@ -145,7 +151,8 @@ def door_panel(slug: str):
     tablet = _door_tablet(room)
     service.release_if_expired(room.id)
     g.renew_device_cookie = True
-    return _fragment(render(DOOR, block="panel", **_door_context(room, tablet)), "door")
+    response = _fragment(render(DOOR, block="panel", **_door_context(room, tablet)), "door")
+    return response if is_htmx() else offline.keep_offline(response)  # issue 15: the offline start
 
 
 @bp.get("/rooms/<slug>/door/poll")
@@ -605,10 +612,18 @@ def _poll_interval() -> timedelta:
     return timedelta(seconds=int(current_app.config["POLL_SECONDS"]))
 
 
-def _board_version(rows) -> str:
+def _board_night(unit: Unit, rows) -> hours.Night | None:
+    """issue 15: the board sleeps outside the unit's hours while no room is in use."""
+    return hours.night(unit.opening_hours, any(r["rs"].session is not None for r in rows), clock.now())
+
+
+def _board_version(rows, unit: Unit | None = None) -> str:
     parts = [f"{r['rs'].room.id}:{r['rs'].version}:{int(r['door_alive'])}:{int(r['has_door'])}:{int(r['console'])}"
              for r in rows]
     parts.append(current_app.extensions["kiosk_content"].version)
+    if unit is not None:  # issue 15: the night screen's part
+        parts.append(hours.version_suffix(unit.opening_hours, any(r["rs"].session is not None for r in rows),
+                                          clock.now()))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -620,9 +635,13 @@ def board():
             Room.unit_id == unit.id, RoomSession.ended_at.is_(None))).all():
         service.release_if_expired(room_id)
     rows = _board_rows(unit)
-    version = _board_version(rows)
+    version = _board_version(rows, unit)
     poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"))
-    return _fragment(render(BOARD, block="panel", unit=unit, rows=rows, poll_url=poll_url), "board")
+    night = {"night": _board_night(unit, rows), "night_name": unit.name,  # issue 15
+             "manifest_url": url_for("rooms.board_manifest") if g.get("board_tablet") else None}
+    response = _fragment(render(BOARD, block="panel", unit=unit, rows=rows, poll_url=poll_url, **night), "board")
+    # issue 15: a board tablet's page may be kept for an offline start (an admin's view never)
+    return offline.keep_offline(response) if g.get("board_tablet") and not is_htmx() else response
 
 
 @bp.get("/board/poll")
@@ -632,7 +651,11 @@ def board_poll():
     if tablet is not None:
         _touch(tablet.id, tablet.last_seen_at, clock.now())
     rows = _board_rows(unit)
-    if request.args.get("v") == _board_version(rows) and not any(
+    if request.args.get("v") == _board_version(rows, unit) and not any(
             service.is_expired(r["rs"].session, r["rs"].now) for r in rows):
         return _fragment(unchanged(), "board")
     return board()
+
+
+# issue 15: the service worker's route and the tablets' manifests (on this blueprint).
+from . import offline  # noqa: E402

@@ -33,6 +33,8 @@ NOT_PAGES = {
     "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
 NOT_PAGES |= {"admin.stats_faults_csv", "admin.stats_faults_chart"}  # room health (issue 15): data and images
+# issue 15: the service worker and the tablets' manifests are not pages (tests/browser/test_offline_start.py).
+NOT_PAGES |= {"rooms.service_worker", "rooms.door_manifest", "rooms.board_manifest"}
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
 window.__cspViolations = [];

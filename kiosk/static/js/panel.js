@@ -109,6 +109,8 @@
     clearUnsaved();
     failures = 0;
     lastContact = serverNow();
+    remember(); // issue 15
+    document.body.removeAttribute("data-offline-copy");
     var notice = document.getElementById("offline-notice");
     if (notice && !notice.hidden) { notice.hidden = true; notice.textContent = ""; }
     document.body.classList.remove("is-offline");
@@ -247,8 +249,26 @@
     arm();
   }
 
+  // issue 15: a page the service worker served from its copy (the server could not be
+  // reached) says at once since when there is no contact, and its clock runs on.
+  var CONTACT_KEY = "kiosk-last-contact";
+  function remember() {
+    try { window.localStorage.setItem(CONTACT_KEY, JSON.stringify({ at: lastContact.getTime(), offset: offset })); } catch (e) { /* private mode */ }
+  }
+  function startFromCopy() {
+    syncWithServer(); // the copy's own time: the last contact, unless a later one is remembered
+    offset = 0;
+    try {
+      var kept = JSON.parse(window.localStorage.getItem(CONTACT_KEY) || "null");
+      if (kept && kept.at > lastContact.getTime()) { lastContact = new Date(kept.at); }
+      if (kept && typeof kept.offset === "number") { offset = kept.offset; }
+    } catch (e) { /* nothing remembered */ }
+    failures = FAIL_LIMIT - 1;
+    failure();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
-    syncWithServer();
+    if (document.body.hasAttribute("data-offline-copy")) { startFromCopy(); } else { syncWithServer(); remember(); }
     tick();
     window.setInterval(tick, 1000);
     setUpIdleReturn();
