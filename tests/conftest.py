@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import MetaData, create_engine, make_url, text
@@ -92,6 +93,14 @@ def _cache_url_builders() -> None:
 
 
 _cache_url_builders()
+
+
+# Hypothesis tests run 30 examples each; `make test-fast` (the quick loop, and
+# CI's runs at moved dates) asks for the "fast" profile: 10 of the same
+# derandomized sequence.
+settings.register_profile("kiosk", max_examples=30)
+settings.register_profile("fast", max_examples=10)
+settings.load_profile("kiosk")
 
 
 def pytest_report_header(config):
