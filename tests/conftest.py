@@ -95,6 +95,45 @@ def _cache_url_builders() -> None:
 _cache_url_builders()
 
 
+def _share_engines() -> None:
+    """One SQLAlchemy engine per database (and write-guard setting) for the worker's apps.
+
+    An engine keeps the SQL it compiled for each statement (its compiled cache);
+    a new engine per test compiled every query again. The apps of a worker use
+    the same database, so they share its engine, set up once (kiosk/database.py's
+    listeners); each test still ends by emptying the tables and disposing of the
+    pool, so no connection outlives the test that opened it."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    from kiosk import database
+
+    original_make, original_setup = SQLAlchemy._make_engine, database.setup_engine
+    if getattr(original_make, "kiosk_shared", False):
+        return
+    engines: dict = {}
+    ready: set[int] = set()
+
+    def make_engine(self, bind_key, options, app):
+        key = (bind_key, repr(sorted(options.items(), key=lambda kv: kv[0])),
+               bool(app.config.get("SQLITE_WRITE_GUARD")))
+        if key not in engines:
+            engines[key] = original_make(self, bind_key, options, app)
+        return engines[key]
+
+    def setup_engine(engine, guard: bool = False) -> None:
+        if id(engine) in ready:
+            return
+        ready.add(id(engine))
+        original_setup(engine, guard=guard)
+
+    make_engine.kiosk_shared = True
+    SQLAlchemy._make_engine = make_engine
+    database.setup_engine = setup_engine
+
+
+_share_engines()
+
+
 # Hypothesis tests run 30 examples each; `make test-fast` (the quick loop, and
 # CI's runs at moved dates) asks for the "fast" profile: 10 of the same
 # derandomized sequence.
