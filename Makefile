@@ -18,11 +18,16 @@ endif
 # Tests marked serial restart the database server: they run alone, after the
 # parallel run (exit status 5 is "no test selected", as with PYTEST_ARGS naming one file).
 PYTEST := $(BIN)/python -m pytest -p randomly --randomly-seed=$(SEED)
+# The second argument: more options for both runs (test-fast: fewer hypothesis examples).
 define run-tests
 	@echo "Random order seed: $(SEED) (repeat with: make $@ SEED=$(SEED))"
-	$(PYTEST) -n $(JOBS) --dist loadgroup -m "$(1)not serial" $(PYTEST_ARGS)
-	$(PYTEST) -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PYTEST) -n $(JOBS) --dist loadgroup -m "$(1)not serial" $(2) $(PYTEST_ARGS)
+	$(PYTEST) -m serial $(2) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endef
+# Python may keep compiled modules (git-ignored __pycache__): every xdist worker,
+# gunicorn instance and CLI subprocess of a run would otherwise compile the
+# kiosk's modules and pytest's rewritten tests again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-fast setup test-setup lock bench clean
 
@@ -37,7 +42,7 @@ test: setup test-setup
 
 # Everything but the browser tests: the quick loop while working (under a minute).
 test-fast: setup test-setup
-	$(call run-tests,not browser and )
+	$(call run-tests,not browser and ,--hypothesis-profile=fast)
 
 setup: $(VENV)/.installed node_modules/.installed $(HTMX)
 

@@ -30,7 +30,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import clock, ratelimit, validate
 from .database import begin_write
-from .errors import error_response
+from .errors import KeyedError, error_response
 from .events import client_address, record
 from .extensions import db
 from .models import GLOBAL, ROLES, UNIT, AdminSession, AdminUser, Unit
@@ -39,14 +39,8 @@ from .security import host_cookie_name
 PLAIN_COOKIE = "kiosk-admin"
 
 
-class LoginError(Exception):
+class LoginError(KeyedError):
     """A refused login; ``key`` names the message, ``status`` the answer."""
-
-    def __init__(self, key: str, status: int = 400, **slots):
-        super().__init__(key)
-        self.key = key
-        self.status = status
-        self.slots = slots
 
 
 # ---- passwords and accounts ---------------------------------------------------
@@ -97,14 +91,12 @@ def create_admin(email: str, role: str, unit_id: int | None = None, password: st
     return password
 
 
-class PasswordLimited(Exception):
+class PasswordLimited(KeyedError):
     """Too many wrong current passwords for this account (answered with 429);
     ``key`` and ``slots`` name the message."""
 
     def __init__(self, key: str, **slots):
-        super().__init__(key)
-        self.key = key
-        self.slots = slots
+        super().__init__(key, 429, **slots)
 
 
 def change_own_password(user: AdminUser, current: str, new: str, repeat: str, keep_session_id: int | None,

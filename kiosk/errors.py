@@ -14,6 +14,18 @@ from .render import render
 HANDLED = (400, 403, 404, 405, 409, 413, 429, 500, 503)
 
 
+class KeyedError(Exception):
+    """A refusal that names its message: ``key`` is a content key, ``status`` the
+    answer's HTTP status and ``slots`` the message's values. Each module raises
+    its own subclass (LoginError, BookingError, FeedError ...)."""
+
+    def __init__(self, key: str, status: int = 400, **slots):
+        super().__init__(key)
+        self.key = key
+        self.status = status
+        self.slots = slots
+
+
 def error_response(code: int, detail_key: str | None = None, **slots) -> Response:
     """Render the error page (or, for htmx, the message) for ``code``."""
     code = code if code in HANDLED else (500 if code >= 500 else 400)

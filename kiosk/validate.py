@@ -66,25 +66,26 @@ def slugify(name: str) -> str:
     return slug[:SLUG_MAX].rstrip("-")
 
 
+def _pattern(field: str, value: str, max_len: int, pattern: re.Pattern, key: str) -> str:
+    """``value`` if it is at most ``max_len`` long and matches ``pattern``; else the
+    length's message, or ``key`` (what the field allows)."""
+    if len(value) > max_len:
+        raise FieldError(field, "admin.field.too_long", max=max_len)
+    if not pattern.fullmatch(value):
+        raise FieldError(field, key)
+    return value
+
+
 def slug(field: str, raw: str | None) -> str:
     """A slug typed by a person: lower-case letters a-z, digits and dashes."""
-    value = (raw or "").strip()
-    if len(value) > SLUG_MAX:
-        raise FieldError(field, "admin.field.too_long", max=SLUG_MAX)
-    if not _SLUG.fullmatch(value):
-        raise FieldError(field, "admin.field.slug")
-    return value
+    return _pattern(field, (raw or "").strip(), SLUG_MAX, _SLUG, "admin.field.slug")
 
 
 def email(field: str, raw: str | None) -> str:
     value = (raw or "").strip().lower()
     if not value:
         raise FieldError(field, "admin.field.required")
-    if len(value) > EMAIL_MAX:
-        raise FieldError(field, "admin.field.too_long", max=EMAIL_MAX)
-    if not _EMAIL.fullmatch(value):
-        raise FieldError(field, "admin.field.email")
-    return value
+    return _pattern(field, value, EMAIL_MAX, _EMAIL, "admin.field.email")
 
 
 def password(field: str, raw: str | None) -> str:

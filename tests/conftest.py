@@ -17,7 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import MetaData, create_engine, make_url, text
 from werkzeug.serving import make_server
 
@@ -30,6 +32,114 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 # Thursday 26 November 2026, 10:00 in Stockholm: a working morning.
 FROZEN_AT = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+# ---- cheaper apps ------------------------------------------------------------
+# Every test builds its own app (its config is its own), and two costs of a new
+# app are the same work done again each time: Werkzeug compiles a URL builder
+# for each of ~80 rules (Python source through ast and compile()), and Jinja
+# compiles each template the app renders for the first time. Both results depend
+# only on the rule or the template source, so the worker keeps them: a test
+# still gets a new app, map and Jinja environment, with the same code in them.
+
+
+class _TemplateBytecode(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the worker's apps (the key
+    includes a checksum of the template source, so an edited template compiles anew)."""
+
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:  # Jinja drops it when the source's checksum differs
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_BYTECODE = _TemplateBytecode()
+
+
+def _cache_url_builders() -> None:
+    """Reuse Werkzeug's compiled URL builder of a rule for every later app.
+
+    The builder is a function of the rule's parsed parts, its defaults and
+    whether unknown arguments are appended; it reaches the rule's converters
+    through its first argument (the rule it is bound to), so one function
+    serves every app's copy of the rule."""
+    from werkzeug.routing.rules import Rule
+
+    original = Rule._compile_builder
+    if getattr(original, "kiosk_cached", False):
+        return
+    builders: dict = {}
+
+    def compile_builder(self, append_unknown: bool = True):
+        try:
+            key = (append_unknown, self.rule, self.subdomain, self.host, self.merge_slashes,
+                   tuple(self._trace), repr(sorted((self.defaults or {}).items())))
+            hash(key)
+        except TypeError:
+            return original(self, append_unknown)
+        found = builders.get(key)
+        if found is None:
+            found = builders[key] = original(self, append_unknown)
+        return found
+
+    compile_builder.kiosk_cached = True
+    Rule._compile_builder = compile_builder
+
+
+_cache_url_builders()
+
+
+def _share_engines() -> None:
+    """One SQLAlchemy engine per database (and write-guard setting) for the worker's apps.
+
+    An engine keeps the SQL it compiled for each statement (its compiled cache);
+    a new engine per test compiled every query again. The apps of a worker use
+    the same database, so they share its engine, set up once (kiosk/database.py's
+    listeners); each test still ends by emptying the tables and disposing of the
+    pool, so no connection outlives the test that opened it."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    from kiosk import database
+
+    original_make, original_setup = SQLAlchemy._make_engine, database.setup_engine
+    if getattr(original_make, "kiosk_shared", False):
+        return
+    engines: dict = {}
+    ready: set[int] = set()
+
+    def make_engine(self, bind_key, options, app):
+        key = (bind_key, repr(sorted(options.items(), key=lambda kv: kv[0])),
+               bool(app.config.get("SQLITE_WRITE_GUARD")))
+        if key not in engines:
+            engines[key] = original_make(self, bind_key, options, app)
+        return engines[key]
+
+    def setup_engine(engine, guard: bool = False) -> None:
+        if id(engine) in ready:
+            return
+        ready.add(id(engine))
+        original_setup(engine, guard=guard)
+
+    make_engine.kiosk_shared = True
+    SQLAlchemy._make_engine = make_engine
+    database.setup_engine = setup_engine
+
+
+_share_engines()
+
+
+# Hypothesis tests run 30 examples each; `make test-fast` (the quick loop, and
+# CI's runs at moved dates) asks for the "fast" profile: 10 of the same
+# derandomized sequence.
+settings.register_profile("kiosk", max_examples=30)
+settings.register_profile("fast", max_examples=10)
+settings.load_profile("kiosk")
 
 
 def pytest_report_header(config):
@@ -168,6 +278,7 @@ def make_app(database_url, tmp_path, _clock_first):
         config = _test_config(database_url, tmp_path, **extra)
         app = create_app(config)
         app.test_client_class = KioskClient
+        app.jinja_env.bytecode_cache = TEMPLATE_BYTECODE
         apps.append(app)
         return app
 

@@ -42,7 +42,8 @@ hostile_text = st.one_of(
 )
 # A field is a value, a repeated field, or absent.
 field_value = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_size=3))
-SETTINGS = settings(max_examples=30, deadline=None, database=None, derandomize=True,
+# How many examples: the profile's (tests/conftest.py: 30, or 10 in `make test-fast`).
+SETTINGS = settings(deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
 

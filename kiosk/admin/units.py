@@ -34,6 +34,27 @@ def _slug_for(model, name: str, raw_slug: str) -> str:
     return slug
 
 
+def _to_change(find, row_id: int):
+    """Who is changing which unit or room (``find`` also checks that they may),
+    after taking SQLite's write lock: these handlers read, then write."""
+    begin_write()
+    return the_admin(), find(row_id)
+
+
+def _apply(row, **fields) -> dict:
+    """Set the fields that differ on a unit or room; returns what changed, for the
+    event log (a new name also records the old one, as ``old_name``)."""
+    changes = {}
+    for field, value in fields.items():
+        old = getattr(row, field)
+        if value != old:
+            if field == "name":
+                changes["old_name"] = old
+            changes[field] = value
+            setattr(row, field, value)
+    return changes
+
+
 @bp.get("/units")
 @global_required
 def units():
@@ -79,33 +100,22 @@ def unit_edit(unit_id: int):
 @bp.post("/units/<int:unit_id>")
 @global_required
 def unit_update(unit_id: int):
-    begin_write()  # read, then write: take SQLite's write lock first
-    admin = the_admin()
-    unit = unit_or_403(unit_id)
+    admin, unit = _to_change(unit_or_403, unit_id)
     values = {"name": request.form.get("name", "")[:500]}
     # issue 15: opening hours, Monday first; both times empty is a closed day.
     values.update({key: request.form.get(key, "")[:10] for key in hours.for_form(None)})
     try:
         name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
         opening_hours = _opening_hours(values)
+        show = validate.choice("show_clinician", request.form.get("show_clinician", "0"), ("0", "1")) == "1"
     except FieldError as exc:
         return render("admin/unit.html", unit=unit, errors=field_errors(exc), values=values, status=400,
                       hour_days=hours.DAYS)
-    show = request.form.get("show_clinician", "0") == "1"
-    if request.form.get("show_clinician", "0") not in ("0", "1"):
-        errors = field_errors(FieldError("show_clinician", "admin.field.choice"))
-        return render("admin/unit.html", unit=unit, errors=errors,
-                      values=values, status=400, hour_days=hours.DAYS)
-    changes = {}
-    if name != unit.name:
-        changes.update(old_name=unit.name, name=name)
-    if show != unit.show_clinician:
-        changes.update(show_clinician=show)
+    changes = _apply(unit, name=name, show_clinician=show)
     if opening_hours != (unit.opening_hours or None):  # issue 15
         changes.update(opening_hours=opening_hours or "")
         unit.opening_hours = opening_hours
     if changes:
-        unit.name, unit.show_clinician = name, show
         # The boards and doors of the unit show the change at their next poll.
         for room in unit.rooms:
             room.version += 1
@@ -119,9 +129,7 @@ def unit_update(unit_id: int):
 @global_required
 def unit_deactivate(unit_id: int):
     """Take a unit out of use: every room of it becomes inactive (rooms keep their history)."""
-    begin_write()  # read, then write: take SQLite's write lock first
-    admin = the_admin()
-    unit = unit_or_403(unit_id)
+    admin, unit = _to_change(unit_or_403, unit_id)
     changed = [room for room in unit.rooms if room.active]
     for room in changed:
         room.active = False
@@ -173,22 +181,15 @@ def room_edit(room_id: int):
 @bp.post("/rooms/<int:room_id>")
 def room_update(room_id: int):
     """Rename a room or change where it is; its slug (in every URL) stays."""
-    begin_write()  # read, then write: take SQLite's write lock first
-    admin = the_admin()
-    room = room_or_403(room_id)
+    admin, room = _to_change(room_or_403, room_id)
     values = {k: request.form.get(k, "")[:500] for k in ("name", "location")}
     try:
         name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
         location = validate.text("location", values["location"], max_len=validate.LOCATION_MAX, required=False)
     except FieldError as exc:
         return render("admin/room.html", room=room, errors=field_errors(exc), values=values, status=400)
-    changes = {}
-    if name != room.name:
-        changes.update(old_name=room.name, name=name)
-    if location != room.location:
-        changes.update(location=location)
+    changes = _apply(room, name=name, location=location)
     if changes:
-        room.name, room.location = name, location
         room.version += 1
         record("room-update", admin.label, address=address(), unit_id=room.unit_id, room_id=room.id, **changes)
         db.session.commit()
@@ -199,9 +200,7 @@ def room_update(room_id: int):
 @bp.post("/rooms/<int:room_id>/active")
 def room_active(room_id: int):
     """Deactivate (or bring back) a room: an inactive room takes no check-ins."""
-    begin_write()  # read, then write: take SQLite's write lock first
-    admin = the_admin()
-    room = room_or_403(room_id)
+    admin, room = _to_change(room_or_403, room_id)
     try:
         wanted = validate.choice("active", request.form.get("active"), ("0", "1")) == "1"
     except FieldError as exc:

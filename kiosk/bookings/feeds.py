@@ -33,6 +33,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import clock
+from ..errors import KeyedError
 from ..extensions import db
 from ..models import Booking, CalendarFeed, Room
 from . import service
@@ -43,12 +44,8 @@ URL_MAX = 2000
 ERRORS = ("bad-url", "unreachable", "timeout", "http", "too-large", "invalid")
 
 
-class FeedError(Exception):
+class FeedError(KeyedError):
     """A feed that cannot be read; ``key`` is one of ``ERRORS``."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)

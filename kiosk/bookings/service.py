@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 
 from .. import clock, validate
 from ..database import begin_write
+from ..errors import KeyedError
 from ..events import record
 from ..extensions import db
 from ..i18n import local_time
@@ -54,14 +55,8 @@ NAME_MAX = 80
 _PERSONAL_NUMBER = re.compile(r"(?<!\d)(?:\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
 
 
-class BookingError(Exception):
+class BookingError(KeyedError):
     """A booking change that cannot be made; ``key`` names the UI message."""
-
-    def __init__(self, key: str, status: int = 400, **slots):
-        super().__init__(key)
-        self.key = key
-        self.status = status
-        self.slots = slots
 
 
 # ---- time: the room's day is Sweden's ------------------------------------------

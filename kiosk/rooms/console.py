@@ -26,6 +26,7 @@ from flask import Response, current_app, request
 from sqlalchemy import select
 
 from ..extensions import db
+from ..errors import KeyedError
 from ..models import ConsoleCode, RoomSession, Tablet
 from . import pairing, service
 from .service import Actor
@@ -34,10 +35,8 @@ COOKIE = "kiosk_console"
 CODE_LENGTH = 6
 
 
-class ClaimError(Exception):
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
+class ClaimError(KeyedError):
+    """A console code or claim refused; ``key`` names the message."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from werkzeug.http import dump_cookie
 
 from .. import clock
 from ..database import begin_write
+from ..errors import KeyedError
 from ..extensions import db
 from ..events import record
 from ..models import PairingCode, Room, Tablet, Unit
@@ -34,10 +35,8 @@ ROOM_KINDS = ("door", "console")
 LAST_SEEN_EVERY = timedelta(seconds=60)
 
 
-class PairingError(Exception):
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
+class PairingError(KeyedError):
+    """A pairing code refused; ``key`` names the message."""
 
 
 def _hash(value: str) -> str:
