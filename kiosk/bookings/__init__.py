@@ -24,3 +24,8 @@ def init_app(app: Flask) -> None:
         return error_response(exc.status, exc.key, **exc.slots)
 
     init_cli(app)
+
+    from . import views_support
+    app.jinja_env.globals.update(room_day=views_support.room_day, booking_holder=views_support.holder,
+                                 room_timeline=views_support.timeline,
+                                 later_booking=views_support.later_booking)
