@@ -86,3 +86,156 @@ def test_the_door_follows_a_new_day(frozen_clock, app, door_client):
     clock.freeze(at("00:05", "2026-11-27"))
     r = door_client.hx_get(f"/rooms/{door_client.slug}/door/poll?v={v}")
     assert r.status_code == 200 and "Ledigt till 09.00" in text_of(r.get_data(as_text=True))
+
+
+# ---- the board -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def board_client(app, door_client, pair):
+    """A board tablet of the door_client's unit."""
+    with app.app_context():
+        unit_id = db.session.get(Room, door_client.room_id).unit_id
+    client = pair(app.test_client(), unit_id=unit_id)
+    client.unit_id = unit_id
+    return client
+
+
+def board_version(html):
+    return re.search(r'/board/poll\?v=([^"&]+)', html).group(1)
+
+
+def test_the_board_shows_each_rooms_day_with_a_timeline(frozen_clock, app, board_client, door_client):
+    book(app, door_client.room_id, "11:00", "11:30")
+    html = board_client.get("/board").get_data(as_text=True)
+    assert 'class="timeline"' in html and 'class="tl-now"' in html and 'class="tl-booking tl-booked"' in html
+    words = text_of(html)
+    assert "Ledigt till 11.00" in words
+    # the next free slots: 15-60 minutes from now (10:00) fit before 11:00
+    assert "Nästa lediga tid i dag" in words and "60 min 10.00" in words
+
+
+def test_the_board_filters_rooms_free_now_without_javascript(frozen_clock, app, board_client, door_client,
+                                                             make_room):
+    other = make_room(unit_id=board_client.unit_id, name="Videorum Ö", slug="videorum-o")
+    book(app, other, "10:15", "10:45")
+    html = board_client.get("/board?free=30").get_data(as_text=True)
+    assert "Videorum Ö" not in html and f"/board/rooms/{door_client.slug}" in html
+    assert "1 av 2 rum är lediga nu i minst 30 minuter." in text_of(html)
+    assert "Videorum Ö" in board_client.get("/board?free=15").get_data(as_text=True)
+    r = board_client.get("/board?free=17")
+    assert r.status_code == 400 and "Välj en längd" in r.get_data(as_text=True)
+    assert board_client.get("/board?free=x' OR 1=1").status_code == 400
+
+
+def test_the_board_poll_follows_a_booking_and_the_clock(frozen_clock, app, board_client, door_client):
+    html = board_client.get("/board").get_data(as_text=True)
+    v = board_version(html)
+    assert board_client.hx_get(f"/board/poll?v={v}").status_code == 204
+    book(app, door_client.room_id, "13:00", "13:30")
+    r = board_client.hx_get(f"/board/poll?v={v}")
+    assert r.status_code == 200 and "Ledigt till 13.00" in text_of(r.get_data(as_text=True))
+
+
+def test_the_board_releases_an_unclaimed_booking(frozen_clock, app, board_client, door_client):
+    booking_id = book(app, door_client.room_id, "10:30", "11:00")
+    clock.freeze(at("10:41"))
+    board_client.get("/board")
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "released"
+
+
+def test_a_door_that_just_answered_is_not_flagged(frozen_clock, app, board_client, door_client):
+    clock.advance(timedelta(minutes=5))  # the door said nothing for five minutes ...
+    assert "Dörrskärmen svarar inte" in board_client.get("/board").get_data(as_text=True)
+    door_client.hx_post(f"/rooms/{door_client.slug}/check-in", {})  # ... and then a clinician checked in there
+    assert "Dörrskärmen svarar inte" not in board_client.get("/board").get_data(as_text=True)
+
+
+# ---- booking and check-in from the board -----------------------------------------------
+
+
+def test_reception_books_moves_and_cancels(frozen_clock, app, board_client, door_client):
+    url = f"/board/rooms/{door_client.slug}"
+    page = board_client.get(url)
+    assert page.status_code == 200 and "Boka rummet" in page.get_data(as_text=True)
+    r = board_client.form_post(f"{url}/bookings", {"day": DAY, "start": "14:00", "end": "14:30",
+                                                   "name": "Eva Ek", "title": "Sjuksköterska"})
+    assert r.status_code == 303
+    with app.app_context():
+        b = db.session.query(Booking).filter_by(room_id=door_client.room_id).one()
+        booking_id, created_by = b.id, b.created_by
+    assert created_by.startswith("board:")
+    words = text_of(board_client.get(url).get_data(as_text=True))
+    assert "Bokat 14.00–14.30 · Eva Ek, Sjuksköterska" in words
+    # htmx: the room's page as a fragment
+    r = board_client.hx_post(f"{url}/bookings/{booking_id}/move", {"day": DAY, "start": "15:00", "end": "15:45"})
+    assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+    assert "Bokat 15.00–15.45" in text_of(r.get_data(as_text=True))
+    r = board_client.hx_post(f"{url}/bookings/{booking_id}/cancel")
+    assert r.status_code == 200 and "Inga bokningar i dag." in text_of(r.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "cancelled"
+
+
+def test_overlap_is_409_and_the_past_400_with_messages(frozen_clock, app, board_client, door_client):
+    url = f"/board/rooms/{door_client.slug}/bookings"
+    book(app, door_client.room_id, "14:00", "14:30")
+    r = board_client.hx_post(url, {"day": DAY, "start": "14:15", "end": "14:45"})
+    assert r.status_code == 409 and "Rummet är redan bokat 14.00–14.30" in r.get_data(as_text=True)
+    r = board_client.form_post(url, {"day": DAY, "start": "14:15", "end": "14:45"})
+    assert r.status_code == 409 and "Rummet är redan bokat" in r.get_data(as_text=True)
+    assert 'value="14:15"' in r.get_data(as_text=True)  # the form keeps what was typed
+    r = board_client.hx_post(f"{url}?lang=en", {"day": DAY, "start": "08:00", "end": "08:30"})
+    assert r.status_code == 400 and "already passed" in r.get_data(as_text=True)
+    for bad in ({"day": "2026-13-40", "start": "10:00", "end": "11:00"}, {"day": DAY, "start": "x", "end": "y"},
+                {"day": DAY, "start": "16:00", "minutes": "17"}, {"day": DAY, "start": "16:00", "end": "15:00"},
+                {"day": DAY, "start": "16:00", "end": "16:30", "name": "19121212-1212 Tolvan"}, {}):
+        r = board_client.hx_post(url, bad)
+        assert r.status_code == 400, bad
+    with app.app_context():
+        assert db.session.query(Booking).count() == 1
+    assert board_client.hx_post(f"{url}/999999/cancel").status_code == 404
+    assert board_client.hx_post(f"{url}/abc/cancel").status_code == 404
+
+
+def test_booking_needs_the_csrf_token_and_a_board(frozen_clock, app, board_client, door_client, client):
+    url = f"/board/rooms/{door_client.slug}/bookings"
+    data = {"day": DAY, "start": "14:00", "end": "14:30"}
+    assert board_client.hx_post(url, data, csrf=False).status_code == 400
+    assert door_client.hx_post(url, data).status_code == 403
+    assert client.hx_post(url, data).status_code == 403
+    assert client.get(f"/board/rooms/{door_client.slug}").status_code == 403
+    with app.app_context():
+        assert db.session.query(Booking).count() == 0
+
+
+def test_another_units_room_is_403(frozen_clock, app, board_client, make_room):
+    with app.app_context():
+        slug = db.session.get(Room, make_room()).slug
+    assert board_client.get(f"/board/rooms/{slug}").status_code == 403
+    r = board_client.hx_post(f"/board/rooms/{slug}/bookings", {"day": DAY, "start": "14:00", "end": "14:30"})
+    assert r.status_code == 403
+    assert board_client.hx_post(f"/board/rooms/{slug}/check-in", {}).status_code == 403
+    assert board_client.get("/board/rooms/no-such-room").status_code == 404
+
+
+def test_reception_checks_a_clinician_in_and_the_door_follows(frozen_clock, app, board_client, door_client):
+    html = door_client.get(f"/rooms/{door_client.slug}/door").get_data(as_text=True)
+    v = door_poll_version(html)
+    r = board_client.hx_post(f"/board/rooms/{door_client.slug}/check-in", {"minutes": "30"})
+    assert r.status_code == 200 and "Förbereds för videomöte" in r.get_data(as_text=True)
+    r = door_client.hx_get(f"/rooms/{door_client.slug}/door/poll?v={v}")
+    assert r.status_code == 200 and "Förbereds för videomöte" in r.get_data(as_text=True)
+    assert board_client.hx_post(f"/board/rooms/{door_client.slug}/check-in", {}).status_code == 409
+    assert board_client.hx_post(f"/board/rooms/{door_client.slug}/check-in", {"minutes": "7"}).status_code == 400
+
+
+def test_reception_claims_a_booking(frozen_clock, app, board_client, door_client):
+    booking_id = book(app, door_client.room_id, "10:10", "10:40")
+    words = text_of(board_client.get(f"/board/rooms/{door_client.slug}").get_data(as_text=True))
+    assert "Incheckningen tar bokningen 10.10–10.40." in words
+    assert board_client.form_post(f"/board/rooms/{door_client.slug}/check-in", {}).status_code == 303
+    with app.app_context():
+        b = db.session.get(Booking, booking_id)
+        assert b.status == "claimed" and b.session_id is not None

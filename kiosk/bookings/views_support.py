@@ -93,3 +93,13 @@ def later_booking(day: RoomDay):
     soon_id = day.soon.id if day.soon is not None else None
     return next((b for b in day.bookings if b.status in service.ACTIVE and b.starts_at > day.now
                  and b.id != soon_id), None)
+
+
+def hhmm(at: datetime) -> str:
+    """A time as an <input type="time"> value wants it (HH:MM, Sweden's time)."""
+    return at.astimezone(TZ).strftime("%H:%M")
+
+
+def localdate_iso(at: datetime) -> str:
+    """A moment's date in Sweden, as an <input type="date"> value (YYYY-MM-DD)."""
+    return at.astimezone(TZ).date().isoformat()
