@@ -8,6 +8,7 @@ a fragment swap. Polls answer 204 when nothing changed.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
@@ -498,12 +499,17 @@ def _board_unit() -> Unit:
     return unit
 
 
+def _natural(room: Room):
+    """Videorum 2 before Videorum 10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", room.name)], room.id
+
+
 def _board_rows(unit: Unit, with_day: bool = False):
     """Every active room of the unit with its state and its door tablet's health
     (and, for rendering, its day: the timeline, the free slots)."""
     now = clock.now()
-    rooms = db.session.scalars(select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))
-                               .order_by(Room.name)).all()
+    rooms = sorted(db.session.scalars(select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))).all(),
+                   key=_natural)
     sessions = {s.room_id: s for s in db.session.scalars(select(RoomSession).join(Room).where(
         Room.unit_id == unit.id, RoomSession.ended_at.is_(None)))}
     doors = db.session.scalars(select(Tablet).where(Tablet.unit_id == unit.id, Tablet.kind == "door",
