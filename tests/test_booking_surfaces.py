@@ -239,3 +239,22 @@ def test_reception_claims_a_booking(frozen_clock, app, board_client, door_client
     with app.app_context():
         b = db.session.get(Booking, booking_id)
         assert b.status == "claimed" and b.session_id is not None
+
+
+# ---- the visit uses its booking ---------------------------------------------------------
+
+
+def test_the_no_show_guide_takes_the_booked_start_from_the_claimed_booking(frozen_clock, app, door_client):
+    book(app, door_client.room_id, "10:10", "10:40")
+    clock.freeze(at("10:08"))
+    door_client.hx_post(f"/rooms/{door_client.slug}/check-in", {})
+    clock.freeze(at("10:12"))
+    words = text_of(door_client.get("/guides/no-show").get_data(as_text=True))
+    # No question for the booked time: the countdown runs from 10.10.
+    assert 'name="booked_time"' not in door_client.get("/guides/no-show").get_data(as_text=True)
+    assert "10.10" in words
+
+
+def test_the_no_show_guide_still_asks_without_a_booking(frozen_clock, app, door_client):
+    door_client.hx_post(f"/rooms/{door_client.slug}/check-in", {})
+    assert 'name="booked_time"' in door_client.get("/guides/no-show").get_data(as_text=True)
