@@ -113,6 +113,15 @@ ENDPOINTS = [
     Endpoint("GET", "/admin/stats.csv", ("unit", "from", "to"), "admin"),
     Endpoint("GET", "/admin/stats/meetings.svg", ("unit", "from", "to"), "admin"),
 ]
+# The board's bookings and check-in (issue 13).
+ENDPOINTS += [
+    Endpoint("GET", "/board", ("free", "unit"), "board"),
+    Endpoint("GET", "/board/rooms/{slug}", ("lang",), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings", ("day", "start", "end", "minutes", "name", "title"), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings/1/move", ("day", "start", "end", "minutes"), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings/1/cancel", (), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/check-in", ("minutes", "name", "title"), "board"),
+]
 # Pages that show what was stored: each must show it escaped.
 DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
            "/admin/tablets", "/admin/accounts", "/admin/account", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]

@@ -65,6 +65,16 @@ class Case:
 
 _n = itertools.count(1)
 
+def _future_booking(_world) -> dict:
+    """A booking on a day of its own (each request books anew, so none overlaps)."""
+    from datetime import timedelta
+
+    from kiosk import clock
+
+    day = (clock.now() + timedelta(days=2 + next(_n))).date().isoformat()
+    return {"day": day, "start": "10:00", "end": "10:30"}
+
+
 # (endpoint, method) -> Case. A route of the app missing here fails the test.
 MATRIX: dict[tuple[str, str], Case] = {
     # Public pages: everyone alike.
@@ -128,6 +138,15 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.board", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303})),
     ("rooms.board_poll", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303}),
                                       query="v=0"),
+    # A room's day on the board (issue 13): book, move, cancel, check in. The board of
+    # the room's unit and that unit's manager; the other unit's manager 403; a global
+    # admin without ?unit= is sent to pick a unit.
+    ("rooms.board_room", "GET"): Case(only({"board": 200, "manager": 200, "global": 303})),
+    ("rooms.board_book", "POST"): Case(only({"board": 303, "manager": 303, "global": 303}), data=_future_booking),
+    ("rooms.board_move", "POST"): Case(only({"board": 404, "manager": 404, "global": 303}), data=_future_booking),
+    ("rooms.board_cancel", "POST"): Case(only({"board": 404, "manager": 404, "global": 303})),
+    ("rooms.board_check_in", "POST"): Case(only({"board": 303, "manager": 303, "global": 303}),
+                                           data={"minutes": "30"}, room_a="free"),
     # Admin: logging in and the session's own endpoints are open to all.
     ("admin.login", "GET"): Case({**{r: 200 for r in TABLETS}, "other_manager": 303, "manager": 303, "global": 303}),
     ("admin.login", "POST"): Case(everyone(400), data={"email": "nobody@regionhalsan.example", "password": "nej"}),
@@ -243,6 +262,7 @@ class World:
                   "item": self.checklist.items[0].key, "name": self.printable, "chart": "meetings",
                   "unit_id": self.spare_unit, "room_id": self.room_a, "tablet_id": self.spare_tablet,
                   "admin_id": self.target_account}
+        values["booking_id"] = "999999"  # the board's move and cancel: no such booking (404 for those who may)
         if rule.endpoint == "static":
             values["filename"] = "css/kiosk.css"
         elif rule.endpoint == "printables.static":
