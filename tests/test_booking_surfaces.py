@@ -258,3 +258,61 @@ def test_the_no_show_guide_takes_the_booked_start_from_the_claimed_booking(froze
 def test_the_no_show_guide_still_asks_without_a_booking(frozen_clock, app, door_client):
     door_client.hx_post(f"/rooms/{door_client.slug}/check-in", {})
     assert 'name="booked_time"' in door_client.get("/guides/no-show").get_data(as_text=True)
+
+
+# ---- admin: a room's bookings and its calendar --------------------------------------------
+
+
+def test_admin_books_moves_and_cancels(frozen_clock, app, admin_client, make_room):
+    room_id = make_room()
+    url = f"/admin/rooms/{room_id}/bookings"
+    page = admin_client.get(url)
+    assert page.status_code == 200 and "Inga bokningar." in page.get_data(as_text=True)
+    assert f'href="{url}"' in admin_client.get(f"/admin/rooms/{room_id}").get_data(as_text=True)
+    r = admin_client.form_post(url, {"day": DAY, "start": "14:00", "end": "14:30", "name": "Eva Ek"})
+    assert r.status_code == 303
+    words = text_of(admin_client.get(url).get_data(as_text=True))
+    assert "Rummet är bokat." in words and "2026-11-26 14.00–14.30 Eva Ek Bokad" in words
+    with app.app_context():
+        booking_id = db.session.query(Booking.id).filter_by(room_id=room_id).scalar()
+    r = admin_client.form_post(f"{url}/{booking_id}/move", {"day": DAY, "start": "15:00", "end": "15:30"})
+    assert r.status_code == 303
+    assert "15.00–15.30" in text_of(admin_client.get(url).get_data(as_text=True))
+    r = admin_client.form_post(url, {"day": DAY, "start": "15:15", "end": "15:45"})
+    assert r.status_code == 409 and "Rummet är redan bokat 15.00–15.30" in r.get_data(as_text=True)
+    r = admin_client.form_post(url, {"day": DAY, "start": "07:00", "end": "07:30"})
+    assert r.status_code == 400 and "redan har varit" in r.get_data(as_text=True)
+    assert admin_client.form_post(url, {"day": "i morgon", "start": "7", "end": ""}).status_code == 400
+    assert admin_client.form_post(f"{url}/{booking_id}/cancel").status_code == 303
+    assert admin_client.form_post(f"{url}/{booking_id}/cancel").status_code == 409
+    assert admin_client.form_post(f"{url}/999999/cancel").status_code == 404
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "cancelled"
+
+
+def test_a_manager_cannot_book_another_units_room(frozen_clock, app, manager_client, make_room):
+    mine, theirs = make_room(unit_id=manager_client.unit_id), make_room()
+    assert manager_client.get(f"/admin/rooms/{mine}/bookings").status_code == 200
+    assert manager_client.get(f"/admin/rooms/{theirs}/bookings").status_code == 403
+    r = manager_client.form_post(f"/admin/rooms/{theirs}/bookings", {"day": DAY, "start": "14:00", "end": "14:30"})
+    assert r.status_code == 403
+    assert manager_client.form_post(f"/admin/rooms/{theirs}/calendar", {"url": "https://x.example/a.ics"}).status_code == 403
+    assert manager_client.form_post(f"/admin/rooms/{theirs}/calendar/sync").status_code == 403
+    with app.app_context():
+        assert db.session.query(Booking).count() == 0
+
+
+def test_admin_sets_a_feed_and_sync_now_shows_the_error(frozen_clock, app, admin_client, make_room):
+    room_id = make_room()
+    url = f"/admin/rooms/{room_id}"
+    assert admin_client.form_post(f"{url}/calendar/sync").status_code == 409  # no feed yet
+    r = admin_client.form_post(f"{url}/calendar", {"url": "file:///etc/passwd"})
+    assert r.status_code == 400 and "https://" in r.get_data(as_text=True)
+    assert admin_client.form_post(f"{url}/calendar", {"url": "http://127.0.0.1:9/feed.ics"}).status_code == 303
+    page = text_of(admin_client.get(f"{url}/bookings").get_data(as_text=True))
+    assert "Följer 127.0.0.1" in page and "Läs kalendern nu" in page
+    assert admin_client.form_post(f"{url}/calendar/sync").status_code == 303
+    page = text_of(admin_client.get(f"{url}/bookings").get_data(as_text=True))
+    assert "Senaste fel Kalendern gick inte att nå." in page and "Senast lästa utan fel –" in page
+    assert admin_client.form_post(f"{url}/calendar", {"url": ""}).status_code == 303
+    assert "Följer Ingen kalender" in text_of(admin_client.get(f"{url}/bookings").get_data(as_text=True))

@@ -121,10 +121,14 @@ ENDPOINTS += [
     Endpoint("POST", "/board/rooms/{slug}/bookings/1/move", ("day", "start", "end", "minutes"), "board"),
     Endpoint("POST", "/board/rooms/{slug}/bookings/1/cancel", (), "board"),
     Endpoint("POST", "/board/rooms/{slug}/check-in", ("minutes", "name", "title"), "board"),
+    Endpoint("POST", "/admin/rooms/{room}/bookings", ("day", "start", "end", "name", "title"), "admin"),
+    Endpoint("POST", "/admin/rooms/{room}/bookings/1/move", ("day", "start", "end"), "admin"),
+    Endpoint("POST", "/admin/rooms/{room}/calendar", ("url",), "admin"),
 ]
 # Pages that show what was stored: each must show it escaped.
 DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
            "/admin/tablets", "/admin/accounts", "/admin/account", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]
+DISPLAY += ["/admin/rooms/{room}/bookings"]
 
 
 class MarkupFinder(HTMLParser):

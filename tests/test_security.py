@@ -147,6 +147,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.board_cancel", "POST"): Case(only({"board": 404, "manager": 404, "global": 303})),
     ("rooms.board_check_in", "POST"): Case(only({"board": 303, "manager": 303, "global": 303}),
                                            data={"minutes": "30"}, room_a="free"),
+    # A room's bookings and calendar in admin (issue 13): the room's unit's manager and global admins.
+    ("admin.room_bookings", "GET"): Case(unit_scoped(200)),
+    ("admin.room_book", "POST"): Case(unit_scoped(303), data=_future_booking),
+    ("admin.room_booking_move", "POST"): Case(unit_scoped(404), data=_future_booking),
+    ("admin.room_booking_cancel", "POST"): Case(unit_scoped(404)),
+    ("admin.room_calendar", "POST"): Case(unit_scoped(303), data={"url": ""}),
+    ("admin.room_calendar_sync", "POST"): Case(unit_scoped(409)),
     # Admin: logging in and the session's own endpoints are open to all.
     ("admin.login", "GET"): Case({**{r: 200 for r in TABLETS}, "other_manager": 303, "manager": 303, "global": 303}),
     ("admin.login", "POST"): Case(everyone(400), data={"email": "nobody@regionhalsan.example", "password": "nej"}),
