@@ -316,3 +316,83 @@ def test_admin_sets_a_feed_and_sync_now_shows_the_error(frozen_clock, app, admin
     assert "Senaste fel Kalendern gick inte att nå." in page and "Senast lästa utan fel –" in page
     assert admin_client.form_post(f"{url}/calendar", {"url": ""}).status_code == 303
     assert "Följer Ingen kalender" in text_of(admin_client.get(f"{url}/bookings").get_data(as_text=True))
+
+
+# ---- statistics: booked and used time, unclaimed bookings, ad-hoc visits, occupancy ---------
+
+
+def _known_day(app, make_unit, make_room):
+    """Thursday 2026-11-26 in two rooms: A has a booking checked in to (10.10-10.40, used
+    10.08-10.38), one released unclaimed (11.00-11.30) and one still ahead (15.00-16.00);
+    B has an ad-hoc visit 12.00-12.45."""
+    from kiosk.rooms import service
+
+    unit_id = make_unit(name="Statistikenheten")
+    a = make_room(unit_id=unit_id, name="Rum A", slug="rum-a")
+    b = make_room(unit_id=unit_id, name="Rum B", slug="rum-b")
+    who = Actor("test")
+    with app.app_context():
+        for start, end in (("10:10", "10:40"), ("11:00", "11:30"), ("15:00", "16:00")):
+            bookings.create(a, who, at(start), at(end))
+        clock.freeze(at("10:08"))
+        service.check_in(a, who)
+        service.start_meeting(a, who, skip_reason="urgent")
+        clock.freeze(at("10:38"))
+        service.end_meeting(a, who)
+        service.finish(a, who, "held")
+        clock.freeze(at("11:11"))
+        service.release_if_expired(a)
+        clock.freeze(at("12:00"))
+        service.check_in(b, who)
+        service.start_meeting(b, who, skip_reason="urgent")
+        clock.freeze(at("12:45"))
+        service.end_meeting(b, who)
+        service.finish(b, who, "held")
+        clock.freeze(at("13:00"))
+    return unit_id
+
+
+def test_booking_statistics_add_up(frozen_clock, admin_app, make_admin, make_unit, make_room):
+    import csv
+    import io
+
+    from tests.admin_support import log_in
+
+    unit_id = _known_day(admin_app, make_unit, make_room)
+    admin_client = admin_app.test_client()
+    log_in(admin_client, make_admin("global"))  # after the day: the moved clock would have ended the session
+    q = f"unit={unit_id}&from={DAY}&to={DAY}"
+    page = admin_client.get(f"/admin/stats/bookings?{q}")
+    assert page.status_code == 200
+    words = text_of(page.get_data(as_text=True))
+    # week, room, booked, used, bookings, claimed, unclaimed, open, visits to a booking, ad hoc
+    assert "2026-W48 Rum A 2 h 00 min 0 h 30 min 3 1 1 1 1 0" in words
+    assert "2026-W48 Rum B 0 h 00 min 0 h 45 min 0 0 0 0 0 1" in words
+    assert "Totalt 2 h 00 min 1 h 15 min 3 1 1 1 1 1" in words
+    r = admin_client.get(f"/admin/stats/bookings/bookings.csv?{q}")
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    body, total = rows[1:-1], rows[-1]
+    assert [row[:2] for row in body] == [["2026-W48", "Rum A"], ["2026-W48", "Rum B"]]
+    sums = [sum(int(row[i]) for row in body) for i in range(2, 10)]
+    assert [int(v) for v in total[2:]] == sums == [120, 75, 3, 1, 1, 1, 1, 1]
+    # bookings = checked in + released + not started; visits = to a booking + ad hoc
+    assert sums[2] == sums[3] + sums[4] + sums[5]
+    r = admin_client.get(f"/admin/stats/bookings/occupancy.csv?{q}")
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    hours = {row[0]: [int(v) for v in row[1:]] for row in rows[1:-1]}
+    assert hours["10"][3] == 30 and hours["12"][3] == 45  # Thursday
+    assert all(sum(v[:7]) == v[7] for v in hours.values())
+    totals = [int(v) for v in rows[-1][1:]]
+    assert totals[:7] == [sum(v[d] for v in hours.values()) for d in range(7)]
+    assert totals[7] == sum(totals[:7]) == 75  # the used time
+    chart = admin_client.get(f"/admin/stats/bookings/occupancy.svg?{q}")
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert admin_client.get(f"/admin/stats/bookings/nothing.svg?{q}").status_code == 404
+    assert admin_client.get(f"/admin/stats/bookings?unit={unit_id}&from=x").status_code == 400
+
+
+def test_booking_statistics_of_another_unit_are_403(frozen_clock, app, manager_client, make_unit):
+    other = make_unit()
+    assert manager_client.get(f"/admin/stats/bookings?unit={other}").status_code == 403
+    assert manager_client.get(f"/admin/stats/bookings/bookings.csv?unit={other}").status_code == 403
+    assert manager_client.get(f"/admin/stats/bookings?unit={manager_client.unit_id}").status_code == 200

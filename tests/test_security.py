@@ -154,6 +154,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("admin.room_booking_cancel", "POST"): Case(unit_scoped(404)),
     ("admin.room_calendar", "POST"): Case(unit_scoped(303), data={"url": ""}),
     ("admin.room_calendar_sync", "POST"): Case(unit_scoped(409)),
+    ("admin.stats_bookings", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    ("admin.stats_bookings_csv", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    ("admin.stats_bookings_chart", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
     # Admin: logging in and the session's own endpoints are open to all.
     ("admin.login", "GET"): Case({**{r: 200 for r in TABLETS}, "other_manager": 303, "manager": 303, "global": 303}),
     ("admin.login", "POST"): Case(everyone(400), data={"email": "nobody@regionhalsan.example", "password": "nej"}),
@@ -269,7 +272,10 @@ class World:
                   "item": self.checklist.items[0].key, "name": self.printable, "chart": "meetings",
                   "unit_id": self.spare_unit, "room_id": self.room_a, "tablet_id": self.spare_tablet,
                   "admin_id": self.target_account}
-        values["booking_id"] = "999999"  # the board's move and cancel: no such booking (404 for those who may)
+        values["booking_id"] = "999999"
+        values["table"] = "bookings"  # the booking statistics' CSV (and chart "hours" below)
+        if rule.endpoint == "admin.stats_bookings_chart":
+            values["chart"] = "hours"  # the board's move and cancel: no such booking (404 for those who may)
         if rule.endpoint == "static":
             values["filename"] = "css/kiosk.css"
         elif rule.endpoint == "printables.static":
@@ -336,7 +342,7 @@ def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair)
 
 def check_headers(response, endpoint: str, secure: bool = False) -> None:
     h = response.headers
-    if endpoint == "admin.stats_chart" and response.status_code == 200:
+    if endpoint in ("admin.stats_chart", "admin.stats_bookings_chart") and response.status_code == 200:
         assert h["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
     else:
         assert h["Content-Security-Policy"] == security.CSP, endpoint

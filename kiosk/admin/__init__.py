@@ -12,3 +12,4 @@ from .stats import charts as stats_charts, export as stats_export, page as stats
 
 __all__ = ["bp"]
 from . import bookings as room_bookings  # noqa: F401,E402  (views: a room's bookings and calendar, issue 13)
+from .stats import bookings as stats_bookings  # noqa: F401,E402  (views: booking statistics, issue 13)
