@@ -32,6 +32,7 @@ NOT_PAGES = {
     "rooms.console_poll",
     "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
+NOT_PAGES |= {"admin.stats_bookings_csv", "admin.stats_bookings_chart"}  # the booking statistics' files (issue 13)
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
 window.__cspViolations = [];
@@ -155,6 +156,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
         assert console.locator(f".console-{state}").count() >= 1, state
         if state == "meeting":
             visit(board, "/board", lang, seen, "rooms.board")
+            visit(board, "/board/rooms/videorum-2", lang, seen, "rooms.board_room")  # a room's day (issue 13)
     # The admin pages, logged in as a global administrator.
     admin = page_at()
     watch_csp(admin)
@@ -169,9 +171,11 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
             ("admin.rooms", {}), ("admin.room_edit", {"room_id": room_id}), ("admin.tablets", {}),
             ("admin.sessions", {}), ("admin.events", {}), ("admin.stats", {"unit": unit_id}),
             ("admin.accounts", {}), ("admin.account", {})]]
+        admin_pages += [(url_for(e, **kw), e) for e, kw in [  # bookings (issue 13)
+            ("admin.room_bookings", {"room_id": room_id}), ("admin.stats_bookings", {"unit": unit_id})]]
     for path, endpoint in admin_pages:
         visit(admin, path, lang, seen, endpoint)
-        if endpoint == "admin.stats":  # the charts are images: each must load
+        if endpoint in ("admin.stats", "admin.stats_bookings"):  # the charts are images: each must load
             loaded = admin.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
             assert loaded, "a chart did not load"
 
