@@ -181,3 +181,42 @@ def test_the_board_shows_every_room_without_scrolling(browser, fast_app, server,
             assert card["wordSize"] >= 28, (label, card)
             assert card["wordSize"] > card["largest"], (label, card)
     board.context.close()
+
+
+def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_valid_html, make_admin):
+    from kiosk.bookings import feeds
+    from tests.admin_support import PASSWORD
+    from tests.browser_support import ACTION_TIMEOUT_MS, AXE_JS, PageWatch
+
+    fast_app.config["ADMIN_PASSWORD_METHOD"] = "scrypt:1024:8:1"
+    clock.freeze(at("09:00"))
+    with fast_app.app_context():
+        unit = Unit(name="Hudmottagningen", slug="hud")
+        room = Room(unit=unit, name="Videorum 1", slug="videorum-1")
+        db.session.add_all([unit, room])
+        db.session.commit()
+        room_id, unit_id = room.id, unit.id
+        bookings.create(room_id, Actor("test"), at("10:00"), at("10:30"), holder_name="Eva Ek")
+        feed = feeds.set_feed(room_id, "http://127.0.0.1:9/feed.ics", Actor("test"))
+        feeds.sync(feed.id)  # unreachable: the page shows the error
+        service.check_in(room_id, Actor("test"))
+        service.start_meeting(room_id, Actor("test"), skip_reason="urgent")
+    account = make_admin("global")
+    context = browser.new_context(base_url=server.url)
+    context.add_init_script(path=str(AXE_JS))
+    page = context.new_page()
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    page.watch = PageWatch(page)
+    page.goto("/admin/login")
+    page.locator("#login-email").fill(account.email)
+    page.locator("#login-password").fill(PASSWORD)
+    page.locator("form.admin-form button[type=submit]").click()
+    page.wait_for_url("**/admin/")
+    for lang in ("sv", "en"):
+        page.goto(f"/admin/rooms/{room_id}/bookings?lang={lang}")
+        expect(page.locator("table.admin-table")).to_contain_text("Eva Ek")
+        check_page(page, assert_valid_html, f"admin bookings ({lang})")
+        page.goto(f"/admin/stats/bookings?unit={unit_id}&from={DAY}&to={DAY}&lang={lang}")
+        expect(page.locator("#booking-table")).to_be_visible()
+        check_page(page, assert_valid_html, f"booking statistics ({lang})")
+    context.close()
