@@ -96,8 +96,10 @@ def later_booking(day: RoomDay):
 
 
 def hhmm(at: datetime) -> str:
-    """A time as an <input type="time"> value wants it (HH:MM, Sweden's time)."""
-    return at.astimezone(TZ).strftime("%H:%M")
+    """A time as an <input type="time"> value must be written (HTML's machine format,
+    whatever the language; not a time to read, which goes through i18n's filter)."""
+    local = at.astimezone(TZ)
+    return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def localdate_iso(at: datetime) -> str:

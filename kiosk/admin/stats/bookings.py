@@ -135,12 +135,12 @@ def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
             cell.booked_visits += 1
         else:
             cell.adhoc_visits += 1
-        # Split the use over the local hours it covers (a DST night has 23 or 25 of them).
+        # Split the use over the hours it covers, named by Sweden's clock (whole-hour
+        # offsets: an hour boundary in UTC is one in Sweden, also on the DST nights).
         at = begin
         while at < finish:
             local = at.astimezone(zone)
-            next_hour = (local.replace(minute=0) + timedelta(hours=1)).astimezone(at.tzinfo)
-            piece = min(finish, next_hour)
+            piece = min(finish, at.replace(minute=0) + timedelta(hours=1))
             key = (local.weekday(), local.hour)
             occupancy[key] = occupancy.get(key, 0) + int((piece - at).total_seconds() // 60)
             at = piece
