@@ -78,7 +78,12 @@ def prepare(database_url: str, instance: Path, rooms: int, boards: int, actors: 
             {"kind": "board", "unit_id": units[i % len(units)].id, "room_id": None, "label": "",
              "token_hash": hashlib.sha256(f"board-{i}".encode()).hexdigest(), "paired_at": now, "last_seen_at": now}
             for i in range(boards)])
+        # A realistic day of bookings in every room (issue 13): the unchanged poll must stay as cheap.
+        from bench.bookings_day import seed_day
+
+        booked = seed_day(list(room_ids.values()), now)
         db.session.commit()
+        print(f"{booked} bookings today in {len(room_ids)} rooms", flush=True)
     content_version = app.extensions["kiosk_content"].version
     # A few rooms are used for visits: they need a CSRF token bound to a session cookie.
     # (Outside the app context above: each request must get its own.)

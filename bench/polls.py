@@ -54,6 +54,12 @@ def prepare(instance: Path, database_url: str | None) -> tuple[str, str]:
         upgrade()
         seed_demo()
         room = db.session.scalar(db.select(Room).where(Room.slug == "videorum-1"))
+        # A realistic day of bookings in every room (issue 13): the unchanged poll must stay as cheap.
+        from bench.bookings_day import seed_day
+        from kiosk import clock
+
+        seed_day(list(db.session.scalars(db.select(Room.id))), clock.now())
+        db.session.commit()
         code = pairing.new_code("door", room.unit, room, actor="bench")
         _tablet, token = pairing.redeem(code, "127.0.0.1")
         return token, room.slug

@@ -119,6 +119,18 @@ ENDPOINTS = [
     Endpoint("POST", "/admin/units/{unit}", ("name", "opens_mon", "closes_mon", "opens_sat", "closes_sun"), "admin"),
     Endpoint("GET", "/rooms/{slug}/door/manifest.webmanifest", ("lang",), "door"),
 ]
+# The board's bookings and check-in (issue 13).
+ENDPOINTS += [
+    Endpoint("GET", "/board", ("free", "unit"), "board"),
+    Endpoint("GET", "/board/rooms/{slug}", ("lang",), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings", ("day", "start", "end", "minutes", "name", "title"), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings/1/move", ("day", "start", "end", "minutes"), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings/1/cancel", (), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/check-in", ("minutes", "name", "title"), "board"),
+    Endpoint("POST", "/admin/rooms/{room}/bookings", ("day", "start", "end", "name", "title"), "admin"),
+    Endpoint("POST", "/admin/rooms/{room}/bookings/1/move", ("day", "start", "end"), "admin"),
+    Endpoint("POST", "/admin/rooms/{room}/calendar", ("url",), "admin"),
+]
 # Pages that show what was stored: each must show it escaped.
 DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/rooms", "/admin/units", "/admin/sessions", "/admin/events",
            "/admin/tablets", "/admin/accounts", "/admin/account", "/admin/stats?unit={unit}", "/admin/room_edit", "/print/"]
@@ -135,6 +147,7 @@ ENDPOINTS += [
     Endpoint("GET", "/admin/stats/faults/per-kind.svg", ("unit", "from", "to"), "admin"),
 ]
 DISPLAY += ["/admin/faults", "/admin/stats/faults?unit={unit}"]
+DISPLAY += ["/admin/rooms/{room}/bookings"]
 
 
 class MarkupFinder(HTMLParser):

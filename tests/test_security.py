@@ -65,6 +65,16 @@ class Case:
 
 _n = itertools.count(1)
 
+def _future_booking(_world) -> dict:
+    """A booking on a day of its own (each request books anew, so none overlaps)."""
+    from datetime import timedelta
+
+    from kiosk import clock
+
+    day = (clock.now() + timedelta(days=2 + next(_n))).date().isoformat()
+    return {"day": day, "start": "10:00", "end": "10:30"}
+
+
 # (endpoint, method) -> Case. A route of the app missing here fails the test.
 MATRIX: dict[tuple[str, str], Case] = {
     # Public pages: everyone alike.
@@ -131,6 +141,25 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.board", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303})),
     ("rooms.board_poll", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303}),
                                       query="v=0"),
+    # A room's day on the board (issue 13): book, move, cancel, check in. The board of
+    # the room's unit and that unit's manager; the other unit's manager 403; a global
+    # admin without ?unit= is sent to pick a unit.
+    ("rooms.board_room", "GET"): Case(only({"board": 200, "manager": 200, "global": 303})),
+    ("rooms.board_book", "POST"): Case(only({"board": 303, "manager": 303, "global": 303}), data=_future_booking),
+    ("rooms.board_move", "POST"): Case(only({"board": 404, "manager": 404, "global": 303}), data=_future_booking),
+    ("rooms.board_cancel", "POST"): Case(only({"board": 404, "manager": 404, "global": 303})),
+    ("rooms.board_check_in", "POST"): Case(only({"board": 303, "manager": 303, "global": 303}),
+                                           data={"minutes": "30"}, room_a="free"),
+    # A room's bookings and calendar in admin (issue 13): the room's unit's manager and global admins.
+    ("admin.room_bookings", "GET"): Case(unit_scoped(200)),
+    ("admin.room_book", "POST"): Case(unit_scoped(303), data=_future_booking),
+    ("admin.room_booking_move", "POST"): Case(unit_scoped(404), data=_future_booking),
+    ("admin.room_booking_cancel", "POST"): Case(unit_scoped(404)),
+    ("admin.room_calendar", "POST"): Case(unit_scoped(303), data={"url": ""}),
+    ("admin.room_calendar_sync", "POST"): Case(unit_scoped(409)),
+    ("admin.stats_bookings", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    ("admin.stats_bookings_csv", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
+    ("admin.stats_bookings_chart", "GET"): Case(unit_scoped(200), query="unit={unit1}"),
     # Admin: logging in and the session's own endpoints are open to all.
     ("admin.login", "GET"): Case({**{r: 200 for r in TABLETS}, "other_manager": 303, "manager": 303, "global": 303}),
     ("admin.login", "POST"): Case(everyone(400), data={"email": "nobody@regionhalsan.example", "password": "nej"}),
@@ -292,6 +321,10 @@ class World:
             values["fault_id"] = self.fault_a()
         if rule.endpoint == "admin.stats_faults_chart":
             values["chart"] = "per-room"
+        values["booking_id"] = "999999"
+        values["table"] = "bookings"  # the booking statistics' CSV (and chart "hours" below)
+        if rule.endpoint == "admin.stats_bookings_chart":
+            values["chart"] = "hours"  # the board's move and cancel: no such booking (404 for those who may)
         if rule.endpoint == "static":
             values["filename"] = "css/kiosk.css"
         elif rule.endpoint == "printables.static":
@@ -358,7 +391,7 @@ def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair)
 
 def check_headers(response, endpoint: str, secure: bool = False) -> None:
     h = response.headers
-    if endpoint in ("admin.stats_chart", "admin.stats_faults_chart") and response.status_code == 200:
+    if endpoint in ("admin.stats_chart", "admin.stats_faults_chart", "admin.stats_bookings_chart") and response.status_code == 200:
         assert h["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
     else:
         assert h["Content-Security-Policy"] == security.CSP, endpoint

@@ -13,3 +13,5 @@ from .eventlog import export as eventlog_export, page as eventlog_page  # noqa: 
 from .stats import charts as stats_charts, export as stats_export, page as stats_page  # noqa: F401  (views)
 
 __all__ = ["bp"]
+from . import bookings as room_bookings  # noqa: F401,E402  (views: a room's bookings and calendar, issue 13)
+from .stats import bookings as stats_bookings  # noqa: F401,E402  (views: booking statistics, issue 13)

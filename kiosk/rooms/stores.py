@@ -14,6 +14,7 @@ from datetime import datetime
 
 from flask import Flask, g, redirect, request, url_for
 
+from ..bookings import service as bookings
 from ..checklists.ticks import use_ticks
 from ..guides.noshow import NoShowRecord, use_no_show
 from . import pairing, service
@@ -64,7 +65,12 @@ class RoomNoShow:
         session = service.open_session(self.room_id)
         if session is None:
             return NoShowRecord()
-        return NoShowRecord(session.no_show_booked_at, session.no_show_outcome, session.no_show_result)
+        booked_at = session.no_show_booked_at
+        if booked_at is None:
+            # The visit uses its booking (issue 13): the booked start is known, not asked for.
+            booking = bookings.claimed_booking(session.id)
+            booked_at = booking.starts_at if booking is not None else None
+        return NoShowRecord(booked_at, session.no_show_outcome, session.no_show_result)
 
     def start(self, booked_at: datetime) -> None:
         service.record_no_show(self.room_id, self.actor, booked_at=booked_at)

@@ -8,6 +8,7 @@ a fragment swap. Polls answer 204 when nothing changed.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -19,7 +20,9 @@ from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
-from ..models import Room, RoomSession, Tablet, Unit
+from ..bookings import service as bookings
+from ..bookings import views_support as booking_views
+from ..models import Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
 from . import console, pairing, poll, service
 from .service import Actor, BadInput, RoomError
@@ -581,30 +584,44 @@ def _board_unit() -> Unit:
     return unit
 
 
-def _board_rows(unit: Unit):
-    """Every active room of the unit with its state and its door tablet's health."""
+def _natural(room: Room):
+    """Videorum 2 before Videorum 10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", room.name)], room.id
+
+
+def _board_rows(unit: Unit, with_day: bool = False):
+    """Every active room of the unit with its state and its door tablet's health
+    (and, for rendering, its day: the timeline, the free slots)."""
     now = clock.now()
-    rooms = db.session.scalars(select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))
-                               .order_by(Room.name)).all()
+    rooms = sorted(db.session.scalars(select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))).all(),
+                   key=_natural)
     sessions = {s.room_id: s for s in db.session.scalars(select(RoomSession).join(Room).where(
         Room.unit_id == unit.id, RoomSession.ended_at.is_(None)))}
     doors = db.session.scalars(select(Tablet).where(Tablet.unit_id == unit.id, Tablet.kind == "door",
                                                     Tablet.revoked_at.is_(None))).all()
     stale_after = pairing.LAST_SEEN_EVERY + 3 * _poll_interval()
+    # A door that answered within the last three poll intervals is never flagged:
+    # an action at the door (its events) counts as an answer as much as a poll does.
+    answered = set(db.session.scalars(select(Event.tablet_id).where(
+        Event.tablet_id.in_([t.id for t in doors] or [-1]), Event.at >= now - 3 * _poll_interval())).all())
     door_health: dict[int, bool] = {}
     for t in doors:
-        alive = t.last_seen_at is not None and now - t.last_seen_at <= stale_after
+        alive = (t.last_seen_at is not None and now - t.last_seen_at <= stale_after) or t.id in answered
         door_health[t.room_id] = door_health.get(t.room_id, False) or alive
     rows = []
     for room in rooms:
         state = service.state_of(room, sessions.get(room.id), now)
         session = sessions.get(room.id)
         done, total = console.readiness_progress(session)
-        rows.append({"rs": state, "has_door": room.id in door_health,
-                     "door_alive": door_health.get(room.id, False), "readiness_done": done,
-                     "readiness_total": total,
-                     "console": session is not None and (console.has_console_tablet(room.id)
-                                                         or console.claimed(session))})
+        row = {"rs": state, "has_door": room.id in door_health,
+               "door_alive": door_health.get(room.id, False), "readiness_done": done,
+               "readiness_total": total,
+               "console": session is not None and (console.has_console_tablet(room.id)
+                                                   or console.claimed(session))}
+        if with_day:
+            day = bookings.day_of(room.id, now, session, session_known=True)
+            row.update(day=day, timeline=booking_views.timeline(day, session))
+        rows.append(row)
     return rows
 
 
@@ -624,22 +641,54 @@ def _board_version(rows, unit: Unit | None = None) -> str:
     if unit is not None:  # issue 15: the night screen's part
         parts.append(hours.version_suffix(unit.opening_hours, any(r["rs"].session is not None for r in rows),
                                           clock.now()))
+    # The timelines' now-line and the next free slots move with the clock: every 5 minutes.
+    now = clock.now()
+    parts.append(now.strftime("%Y%m%d%H") + str(now.minute // 5))
+    parts.append(request.args.get("free", ""))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _release_due(unit: Unit) -> None:
+    """Bring the unit's rooms up to date: expired sessions, and bookings whose day
+    changed by time (an unclaimed booking to release, one about to start)."""
+    now = clock.now()
+    due = set(db.session.scalars(select(RoomSession.room_id).join(Room).where(
+        Room.unit_id == unit.id, RoomSession.ended_at.is_(None))).all())
+    due |= set(db.session.scalars(select(Room.id).where(Room.unit_id == unit.id, Room.bookings_due_at <= now)).all())
+    for room_id in sorted(due):
+        service.release_if_expired(room_id)
+
+
+def _free_filter() -> int | None:
+    """The board's filter "free now for at least N minutes" (?free=30), or None."""
+    raw = request.args.get("free", "")[:4]
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
+        abort(error_response(400, "bookings.error.bad_length"))
+    return int(raw)
+
+
+def _board_size(count: int) -> str:
+    """How dense the board's cards are: every room fits one screen (issue 12)."""
+    return "s" if count <= 4 else "m" if count <= 12 else "l" if count <= 24 else "xl"
 
 
 @bp.get("/board")
 def board():
-    """The reception board: every video room of the unit, live."""
+    """The reception board: every video room of the unit, live, with its day."""
     unit = _board_unit()
-    for room_id in db.session.scalars(select(RoomSession.room_id).join(Room).where(
-            Room.unit_id == unit.id, RoomSession.ended_at.is_(None))).all():
-        service.release_if_expired(room_id)
-    rows = _board_rows(unit)
+    free = _free_filter()
+    _release_due(unit)
+    rows = _board_rows(unit, with_day=True)
     version = _board_version(rows, unit)
-    poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"))
+    shown = [r for r in rows if free is None or r["day"].free_now_for(free)]
+    poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"), free=free)
     night = {"night": _board_night(unit, rows), "night_name": unit.name,  # issue 15
              "manifest_url": url_for("rooms.board_manifest") if g.get("board_tablet") else None}
-    response = _fragment(render(BOARD, block="panel", unit=unit, rows=rows, poll_url=poll_url, **night), "board")
+    response = _fragment(render(BOARD, block="panel", unit=unit, rows=shown, all_rows=rows, free=free,
+                                size=_board_size(len(rows)), slot_minutes=bookings.SLOT_MINUTES,
+                                poll_url=poll_url, board_unit=g.get("board_admin_unit"), **night), "board")
     # issue 15: a board tablet's page may be kept for an offline start (an admin's view never)
     return offline.keep_offline(response) if g.get("board_tablet") and not is_htmx() else response
 
@@ -647,14 +696,147 @@ def board():
 @bp.get("/board/poll")
 def board_poll():
     unit = _board_unit()
+    _free_filter()
     tablet = g.get("board_tablet")
+    now = clock.now()
     if tablet is not None:
-        _touch(tablet.id, tablet.last_seen_at, clock.now())
+        _touch(tablet.id, tablet.last_seen_at, now)
     rows = _board_rows(unit)
     if request.args.get("v") == _board_version(rows, unit) and not any(
-            service.is_expired(r["rs"].session, r["rs"].now) for r in rows):
+            service.is_expired(r["rs"].session, r["rs"].now) or bookings.is_due(r["rs"].room.bookings_due_at, now)
+            for r in rows):
         return _fragment(unchanged(), "board")
     return board()
+
+
+# ---- the board: one room's day, booking and check-in from reception (issue 13) --------
+
+BOARD_ROOM = "rooms/board_room.html"
+
+
+def _board_room(slug: str) -> tuple[Unit, Room]:
+    """A room of this board's unit; another unit's room is a 403."""
+    unit = _board_unit()
+    room = _room_or_404(slug)
+    if room.unit_id != unit.id:
+        abort(403)
+    return unit, room
+
+
+def _board_actor() -> Actor:
+    tablet = g.get("board_tablet")
+    if tablet is not None:
+        return Actor(f"board:{tablet.id}", tablet_id=tablet.id, address=_address())
+    return Actor(current_admin().label, address=_address())
+
+
+def _board_room_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    day = bookings.day_of(room.id, state.now, session, session_known=True)
+    context = {
+        "surface": "board-room", "room": room, "rs": state, "day": day,
+        "timeline": booking_views.timeline(day, session),
+        "terms": bookings.check_in_terms(room.id, state.now) if session is None else None,
+        "board_unit": g.get("board_admin_unit"), "show_clinician": True,
+        "meeting_minutes": service.MEETING_MINUTES, "slot_minutes": bookings.SLOT_MINUTES,
+        "default_minutes": int(current_app.config["DEFAULT_MEETING_MINUTES"]),
+        "error": error, "error_slots": slots or {}, "form": form or {},
+        "today": bookings.local_date(state.now).isoformat(),
+    }
+    return _fragment(render(BOARD_ROOM, block="panel", status=status, **context), "board-room")
+
+
+@bp.get("/board/rooms/<slug>")
+def board_room(slug: str):
+    """One room's day on the board: its bookings, book, move, cancel, check in."""
+    _unit, room = _board_room(slug)
+    service.release_if_expired(room.id)
+    return _board_room_page(room)
+
+
+def _after_board_change(room: Room):
+    if not is_htmx():
+        return redirect(url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit")), code=303)
+    db.session.expire_all()
+    return _board_room_page(_room_or_404(room.slug))
+
+
+def _booking_times() -> tuple[datetime, datetime]:
+    """The form's date, start and end (local), or its length in minutes."""
+    day = request.form.get("day", "")[:10]
+    starts_at = bookings.parse_local(day, request.form.get("start", "")[:5])
+    end = request.form.get("end", "")[:5]
+    if end:
+        return starts_at, bookings.parse_local(day, end)
+    raw = request.form.get("minutes", "")[:4]
+    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
+        raise bookings.BookingError("bookings.error.bad_length")
+    return starts_at, starts_at + timedelta(minutes=int(raw))
+
+
+def _board_booking_action(slug: str, change):
+    _unit, room = _board_room(slug)
+    actor = _board_actor()
+    try:
+        change(room, actor)
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        if is_htmx():
+            return error_response(exc.status, exc.key, **exc.slots)
+        return _board_room_page(_room_or_404(slug), status=exc.status, error=exc.key, slots=exc.slots,
+                                form=request.form)
+    except RoomError as exc:
+        db.session.rollback()
+        return error_response(exc.status, exc.key)
+    return _after_board_change(room)
+
+
+@bp.post("/board/rooms/<slug>/bookings")
+def board_book(slug: str):
+    """Reception books the room (a holder's name and title are optional; never a patient)."""
+    def create(room: Room, actor: Actor):
+        starts_at, ends_at = _booking_times()
+        bookings.create(room.id, actor, starts_at, ends_at, holder_name=request.form.get("name"),
+                        holder_title=request.form.get("title"))
+    return _board_booking_action(slug, create)
+
+
+def _booking_id(raw: str) -> int:
+    if not raw.isdigit() or len(raw) > 12:
+        raise bookings.BookingError("bookings.error.not_found", 404)
+    return int(raw)
+
+
+@bp.post("/board/rooms/<slug>/bookings/<booking_id>/move")
+def board_move(slug: str, booking_id: str):
+    def move(room: Room, actor: Actor):
+        starts_at, ends_at = _booking_times()
+        bookings.move(_booking_id(booking_id), actor, starts_at, ends_at, room_id=room.id)
+    return _board_booking_action(slug, move)
+
+
+@bp.post("/board/rooms/<slug>/bookings/<booking_id>/cancel")
+def board_cancel(slug: str, booking_id: str):
+    def cancel_booking(room: Room, actor: Actor):
+        bookings.cancel(_booking_id(booking_id), actor, room_id=room.id)
+    return _board_booking_action(slug, cancel_booking)
+
+
+@bp.post("/board/rooms/<slug>/check-in")
+def board_check_in(slug: str):
+    """Reception checks a clinician into a free room (claiming the booking in its
+    window); the door follows within a poll and shows the console code."""
+    def check_in_here(room: Room, actor: Actor):
+        try:
+            minutes = _int_field("minutes")
+        except RoomError as exc:
+            raise BadInput(exc.key) from None
+        service.check_in(room.id, actor, minutes=minutes, name=request.form.get("name"),
+                         title=request.form.get("title"))
+        if not console.has_console_tablet(room.id):
+            console.new_code(room.id, actor)
+    return _board_booking_action(slug, check_in_here)
 
 
 # issue 15: the service worker's route and the tablets' manifests (on this blueprint).

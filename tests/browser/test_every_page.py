@@ -35,6 +35,7 @@ NOT_PAGES = {
 NOT_PAGES |= {"admin.stats_faults_csv", "admin.stats_faults_chart"}  # room health (issue 15): data and images
 # issue 15: the service worker and the tablets' manifests are not pages (tests/browser/test_offline_start.py).
 NOT_PAGES |= {"rooms.service_worker", "rooms.door_manifest", "rooms.board_manifest"}
+NOT_PAGES |= {"admin.stats_bookings_csv", "admin.stats_bookings_chart"}  # the booking statistics' files (issue 13)
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
 window.__cspViolations = [];
@@ -162,6 +163,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
         assert console.locator(f".console-{state}").count() >= 1, state
         if state == "meeting":
             visit(board, "/board", lang, seen, "rooms.board")
+            visit(board, "/board/rooms/videorum-2", lang, seen, "rooms.board_room")  # a room's day (issue 13)
     # The admin pages, logged in as a global administrator.
     admin = page_at()
     watch_csp(admin)
@@ -178,9 +180,11 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
             ("admin.accounts", {}), ("admin.account", {})]]
         admin_pages += [(url_for(e, **kw), e) for e, kw in [  # room health (issue 15)
             ("admin.faults_page", {}), ("admin.stats_faults", {"unit": unit_id})]]
+        admin_pages += [(url_for(e, **kw), e) for e, kw in [  # bookings (issue 13)
+            ("admin.room_bookings", {"room_id": room_id}), ("admin.stats_bookings", {"unit": unit_id})]]
     for path, endpoint in admin_pages:
         visit(admin, path, lang, seen, endpoint)
-        if endpoint in ("admin.stats", "admin.stats_faults"):  # the charts are images: each must load
+        if endpoint in ("admin.stats", "admin.stats_faults", "admin.stats_bookings"):  # the charts are images: each must load
             loaded = admin.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
             assert loaded, "a chart did not load"
 

@@ -1,0 +1,107 @@
+"""What the door, the board and the console show of a room's day (template helpers).
+
+Registered as Jinja globals by :func:`kiosk.bookings.init_app`, so that a
+template that includes ``rooms/_door_day.html`` or ``rooms/_room_day.html``
+needs nothing from its view but the room and its state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from .. import clock
+from . import service
+from .service import TZ, RoomDay
+
+# The board's timeline shows at least the working day; it widens to show a
+# booking, a session or the present moment outside it.
+TIMELINE_FROM = time(7, 0)
+TIMELINE_TO = time(18, 0)
+
+
+def room_day(room, rs=None) -> RoomDay:
+    """The room's day now (with the state's session when the caller has it)."""
+    if rs is not None:
+        return service.day_of(room.id, rs.now, rs.session, session_known=True)
+    return service.day_of(room.id, clock.now())
+
+
+def holder(booking) -> str | None:
+    """A booking's holder as shown: name, title; None when nobody is named."""
+    parts = [p for p in (booking.holder_name, booking.holder_title) if p]
+    return ", ".join(parts) or None
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    width: int
+    status: str
+    booking: object
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A room's day as SVG coordinates in minutes (no inline styles under the CSP)."""
+
+    start: datetime
+    end: datetime
+    width: int
+    bars: list[Bar]
+    now_x: int | None
+    session: Bar | None
+    hours: list[tuple[int, datetime]]
+
+
+def timeline(day: RoomDay, session=None) -> Timeline:
+    local_day = day.day
+    start = datetime.combine(local_day, TIMELINE_FROM, TZ)
+    end = datetime.combine(local_day, TIMELINE_TO, TZ)
+    moments = [b.starts_at for b in day.bookings] + [b.ends_at for b in day.bookings] + [day.now]
+    if session is not None:
+        moments.append(session.started_at)
+    lo = max(day.start, min([start] + [m for m in moments if m >= day.start]))
+    hi = min(day.end, max([end] + [m for m in moments if m <= day.end]))
+    # Whole hours, so the scale reads like a clock face.
+    lo = lo.astimezone(TZ).replace(minute=0, second=0, microsecond=0)
+    if hi.astimezone(TZ).minute or hi.astimezone(TZ).second:
+        hi = hi.astimezone(TZ).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    lo_utc, hi_utc = lo.astimezone(day.start.tzinfo), min(day.end, hi.astimezone(day.start.tzinfo))
+
+    def x(at: datetime) -> int:
+        at = min(max(at, lo_utc), hi_utc)
+        return int((at - lo_utc).total_seconds() // 60)
+
+    bars = [Bar(x(b.starts_at), max(1, x(b.ends_at) - x(b.starts_at)), b.status, b)
+            for b in day.bookings if b.ends_at > lo_utc and b.starts_at < hi_utc]
+    busy = None
+    if session is not None:
+        until = max(day.now, session.expected_end or day.now)
+        busy = Bar(x(session.started_at), max(1, x(until) - x(session.started_at)), "session", None)
+    now_x = x(day.now) if lo_utc <= day.now <= hi_utc else None
+    hours = []
+    h = lo_utc
+    while h <= hi_utc:
+        hours.append((x(h), h))
+        h += timedelta(hours=1)
+    return Timeline(lo_utc, hi_utc, x(hi_utc), bars, now_x, busy, hours)
+
+
+def later_booking(day: RoomDay):
+    """The next booking later today that the door does not already show as about to start."""
+    soon_id = day.soon.id if day.soon is not None else None
+    return next((b for b in day.bookings if b.status in service.ACTIVE and b.starts_at > day.now
+                 and b.id != soon_id), None)
+
+
+def hhmm(at: datetime) -> str:
+    """A time as an <input type="time"> value must be written (HTML's machine format,
+    whatever the language; not a time to read, which goes through i18n's filter)."""
+    local = at.astimezone(TZ)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
+def localdate_iso(at: datetime) -> str:
+    """A moment's date in Sweden, as an <input type="date"> value (YYYY-MM-DD)."""
+    return at.astimezone(TZ).date().isoformat()
