@@ -396,3 +396,30 @@ def test_booking_statistics_of_another_unit_are_403(frozen_clock, app, manager_c
     assert manager_client.get(f"/admin/stats/bookings?unit={other}").status_code == 403
     assert manager_client.get(f"/admin/stats/bookings/bookings.csv?unit={other}").status_code == 403
     assert manager_client.get(f"/admin/stats/bookings?unit={manager_client.unit_id}").status_code == 200
+
+
+# ---- a visit that runs into the next booking, on the door and the console ----------
+
+
+def test_a_visit_overrunning_into_the_next_booking_shows_on_door_and_console(frozen_clock, app, door_client):
+    slug = door_client.slug
+    book(app, door_client.room_id, "10:00", "10:30")
+    book(app, door_client.room_id, "10:30", "11:00", holder_name="Dr Nästa")
+    clock.freeze(at("10:02"))
+    html = door_client.hx_post(f"/rooms/{slug}/check-in", {"minutes": "30"}).get_data(as_text=True)
+    code = re.search(r'class="console-code-value">.*?<strong>([A-Z0-9]{3}-[A-Z0-9]{3})</strong>', html, re.S).group(1)
+    console = app.test_client()
+    assert console.form_post("/console", {"code": code}).status_code == 303
+    words = text_of(console.get(f"/rooms/{slug}/console").get_data(as_text=True))
+    assert "Incheckad på bokningen 10.00–10.30" in words and "drar över" not in words
+    door_v = door_poll_version(door_client.get(f"/rooms/{slug}/door").get_data(as_text=True))
+    console_html = console.get(f"/rooms/{slug}/console").get_data(as_text=True)
+    console_v = re.search(r'/console/poll\?v=([^"&]+)', console_html).group(1)
+
+    clock.freeze(at("10:35"))  # nothing was ended: the visit now holds the next holder's time
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={door_v}")
+    assert r.status_code == 200
+    assert "Mötet drar över in i nästa bokning (10.30–11.00)" in text_of(r.get_data(as_text=True))
+    r = console.hx_get(f"/rooms/{slug}/console/poll?v={console_v}")
+    assert r.status_code == 200
+    assert "Mötet drar över in i nästa bokning (10.30–11.00)" in text_of(r.get_data(as_text=True))

@@ -473,7 +473,8 @@ def console_poll(slug: str):
     room = _room_or_404(slug)
     _current_console(room)
     state = service.state_of(room, service.open_session(room.id))
-    if request.args.get("v") == _door_version(state) and not service.is_expired(state.session, state.now):
+    if (request.args.get("v") == _door_version(state) and not service.is_expired(state.session, state.now)
+            and not bookings.is_due(room.bookings_due_at, state.now)):  # the room's day moved (issue 13)
         return _fragment(unchanged(), "console")
     return console_page(slug)
 
