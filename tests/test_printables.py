@@ -637,3 +637,38 @@ def test_ladda_ner_pdf_downloads_and_other_links_open(client, make_room, frozen_
     opened = client.get("/print/door-sign.pdf?room=videorum-3")
     assert opened.headers["Content-Disposition"].startswith("inline; ")
     assert client.get("/print/support.pdf?download=yes").headers["Content-Disposition"].startswith("inline; ")
+
+
+# ---- alternatives and questions on paper (issue 12) --------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_identity_checklist_prints_its_alternatives_as_one_point(rendered, lang):
+    text = pdf_text(rendered["pdfs"][("checklist-identity", lang)])
+    identity = CONTENT.get(lang).checklists["identity"]
+    group = identity.alternatives[0]
+    items = {i.key: i for i in identity.items}
+    # The group's text, then its two alternatives, then the rest.
+    at = text.index(squash(group.text))
+    assert at < text.index(squash(items["bankid"].text)) < text.index(squash(items["without-bankid"].text)) \
+        < text.index(squash(items["proxy"].text))
+    assert {"sv": "ett av alternativen", "en": "one of the alternatives"}[lang] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_suitability_checklist_prints_questions_with_yes_and_no_apart_from_the_journal(rendered, lang):
+    text = pdf_text(rendered["pdfs"][("checklist-suitability", lang)])
+    c = CONTENT.get(lang)
+    suitability = c.checklists["suitability"]
+    yes, no = c.t("print.answer.yes"), c.t("print.answer.no")
+    questions_at = text.index(c.t("checklists.questions_heading"))
+    others_at = text.index(c.t("checklists.others_heading"))
+    assert questions_at < others_at
+    asked = text[questions_at:others_at]
+    assert len(re.findall(rf"\b{yes}\b", asked)) == 4 and len(re.findall(rf"\b{no}\b", asked)) == 4
+    # What a "no" means stands with the questions; the journal items come after.
+    assert squash(suitability.if_incomplete) in asked
+    for item in suitability.items:
+        assert (squash(item.text) in asked) == item.question, item.key
+        if not item.question:
+            assert squash(item.text) in text[others_at:]
