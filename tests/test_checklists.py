@@ -359,6 +359,8 @@ def test_identity_is_not_complete_when_both_alternatives_do_not_apply(client):
     group = html[html.index('class="alternatives"'):]
     group = group[:group.index("</ul>")]
     assert "bocka av ett av alternativen" in group
+    assert "Av alternativen under ”Patientens identitet är säkerställd – bocka av ett av alternativen” ska ett " \
+        "vara avbockat; ”Gäller inte” på alla räcker inte." in html
     assert 'id="item-identity-bankid"' in group and 'id="item-identity-without-bankid"' in group
     assert 'id="item-identity-proxy"' not in group
     for item in ("bankid", "without-bankid", "proxy", "child-guardian", "child-journal"):
