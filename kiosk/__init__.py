@@ -56,8 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .rooms.views import bp as rooms_bp
     from .rooms import fault_views  # noqa: F401  (fault reports on the rooms blueprint, issue 15)
     from .search.views import bp as search_bp
+    from .rooms.overview import bp as overview_bp
 
-    for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp, admin_bp):
+    for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp, admin_bp,
+                      overview_bp):
         app.register_blueprint(blueprint)
 
     # App-wide hooks: the routine's standing on every page, the rooms' helpers

@@ -18,7 +18,7 @@ from kiosk.content import Content
 # content schema, so they always exist), in the order a meeting meets them.
 QUICK_REFERENCE_GUIDES = ("no-show", "connection-problems", "call-broken")
 SUITABILITY_CHECKLIST = "suitability"
-# The suitability printable asks the questions of this requirement only (R3),
+# The suitability printable asks the content's yes/no questions only (all of R3),
 # leaving out the booking and journal items that share the checklist (R4).
 SUITABILITY_REQUIREMENT = "R3"
 
@@ -92,7 +92,7 @@ def catalogue(content: Content) -> dict[str, Printable]:
         Printable("suitability", "suitability", "staff", t("print.doc.suitability.title"),
                   t("print.doc.suitability.text"),
                   context={"checklist": suitability,
-                           "questions": [i for i in suitability.items if SUITABILITY_REQUIREMENT in i.req]}),
+                           "questions": [i for i in suitability.items if i.question]}),
         Printable("patient-info", "patient-info", "patients", t("print.doc.patient-info.title"),
                   t("print.doc.patient-info.text")),
     ]

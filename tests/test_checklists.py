@@ -54,11 +54,13 @@ def test_every_checklist_shows_items_help_and_requirements(client, app, lang):
             for req in item.req:
                 assert f'<span class="req">{req}</span>' in html
             if item.help:
-                # The help is read with the item (aria-describedby), not hidden.
+                # The help is read with the item (aria-describedby), not hidden;
+                # a question's help is read with its Ja/Nej group.
                 assert f'aria-describedby="help-{item_id}"' in html
                 assert f'<p id="help-{item_id}" class="tick-help">{escape(item.help)}</p>' in html
-        expected = {"sv": f"0 av {len(checklist.items)} avbockade.",
-                    "en": f"0 of {len(checklist.items)} ticked."}[lang]
+        # A group of alternatives is one point.
+        points = len(checklist.items) - sum(len(g.items) - 1 for g in checklist.alternatives)
+        expected = {"sv": f"0 av {points} avbockade.", "en": f"0 of {points} ticked."}[lang]
         assert _progress(html) == expected
         # The directory links to every checklist and guide from here too.
         for guide in content.guides:
@@ -279,17 +281,17 @@ def test_an_item_that_may_not_apply_can_be_marked_so_and_counts_as_done(client):
     assert r.status_code == 200 and 'id="item-identity-child-guardian" class="tick-item is-na"' in body
     assert 'aria-pressed="true"' in body and "gäller inte i det här mötet" in body
     assert 'aria-checked="false"' in body  # not ticked: settled another way
-    assert _progress(body) == "1 av 5 avbockade." and "(1 gäller inte.)" in body
+    assert _progress(body) == "1 av 4 avbockade." and "(1 gäller inte.)" in body
     for item in ("proxy", "child-journal", "without-bankid"):
         client.hx_post(f"/checklists/identity/items/{item}", {"ticked": "na"})
     r = client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
     body = r.get_data(as_text=True)
-    assert "5 av 5 avbockade." in body and "(4 gäller inte.)" in body and "is-complete" in body
+    assert "4 av 4 avbockade." in body and "(4 gäller inte.)" in body and "is-complete" in body
     # Ticking an item marked "does not apply" makes it ticked; "0" unmarks either.
     body = client.hx_post("/checklists/identity/items/proxy", {"ticked": "1"}).get_data(as_text=True)
     assert "(3 gäller inte.)" in body and 'class="tick-item is-ticked"' in body
     body = client.hx_post("/checklists/identity/items/proxy", {"ticked": "0"}).get_data(as_text=True)
-    assert "4 av 5 avbockade." in body
+    assert "3 av 4 avbockade." in body
     en = client.get("/checklists/identity?lang=en").get_data(as_text=True)
     assert "Does not apply" in en and "(3 not applicable.)" in en
 
@@ -305,7 +307,7 @@ def test_a_forged_na_in_the_cookie_on_an_item_that_always_applies_counts_nothing
     with client.session_transaction() as s:
         s[ticks_module.NA_SESSION_KEY] = {"dress": ["name-tag"], "identity": "not-a-list"}
     assert _progress(client.get("/checklists/dress").get_data(as_text=True)) == "0 av 2 avbockade."
-    assert _progress(client.get("/checklists/identity").get_data(as_text=True)) == "0 av 5 avbockade."
+    assert _progress(client.get("/checklists/identity").get_data(as_text=True)) == "0 av 4 avbockade."
 
 
 def test_na_without_javascript_redirects_back_to_the_item(client):
@@ -344,3 +346,112 @@ def test_pages_keep_the_csp_and_htmx_rules(client, path):
     assert "js:" not in html and "javascript:" not in html
     for trigger in re.findall(r'data-hx-trigger="([^"]*)"', html):
         assert "[" not in trigger, f"trigger filter needs eval: {trigger}"
+
+
+# ---- alternatives and yes/no questions (issue 12) ---------------------------------
+
+
+def test_identity_is_not_complete_when_both_alternatives_do_not_apply(client):
+    """BankID or the inviter's own check: one must be ticked. "Gäller inte" on
+    both (and on every other item) once gave "5 av 5 ... Alla punkter är avbockade"."""
+    html = client.get("/checklists/identity").get_data(as_text=True)
+    # The two alternatives sit together under the group's text, as one point.
+    group = html[html.index('class="alternatives"'):]
+    group = group[:group.index("</ul>")]
+    assert "bocka av ett av alternativen" in group
+    assert "Av alternativen under ”Patientens identitet är säkerställd – bocka av ett av alternativen” ska ett " \
+        "vara avbockat; ”Gäller inte” på alla räcker inte." in html
+    assert 'id="item-identity-bankid"' in group and 'id="item-identity-without-bankid"' in group
+    assert 'id="item-identity-proxy"' not in group
+    for item in ("bankid", "without-bankid", "proxy", "child-guardian", "child-journal"):
+        body = client.hx_post(f"/checklists/identity/items/{item}", {"ticked": "na"}).get_data(as_text=True)
+    assert _progress(body) == "3 av 4 avbockade." and "(5 gäller inte.)" in body
+    assert "is-complete" not in body and "Alla punkter är avbockade" not in body
+    assert "Ännu inte klart: Patientens identitet är säkerställd" in body
+    # Ticking either alternative completes it.
+    for done in ("without-bankid", "bankid"):
+        body = client.hx_post(f"/checklists/identity/items/{done}", {"ticked": "1"}).get_data(as_text=True)
+        assert _progress(body) == "4 av 4 avbockade." and "Alla punkter är avbockade." in body
+        client.hx_post(f"/checklists/identity/items/{done}", {"ticked": "na"})
+    page = client.get("/checklists/identity?lang=en").get_data(as_text=True)
+    assert _progress(page) == "3 of 4 ticked." and "Every item is ticked." not in page
+    assert "Not done yet: The patient&#39;s identity is ensured" in page
+    # The index counts points the same way.
+    assert "3 av 4 avbockade." in client.get("/checklists/?lang=sv").get_data(as_text=True)
+
+
+def test_a_progress_counts_alternatives_and_questions_once(app):
+    with app.test_request_context():
+        content = app.extensions["kiosk_content"].get("sv")
+        identity, suitability = content.checklists["identity"], content.checklists["suitability"]
+        na_all = {i.key: "na" for i in identity.items}
+        assert not identity.progress(na_all).complete
+        assert identity.progress(na_all).open_alternatives == ["identity-checked"]
+        assert identity.progress({**na_all, "without-bankid": "done"}).complete
+        yes = {i.key: "done" for i in suitability.items}
+        assert suitability.progress(yes).complete
+        no = {**yes, "follow-up": "no"}
+        p = suitability.progress(no)
+        assert not p.complete and p.answered_no == ["follow-up"] and p.done == p.total - 1
+        # "no" on an item that is no question counts as nothing answered.
+        assert suitability.progress({**yes, "journal-as-usual": "no"}).answered_no == []
+
+
+def test_suitability_asks_four_questions_yes_or_no(client):
+    html = client.get("/checklists/suitability").get_data(as_text=True)
+    questions = html[html.index("Frågor att besvara med ja eller nej"):html.index("Bokning och journal")]
+    rest = html[html.index("Bokning och journal"):]
+    for key in ("without-physical-meeting", "suits-patient", "enough-information", "follow-up"):
+        assert f'id="item-suitability-{key}" class="tick-item question-item"' in questions
+        assert f'id="yes-suitability-{key}" class="answer" aria-pressed="false">Ja<' in questions
+        assert f'id="no-suitability-{key}" class="answer" aria-pressed="false">Nej<' in questions
+    # The two journal items stand apart, ticked as before.
+    for key in ("booked-in-both", "journal-as-usual"):
+        assert f'id="tick-suitability-{key}"' in rest and f"yes-suitability-{key}" not in html
+    assert html.count('role="group"') == 4
+    # A "Nej" says what follows, in the item and in the progress.
+    r = client.hx_post("/checklists/suitability/items/suits-patient", {"ticked": "no"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'class="tick-item question-item is-no"' in body
+    assert 'id="no-suitability-suits-patient" class="answer is-pressed" aria-pressed="true"' in body
+    assert "lämpar sig besöket inte för ett digitalt vårdmöte" in body
+    assert "Boka ett fysiskt besök i stället." in body and "is-no" in body
+    assert 'data-hx-swap-oob="innerHTML"' in body
+    # Yes to everything else is still not complete while one answer is no.
+    for key in ("without-physical-meeting", "enough-information", "follow-up"):
+        client.hx_post(f"/checklists/suitability/items/{key}", {"ticked": "1"})
+    for key in ("booked-in-both", "journal-as-usual"):
+        client.hx_post(f"/checklists/suitability/items/{key}", {"ticked": "1"})
+    page = client.get("/checklists/suitability").get_data(as_text=True)
+    assert _progress(page) == "5 av 6 avbockade." and "Alla punkter är avbockade" not in page
+    assert "Besvarad med nej:" in page
+    # Changing the answer to yes completes it; the no-form posts "0" while pressed.
+    assert 'name="ticked" value="0"' in page
+    body = client.hx_post("/checklists/suitability/items/suits-patient", {"ticked": "1"}).get_data(as_text=True)
+    assert "6 av 6 avbockade." in body and "Alla punkter är avbockade." in body and "Besvarad med nej" not in body
+    en = client.get("/checklists/suitability?lang=en").get_data(as_text=True)
+    assert ">Yes<" in en and ">No<" in en and "Questions to answer yes or no" in en
+
+
+def test_suitability_without_javascript_and_bad_answers(client):
+    r = client.form_post("/checklists/suitability/items/follow-up", {"ticked": "no"})
+    assert r.status_code == 303
+    assert "Besvarad med nej:" in client.get("/checklists/suitability").get_data(as_text=True)
+    # "no" only for a question; "na" never for a question.
+    r = client.hx_post("/checklists/suitability/items/journal-as-usual", {"ticked": "no"})
+    assert r.status_code == 400 and "ingen ja/nej-fråga" in r.get_data(as_text=True)
+    r = client.form_post("/checklists/identity/items/bankid", {"ticked": "no"})
+    assert r.status_code == 400
+    r = client.form_post("/checklists/suitability/items/follow-up", {"ticked": "na"})
+    assert r.status_code == 400 and "gäller alltid" in r.get_data(as_text=True)
+    # A forged "no" in the cookie on an item that is no question counts nothing.
+    with client.session_transaction() as s:
+        s[ticks_module.NO_SESSION_KEY] = {"suitability": ["journal-as-usual"], "identity": ["bankid"]}
+    page = client.get("/checklists/suitability").get_data(as_text=True)
+    assert "Besvarad med nej:" not in page and _progress(page) == "0 av 6 avbockade."
+    with client.session_transaction() as s:
+        s[ticks_module.NO_SESSION_KEY] = {"suitability": ["journal-as-usual", "follow-up"]}
+    page = client.get("/checklists/suitability").get_data(as_text=True)
+    assert "journal-as-usual" in page and "Besvarad med nej:" in page  # follow-up is still no
+    assert "Besvarad med nej:" not in client.get("/checklists/identity").get_data(as_text=True)

@@ -209,3 +209,59 @@ def test_no_routine_facts_in_templates_or_code():
         if pattern.search(path.read_text()):
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders
+
+
+# ---- alternatives and questions (issue 12) ----------------------------------------
+
+
+def test_identity_alternatives_are_modelled_in_the_content():
+    for lang in ("sv", "en"):
+        identity = load_content(PACKAGE_DIR).get(lang).checklists["identity"]
+        assert [(g.key, g.items) for g in identity.alternatives] == [("identity-checked", ["bankid", "without-bankid"])]
+        suitability = load_content(PACKAGE_DIR).get(lang).checklists["suitability"]
+        assert [i.key for i in suitability.items if i.question] == [
+            "without-physical-meeting", "suits-patient", "enough-information", "follow-up"]
+        assert all("R3" in i.req for i in suitability.items if i.question)
+
+
+@pytest.mark.parametrize("change, fault", [
+    (('items = ["bankid", "without-bankid"]', 'items = ["bankid", "no-such-item"]'),
+     "alternatives 'identity-checked' name unknown items: no-such-item"),
+    (('items = ["bankid", "without-bankid"]', 'items = ["bankid", "proxy"]'),
+     "alternatives 'twice': an item may be in one group once only"),
+    (('items = ["bankid", "without-bankid"]', 'items = ["bankid", "child-guardian"]'),
+     "alternatives 'identity-checked': list the items next to each other"),
+    (('items = ["bankid", "without-bankid"]', 'items = ["bankid"]'), "at least 2 items"),
+])
+def test_bad_alternatives_are_refused(content_copy, change, fault):
+    path = content_copy / "sv" / "checklists.toml"
+    text = path.read_text()
+    old, new = change
+    if "proxy" in new:  # a second group naming proxy twice
+        new = 'items = ["bankid", "without-bankid"]\n\n  [[checklists.alternatives]]\n  key = "twice"\n' \
+              '  text = "x"\n  items = ["without-bankid", "proxy"]'
+    path.write_text(text.replace(old, new, 1))
+    message = _problems(content_copy)
+    assert str(path) in message and "checklists[identity]" in message and fault in message
+
+
+def test_a_question_may_not_be_waved_away_nor_asked_at_the_door(content_copy):
+    path = content_copy / "sv" / "checklists.toml"
+    text = path.read_text()
+    text = text.replace('key = "follow-up"\n  question = true\n', 'key = "follow-up"\n  question = true\n  may_not_apply = true\n', 1)
+    text = text.replace('key = "headset"\n', 'key = "headset"\n  question = true\n', 1)
+    path.write_text(text)
+    message = _problems(content_copy)
+    assert 'never "does not apply": follow-up' in message
+    assert "a readiness checklist has no yes/no questions" in message
+
+
+def test_a_language_without_the_alternatives_is_refused(content_copy):
+    path = content_copy / "en" / "checklists.toml"
+    text = path.read_text()
+    start = text.index("  [[checklists.alternatives]]")
+    end = text.index('items = ["bankid", "without-bankid"]', start) + len('items = ["bankid", "without-bankid"]')
+    path.write_text(text[:start] + text[end:])
+    message = _problems(content_copy)
+    assert "en/checklists.toml: checklists: alternatives: identity.identity-checked" in message or \
+        "identity.identity-checked: bankid, without-bankid is in sv but missing here" in message

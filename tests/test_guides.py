@@ -471,9 +471,9 @@ class RecordingNoShow:
         self.calls.append(("start", booked_at))
         self.record = NoShowRecord(booked_at=booked_at)
 
-    def record_choice(self, choice):
-        self.calls.append(("choice", choice))
-        self.record = NoShowRecord(self.record.booked_at, choice, None)
+    def record_choice(self, choice, outcome=None):
+        self.calls.append(("choice", choice) if outcome is None else ("choice", choice, outcome))
+        self.record = NoShowRecord(self.record.booked_at, choice, outcome)
 
     def record_outcome(self, outcome):
         self.calls.append(("outcome", outcome))
@@ -498,6 +498,13 @@ def test_an_installed_store_gets_the_procedure_instead_of_the_browser(app, froze
         ("choice", "no-answer"),
         ("outcome", "no-show"),
     ]
+    # An answer that ends the procedure is one call (one event in a room), not two.
+    client.form_post("/guides/no-show/reset", {})
+    client.form_post("/guides/no-show/start", {"now": "1"})
+    frozen_clock.advance(timedelta(minutes=5))
+    del room.calls[:]
+    client.form_post("/guides/no-show/choose", {"step": "call", "choice": "joined"})
+    assert room.calls == [("choice", "joined", "held")]
     html = client.get("/guides/no-show").get_data(as_text=True)
     assert "hör till rummets pågående möte" in html
     assert _stored(client) is None

@@ -121,6 +121,17 @@ def test_every_printable_is_a_tagged_pdf_with_document_control(rendered, name, l
     assert reader.metadata.title == catalogue(CONTENT.get(lang))[name].title
 
     document = CONTENT.get(lang).document
+    # The document control is in every PDF's metadata; on paper it is on the
+    # staff printables, while the patient handout has a patient footer (issue 12).
+    keywords = reader.metadata["/Keywords"]
+    assert DOCUMENT_ID in keywords and f"version {document.version}" in keywords and CONTENT.version in keywords
+    if name == "patient-info":
+        for number in range(1, page_count(pdf) + 1):
+            text = pdf_text(pdf, number)
+            assert DOCUMENT_ID not in text and CONTENT.version not in text
+            assert f"{document.applies_to} · {CONTENT.get(lang).t('print.footer.printed', date=PRINT_DATE)}" in text
+            assert f"{number} / {page_count(pdf)}" in text
+        return
     for number in range(1, page_count(pdf) + 1):
         text = pdf_text(pdf, number)
         assert DOCUMENT_ID in text
@@ -637,3 +648,66 @@ def test_ladda_ner_pdf_downloads_and_other_links_open(client, make_room, frozen_
     opened = client.get("/print/door-sign.pdf?room=videorum-3")
     assert opened.headers["Content-Disposition"].startswith("inline; ")
     assert client.get("/print/support.pdf?download=yes").headers["Content-Disposition"].startswith("inline; ")
+
+
+# ---- alternatives and questions on paper (issue 12) --------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_identity_checklist_prints_its_alternatives_as_one_point(rendered, lang):
+    text = pdf_text(rendered["pdfs"][("checklist-identity", lang)])
+    identity = CONTENT.get(lang).checklists["identity"]
+    group = identity.alternatives[0]
+    items = {i.key: i for i in identity.items}
+    # The group's text, then its two alternatives, then the rest.
+    at = text.index(squash(group.text))
+    assert at < text.index(squash(items["bankid"].text)) < text.index(squash(items["without-bankid"].text)) \
+        < text.index(squash(items["proxy"].text))
+    assert {"sv": "ett av alternativen", "en": "one of the alternatives"}[lang] in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_suitability_checklist_prints_questions_with_yes_and_no_apart_from_the_journal(rendered, lang):
+    text = pdf_text(rendered["pdfs"][("checklist-suitability", lang)])
+    c = CONTENT.get(lang)
+    suitability = c.checklists["suitability"]
+    yes, no = c.t("print.answer.yes"), c.t("print.answer.no")
+    questions_at = text.index(c.t("checklists.questions_heading"))
+    others_at = text.index(c.t("checklists.others_heading"))
+    assert questions_at < others_at
+    asked = text[questions_at:others_at]
+    assert len(re.findall(rf"\b{yes}\b", asked)) == 4 and len(re.findall(rf"\b{no}\b", asked)) == 4
+    # What a "no" means stands with the questions; the journal items come after.
+    assert squash(suitability.if_incomplete) in asked
+    for item in suitability.items:
+        assert (squash(item.text) in asked) == item.question, item.key
+        if not item.question:
+            assert squash(item.text) in text[others_at:]
+
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_handout_has_lines_to_write_the_time_and_phone_on_and_says_how_to_get_the_app(rendered, lang):
+    pdf = rendered["pdfs"][("patient-info", lang)]
+    c = CONTENT.get(lang)
+    first = pdf_text(pdf, 1)
+    box = first[first.index(c.t("print.handout.appointment")):]
+    labels = [c.t(f"print.handout.{k}") for k in ("date", "time", "phone")]
+    assert box.index(labels[0]) < box.index(labels[1]) < box.index(labels[2])
+    # Three blank lines drawn under the labels (vector lines, not underscores).
+    assert "____" not in first
+    app = {"sv": "Hämta appen Mitt Vårdmöte", "en": "Get the Mitt Vårdmöte app"}[lang]
+    assert app in first and "App Store" in first and "Google Play" in first
+    assert page_count(pdf) == 2
+
+
+def test_the_handout_draws_three_write_in_lines(print_app):
+    """The blank lines are boxes with a bottom border as wide as the text column's rest."""
+    from printables.documents import PrintJob, catalogue as cat
+    from printables.render import html_for
+
+    with print_app.test_request_context():
+        job = PrintJob(cat(CONTENT.get("sv"))["patient-info"], "sv")
+        html = html_for(job, preview=False)
+    assert html.count('class="blank-line"') == 3
+    assert "RHS9919" not in html.split("<main", 1)[0].split("<footer", 1)[1]  # not in the footer

@@ -19,17 +19,43 @@ from ..validate import FieldError
 from .blueprint import address, bp, field_errors, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
 
 
+TABLET_FILTERS = ("", "online", "offline")
+
+
+def tablet_online(tablet: Tablet, now=None) -> bool:
+    """A paired tablet is online when it was heard from within the board's
+    window: last-seen is written at most once a minute, and a tablet polls every
+    POLL_SECONDS, so three missed polls beyond that minute make it offline."""
+    if tablet.revoked_at is not None or tablet.last_seen_at is None:
+        return False
+    now = now or clock.now()
+    window = pairing.LAST_SEEN_EVERY + 3 * timedelta(seconds=int(current_app.config["POLL_SECONDS"]))
+    return now - tablet.last_seen_at <= window
+
+
 @bp.get("/tablets")
 def tablets():
-    return _tablets_page()
+    """The paired tablets with last seen and online/offline; ?status=offline shows
+    the ones to go and look at."""
+    try:
+        wanted = validate.choice("status", request.args.get("status", ""), TABLET_FILTERS)
+    except FieldError as exc:
+        return _tablets_page(field_errors(exc), 400)
+    return _tablets_page(wanted=wanted)
 
 
-def _tablets_page(errors=None, status=200):
+def _tablets_page(errors=None, status=200, wanted=""):
     admin = the_admin()
     query = select(Tablet).order_by(Tablet.revoked_at.is_not(None), Tablet.unit_id, Tablet.kind, Tablet.id)
     if not admin.is_global:
         query = query.where(Tablet.unit_id == admin.unit_id)
-    return render("admin/tablets.html", tablets=list(db.session.scalars(query)),
+    now = clock.now()
+    rows = list(db.session.scalars(query))
+    if wanted:
+        # Offline means paired and silent: a revoked tablet is neither.
+        rows = [tb for tb in rows if tb.revoked_at is None and tablet_online(tb, now) == (wanted == "online")]
+    return render("admin/tablets.html", tablets=rows, online={tb.id: tablet_online(tb, now) for tb in rows},
+                  wanted=wanted, filters=TABLET_FILTERS,
                   rooms=visible_rooms(admin, active_only=True), units=visible_units(admin),
                   errors=errors or {}, status=status)
 

@@ -13,10 +13,11 @@ from ..errors import error_response
 from ..events import record
 from ..extensions import db
 from ..i18n import t
-from ..models import Room, Unit
+from ..models import Room, Tablet, Unit
 from ..render import render
 from ..validate import FieldError
 from .blueprint import address, bp, field_errors, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
+from .tablets import tablet_online
 
 
 def _slug_for(model, name: str, raw_slug: str) -> str:
@@ -169,13 +170,21 @@ def room_create():
     record("room-create", admin.label, address=address(), unit_id=unit.id, room_id=room.id, name=name, slug=slug)
     db.session.commit()
     flash(t("admin.rooms.created", name=name), "status")
-    return redirect(url_for("admin.rooms"), code=303)
+    # The next step is right there: the room's page offers to pair its door tablet.
+    return redirect(url_for("admin.room_edit", room_id=room.id) + "#door-tablet", code=303)
 
 
 @bp.get("/rooms/<int:room_id>")
 def room_edit(room_id: int):
     room = room_or_403(room_id)
-    return render("admin/room.html", room=room, errors={}, values={"name": room.name, "location": room.location})
+    return render("admin/room.html", room=room, errors={}, values={"name": room.name, "location": room.location},
+                  doors=_door_tablets(room.id), online=tablet_online)
+
+
+def _door_tablets(room_id: int) -> list[Tablet]:
+    """The room's paired (not revoked) door tablets."""
+    return list(db.session.scalars(select(Tablet).where(Tablet.room_id == room_id, Tablet.kind == "door",
+                                                        Tablet.revoked_at.is_(None)).order_by(Tablet.id)))
 
 
 @bp.post("/rooms/<int:room_id>")
@@ -187,7 +196,8 @@ def room_update(room_id: int):
         name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
         location = validate.text("location", values["location"], max_len=validate.LOCATION_MAX, required=False)
     except FieldError as exc:
-        return render("admin/room.html", room=room, errors=field_errors(exc), values=values, status=400)
+        return render("admin/room.html", room=room, errors=field_errors(exc), values=values, status=400,
+                      doors=_door_tablets(room.id), online=tablet_online)
     changes = _apply(room, name=name, location=location)
     if changes:
         room.version += 1

@@ -17,11 +17,14 @@ from flask import g, session
 SESSION_KEY = "checklist_ticks"
 # Items marked "does not apply", kept beside the ticks in the same shape.
 NA_SESSION_KEY = "checklist_na"
-DONE, NA = "done", "na"
+# Questions answered "no" (suitability, R3), kept the same way.
+NO_SESSION_KEY = "checklist_no"
+DONE, NA, NO = "done", "na", "no"
 # The one tick protocol (checklist pages and the door alike): a form sends the
 # state the item should have afterwards - ticked, unmarked, "does not apply".
 # Saying the wanted state (not "toggle") makes a double click harmless.
-TICK_VALUES = {"1": DONE, "0": None, "na": NA}
+# "no" answers a yes/no question no (a room session keeps no questions and refuses it).
+TICK_VALUES = {"1": DONE, "0": None, "na": NA, "no": NO}
 
 
 class TickStore(Protocol):
@@ -31,8 +34,8 @@ class TickStore(Protocol):
     scope: str
 
     def marks(self, checklist_key: str) -> dict[str, str]:
-        """The marked items of this checklist: item key → "done" (ticked) or
-        "na" (does not apply). Unmarked items are absent."""
+        """The marked items of this checklist: item key → "done" (ticked),
+        "na" (does not apply) or "no" (a question answered no). Unmarked items are absent."""
         ...
 
     def set(self, checklist_key: str, item_key: str, state: str | None) -> None:
@@ -66,19 +69,20 @@ class BrowserTicks:
         return {k for k in value if isinstance(k, str)} if isinstance(value, list) else set()
 
     def marks(self, checklist_key: str) -> dict[str, str]:
-        found = {k: NA for k in self._keys(NA_SESSION_KEY, checklist_key)}
+        found = {k: NO for k in self._keys(NO_SESSION_KEY, checklist_key)}
+        found.update({k: NA for k in self._keys(NA_SESSION_KEY, checklist_key)})
         found.update({k: DONE for k in self._keys(SESSION_KEY, checklist_key)})
         return found
 
     def set(self, checklist_key: str, item_key: str, state: str | None) -> None:
-        for name, mine in ((SESSION_KEY, DONE), (NA_SESSION_KEY, NA)):
+        for name, mine in ((SESSION_KEY, DONE), (NA_SESSION_KEY, NA), (NO_SESSION_KEY, NO)):
             current = self._keys(name, checklist_key)
             changed = (current | {item_key}) if state == mine else (current - {item_key})
             if changed != current:
                 self._save(name, checklist_key, changed)
 
     def reset(self, checklist_key: str) -> None:
-        for name in (SESSION_KEY, NA_SESSION_KEY):
+        for name in (SESSION_KEY, NA_SESSION_KEY, NO_SESSION_KEY):
             self._save(name, checklist_key, set())
 
     def _save(self, name: str, checklist_key: str, keys: set[str]) -> None:

@@ -13,7 +13,7 @@ from ..content import schema as s
 from ..errors import error_response
 from ..i18n import content
 from ..render import is_htmx, render
-from .ticks import DONE, NA, TICK_VALUES, TickStore, ticks_for_request
+from .ticks import DONE, NA, NO, TICK_VALUES, TickStore, ticks_for_request
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
@@ -40,24 +40,28 @@ def item_or_404(checklist: s.Checklist, item_key: str) -> s.ChecklistItem:
 
 
 def marked_items(checklist: s.Checklist, store: TickStore) -> dict[str, str]:
-    """The marked items that still exist in the content, item key → "done" | "na"
-    (a stale key counts nothing, nor does "na" on an item that must apply)."""
+    """The marked items that still exist in the content, item key → "done" | "na" | "no"
+    (a stale key counts nothing, nor does "na" on an item that must apply, nor
+    "no" on an item that is not a question)."""
     items = {i.key: i for i in checklist.items}
     return {key: state for key, state in store.marks(checklist.key).items()
-            if key in items and (state == DONE or (state == NA and items[key].may_not_apply))}
+            if key in items and (state == DONE or (state == NA and items[key].may_not_apply)
+                                 or (state == NO and items[key].question))}
 
 
 def checklist_context(checklist: s.Checklist, store: TickStore | None = None) -> dict:
     """What the checklist component needs to render."""
     store = store or ticks_for_request()
-    return {"checklist": checklist, "marks": marked_items(checklist, store), "tick_scope": store.scope}
+    marks = marked_items(checklist, store)
+    return {"checklist": checklist, "marks": marks, "tick_scope": store.scope,
+            "progress": checklist.progress(marks)}
 
 
 @bp.get("/")
 def index():
     """Every checklist of the routine, with how far this browser has come."""
     store = ticks_for_request()
-    rows = [(c, len(marked_items(c, store))) for c in content().checklists.values()]
+    rows = [(c, c.progress(marked_items(c, store))) for c in content().checklists.values()]
     return render("checklists/index.html", rows=rows, tick_scope=store.scope)
 
 
@@ -70,7 +74,8 @@ def checklist(key: str):
 
 @bp.post("/<key>/items/<item>")
 def tick(key: str, item: str):
-    """Tick, untick or mark "does not apply" (form field ``ticked`` = 1, 0 or na)."""
+    """Tick, untick, mark "does not apply" or answer a question no
+    (form field ``ticked`` = 1, 0, na or no)."""
     found = checklist_or_404(key)
     entry = item_or_404(found, item)
     raw = request.form.get("ticked", "")
@@ -79,6 +84,8 @@ def tick(key: str, item: str):
     wanted = TICK_VALUES[raw]
     if wanted == NA and not entry.may_not_apply:
         return error_response(400, "checklists.errors.always_applies")
+    if wanted == NO and not entry.question:
+        return error_response(400, "checklists.errors.not_a_question")
     store = ticks_for_request()
     store.set(found.key, entry.key, wanted)
     if not is_htmx():

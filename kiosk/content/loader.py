@@ -451,8 +451,12 @@ def _check_parity(directory: Path, langs: dict[str, Content], problems: list[str
             "ui.toml: ui": set(c.ui),
             "checklists.toml: checklists": {
                 f"{x.key}.{i.key}" + (" (may not apply)" if i.may_not_apply else "")
+                + (" (question)" if i.question else "")
                 for x in c.checklists.values() for i in x.items
             } | set(c.checklists),
+            "checklists.toml: alternatives": {
+                f"{x.key}.{g.key}: {', '.join(g.items)}" for x in c.checklists.values() for g in x.alternatives
+            },
             "guides.toml: guides": {
                 f"{g.key}.{st.key}" + (f".{ch.key}->{ch.next}:{ch.outcome}" if ch else "")
                 for g in c.guides.values() for st in g.steps for ch in (st.choices or [None])

@@ -125,7 +125,36 @@ class ChecklistItem(Model):
     # Sentences the unit completes with its own routine (how an interpreter is
     # booked): the regional routine does not say, so the page marks them as the unit's.
     unit_text: str = ""
+    # A question answered yes or no (suitability, R3): "yes" ticks it, "no" says
+    # what follows (the checklist's if_incomplete) and the checklist cannot be complete.
+    question: bool = False
     req: Reqs
+
+
+class Alternatives(Model):
+    """Items of which one must hold (BankID, or the inviter checked the identity):
+    the group counts as one point, done only when one of its items is ticked;
+    "does not apply" on every alternative leaves it open."""
+
+    key: Key
+    text: Text
+    items: Annotated[list[Key], Field(min_length=2)]
+
+
+class Progress(BaseModel):
+    """How far a checklist has come with some marks: what every screen and the
+    printed progress say, computed once."""
+
+    done: int
+    total: int
+    not_applying: int
+    # Question items answered "no", and alternatives none of which is ticked yet.
+    answered_no: list[str]
+    open_alternatives: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.total and not self.answered_no
 
 
 class Checklist(Model):
@@ -138,6 +167,66 @@ class Checklist(Model):
     readiness: bool = False
     req: Reqs
     items: Annotated[list[ChecklistItem], Field(min_length=1)]
+    alternatives: list[Alternatives] = []
+
+    def alternatives_of(self, item_key: str) -> Alternatives | None:
+        """The group of alternatives ``item_key`` belongs to, if any."""
+        for group in self.alternatives:
+            if item_key in group.items:
+                return group
+        return None
+
+    def progress(self, marks: dict[str, str]) -> Progress:
+        """Count the points: an item outside any group is one point, done when
+        ticked (or "does not apply" where it may); a group of alternatives is one
+        point, done only when one of its items is ticked; a question answered
+        "no" is not done and keeps the checklist incomplete."""
+        grouped = {k for g in self.alternatives for k in g.items}
+        done = not_applying = 0
+        answered_no = []
+        for item in self.items:
+            state = marks.get(item.key)
+            if state == "na" and item.may_not_apply:
+                not_applying += 1
+            if item.key in grouped:
+                continue
+            if state == "done" or (state == "na" and item.may_not_apply):
+                done += 1
+            elif state == "no" and item.question:
+                answered_no.append(item.key)
+        open_groups = [g.key for g in self.alternatives if not any(marks.get(k) == "done" for k in g.items)]
+        done += len(self.alternatives) - len(open_groups)
+        total = len(self.items) - len(grouped) + len(self.alternatives)
+        return Progress(done=done, total=total, not_applying=not_applying,
+                        answered_no=answered_no, open_alternatives=open_groups)
+
+    @model_validator(mode="after")
+    def _alternatives_are_items_side_by_side(self) -> Checklist:
+        # A group names items of this checklist, each in one group only, listed
+        # next to each other (the page shows them as one point).
+        order = [i.key for i in self.items]
+        seen: set[str] = set()
+        for group in self.alternatives:
+            missing = [k for k in group.items if k not in order]
+            if missing:
+                raise ValueError(f"alternatives {group.key!r} name unknown items: {', '.join(missing)}")
+            twice = seen & set(group.items)
+            if twice or len(set(group.items)) != len(group.items):
+                raise ValueError(f"alternatives {group.key!r}: an item may be in one group once only")
+            seen |= set(group.items)
+            places = sorted(order.index(k) for k in group.items)
+            if places != list(range(places[0], places[0] + len(places))) or \
+                    [order[p] for p in places] != list(group.items):
+                raise ValueError(f"alternatives {group.key!r}: list the items next to each other, "
+                                 "in the order of the checklist")
+        if self.readiness and self.alternatives:
+            raise ValueError("a readiness checklist has no alternatives (the door starts on every item ticked)")
+        asked = [i.key for i in self.items if i.question and i.may_not_apply]
+        if asked:
+            raise ValueError(f"a question is answered yes or no, never \"does not apply\": {', '.join(asked)}")
+        if self.readiness and any(i.question for i in self.items):
+            raise ValueError("a readiness checklist has no yes/no questions")
+        return self
 
     @model_validator(mode="after")
     def _readiness_items_always_apply(self) -> Checklist:

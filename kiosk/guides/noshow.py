@@ -61,8 +61,9 @@ class NoShowStore(Protocol):
         """Start the timer from ``booked_at`` (aware); forgets any answer and outcome."""
         ...
 
-    def record_choice(self, choice: str) -> None:
-        """The answer at the call step; forgets an outcome recorded before."""
+    def record_choice(self, choice: str, outcome: str | None = None) -> None:
+        """The answer at the call step; forgets an outcome recorded before, or
+        records the one this answer leads to (one action, one event)."""
         ...
 
     def record_outcome(self, outcome: str) -> None:
@@ -97,8 +98,8 @@ class BrowserNoShow:
     def start(self, booked_at: datetime) -> None:
         self._session[SESSION_KEY] = {"booked_at": booked_at.astimezone(timezone.utc).isoformat()}
 
-    def record_choice(self, choice: str) -> None:
-        self._update(choice=choice, outcome=None)
+    def record_choice(self, choice: str, outcome: str | None = None) -> None:
+        self._update(choice=choice, outcome=outcome)
 
     def record_outcome(self, outcome: str) -> None:
         self._update(outcome=outcome)

@@ -185,9 +185,11 @@ def no_show_choose():
         key = "guides.no_show.errors.too_early" if too_early else "guides.no_show.errors.bad_choice"
         return error_response(400, key, minutes=c.numbers["no_show_minutes"])
     store = no_show_for_request()
+    # One tap, one write (and one event in a room): an answer that also ends
+    # the procedure is recorded with its outcome at once.
     if step_key == noshow.CALL_STEP and current.record.choice != choice.key:
-        store.record_choice(choice.key)
-    if choice.outcome:
+        store.record_choice(choice.key, choice.outcome)
+    elif choice.outcome:
         store.record_outcome(choice.outcome)
     if is_htmx():
         # Keep what the clinician typed for the scripts on screen (never stored).

@@ -15,7 +15,7 @@ bp = Blueprint("main", __name__)
 # What the start page offers: (endpoint, UI-string prefix).
 OFFERS = (
     ("rooms.door", "index.offer.door"),
-    ("rooms.board", "index.offer.board"),
+    ("overview.index", "index.offer.board"),
     ("checklists.index", "index.offer.checklists"),
     ("guides.index", "index.offer.guides"),
     ("printables.index", "index.offer.printables"),

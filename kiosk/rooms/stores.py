@@ -75,8 +75,8 @@ class RoomNoShow:
     def start(self, booked_at: datetime) -> None:
         service.record_no_show(self.room_id, self.actor, booked_at=booked_at)
 
-    def record_choice(self, choice: str) -> None:
-        service.record_no_show(self.room_id, self.actor, choice=choice)
+    def record_choice(self, choice: str, outcome: str | None = None) -> None:
+        service.record_no_show(self.room_id, self.actor, choice=choice, result=outcome)
 
     def record_outcome(self, outcome: str) -> None:
         session = service.record_no_show(self.room_id, self.actor, result=outcome)

@@ -179,3 +179,24 @@ def test_the_session_warning_comes_in_time_and_continue_extends(admin_app, live_
     expect(warning).to_contain_text("Din inloggning har upphört")
     expect(page.get_by_role("link", name="Logga in igen")).to_be_visible()
     assert_no_console_errors(page, "session warning")
+
+
+def test_the_statistics_fit_a_desk_screen_without_sideways_scrolling(admin_app, live_server, new_page, make_admin,
+                                                                     demo, assert_valid_html):
+    """At 1440 px the statistics page scrolled sideways (issue 12); weeks read
+    "vecka 49, 2026", and every table has its total."""
+    unit_id, _room_id = demo
+    with admin_app.app_context():
+        for n in range(3, 11):  # ten rooms: a wide week table
+            db.session.add(Room(unit_id=unit_id, name=f"Videorum med långt namn {n}", slug=f"videorum-{n}"))
+        db.session.commit()
+    page = new_page(viewport={"width": 1440, "height": 900})
+    log_in_page(page, make_admin())
+    today = clock.now().date()
+    page.goto(f"/admin/stats?unit={unit_id}&from={(today - timedelta(days=60)).isoformat()}&to={today.isoformat()}")
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    expect(page.locator("#table-meetings tbody th").first).to_have_text(re.compile(r"^vecka \d{1,2}, \d{4}$"))
+    expect(page.locator("#table-endings tfoot td")).to_have_text("3")
+    expect(page.locator("#total-visits")).to_have_text("3")
+    check(page, assert_valid_html, "statistics at 1440 px")

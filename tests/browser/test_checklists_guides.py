@@ -79,7 +79,7 @@ def test_an_item_marked_does_not_apply_by_keyboard_counts_as_done(page, assert_v
     expect(toggle).to_have_attribute("aria-pressed", "false")
     toggle.focus()
     page.keyboard.press("Enter")
-    expect(progress).to_contain_text("1 av 5 avbockade. (1 gäller inte.)")
+    expect(progress).to_contain_text("1 av 4 avbockade. (1 gäller inte.)")
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#na-identity-child-guardian")).to_be_focused()
     expect(page.locator("#item-identity-child-guardian")).to_contain_text("gäller inte i det här mötet")
@@ -87,7 +87,7 @@ def test_an_item_marked_does_not_apply_by_keyboard_counts_as_done(page, assert_v
     assert_valid_html(page.content(), "identity with an item that does not apply")
     # Ticking it instead: the checkbox wins, the toggle lets go.
     page.get_by_role("checkbox", name=re.compile("^Vid barn: vårdnadshavaren")).click()
-    expect(progress.locator(".progress-text")).to_have_text("1 av 5 avbockade.")
+    expect(progress.locator(".progress-text")).to_have_text("1 av 4 avbockade.")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     assert_no_console_errors(page)
 
@@ -107,6 +107,56 @@ def test_a_whole_checklist_by_keyboard_and_reset(page):
     expect(page.locator("#progress-dress")).to_contain_text("0 av 2 avbockade.")
     expect(page.get_by_role("button", name="Nollställ checklistan")).to_be_focused()
     assert_accessible(page, "dress after reset")
+    assert_no_console_errors(page)
+
+
+def test_suitability_answered_yes_and_no_by_keyboard(page, assert_valid_html):
+    """Four questions with Ja/Nej (R3); a Nej says the visit is not suitable and
+    what to book instead; the journal items stand apart (issue 12)."""
+    page.goto("/checklists/suitability")
+    progress = page.locator("#progress-suitability")
+    expect(page.locator(".answers[role=group]")).to_have_count(4)
+    group = page.get_by_role("group", name="Digital vårdtjänst är lämplig för den här patienten")
+    no = group.get_by_role("button", name="Nej")
+    no.focus()
+    page.keyboard.press("Enter")
+    expect(no).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#no-suitability-suits-patient")).to_be_focused()
+    item = page.locator("#item-suitability-suits-patient")
+    expect(item).to_contain_text("lämpar sig besöket inte för ett digitalt vårdmöte")
+    expect(item).to_contain_text("Boka ett fysiskt besök i stället.")
+    expect(progress).to_contain_text("Besvarad med nej:")
+    assert_accessible(page, "suitability with a no")
+    assert_valid_html(page.content(), "suitability with a no")
+    assert_big_targets(page, "suitability with a no")
+    # The journal items come after the questions, under their own heading, as ticks.
+    headings = page.locator("h3.ticks-heading")
+    expect(headings).to_have_text(["Frågor att besvara med ja eller nej", "Bokning och journal"])
+    journal = page.get_by_role("checkbox", name=re.compile("^Journalför som vid ett vanligt besök"))
+    assert journal.bounding_box()["y"] > page.locator("#item-suitability-follow-up").bounding_box()["y"]
+    # Yes instead: the no lets go, the message goes.
+    group.get_by_role("button", name="Ja").click()
+    expect(page.locator("#yes-suitability-suits-patient")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#no-suitability-suits-patient")).to_have_attribute("aria-pressed", "false")
+    expect(item).not_to_contain_text("lämpar sig besöket inte")
+    expect(progress.locator(".progress-text")).to_have_text("1 av 6 avbockade.")
+    assert_no_console_errors(page)
+
+
+def test_identity_needs_one_alternative_ticked(page, assert_valid_html):
+    page.goto("/checklists/identity?lang=en")
+    progress = page.locator("#progress-identity")
+    for key in ("bankid", "without-bankid", "proxy", "child-guardian", "child-journal"):
+        page.locator(f"#na-identity-{key}").click()
+        expect(page.locator(f"#na-identity-{key}")).to_have_attribute("aria-pressed", "true")
+    expect(progress.locator(".progress-text")).to_contain_text("3 of 4 ticked.")
+    expect(progress).to_contain_text("Not done yet: The patient's identity is ensured")
+    expect(progress).not_to_contain_text("Every item is ticked.")
+    assert_accessible(page, "identity, every item does not apply")
+    assert_valid_html(page.content(), "identity, every item does not apply")
+    page.get_by_role("checkbox", name=re.compile("^Without BankID")).click()
+    expect(progress).to_contain_text("4 of 4 ticked.")
+    expect(progress).to_contain_text("Every item is ticked.")
     assert_no_console_errors(page)
 
 

@@ -122,7 +122,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
                            ("/search", "search.search"), ("/search?q=kamera", "search.search"),
                            ("/check/devices", "devicecheck.devices"), ("/checklists/", "checklists.index"),
                            ("/guides/", "guides.index"), ("/print/", "printables.index"), ("/pair", "rooms.pair"),
-                           ("/console", "rooms.console_home"),
+                           ("/console", "rooms.console_home"), ("/rooms", "overview.index"),
                            ("/admin/login", "admin.login")]:
         visit(page, path, lang, seen, endpoint)
     for key in content.checklists:

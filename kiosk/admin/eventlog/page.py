@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from ... import validate
 from ...errors import error_response
 from ...extensions import db
-from ...models import ALL_EVENT_KINDS, EVENT_KINDS, AdminUser, Event, Room
+from ...i18n import content, t
+from ...models import ALL_EVENT_KINDS, EVENT_KINDS, AdminUser, Event, Room, Tablet
 from ...render import render
 from ...validate import FieldError
 from ..blueprint import bp, the_admin
@@ -38,16 +39,48 @@ def events():
     return render("admin/events.html", rows=rows, rooms=f.rooms, room_id=f.room_id, start=f.start, end=f.end,
                   page=page, pages=pages, total=total, actor_names=names, room_names=room_names, kind=f.kind,
                   kind_groups=EVENT_KINDS, known_kinds=ALL_EVENT_KINDS, filter_args=f.args(),
-                  details={e.id: _detail(e.detail) for e in rows})
+                  details={e.id: _detail_words(e.kind, e.detail) for e in rows})
 
 
 def _actor_names(actors: set[str]) -> dict[str, str]:
-    """'admin:3' → the account's e-mail, for the reader (the log itself keeps only the id)."""
-    ids = [int(a.split(":", 1)[1]) for a in actors if a.startswith("admin:") and a.split(":", 1)[1].isdigit()]
-    if not ids:
-        return {}
-    return {f"admin:{i}": email for i, email in db.session.execute(
-        select(AdminUser.id, AdminUser.email).where(AdminUser.id.in_(ids))).all()}
+    """Who did it, in words for the reader (the log itself keeps only the id):
+    'admin:3' → the account's e-mail, 'tablet:3' → "Surfplatta 3 (Dörrskärm,
+    Videorum 1)", 'system' → "Automatiskt"."""
+    def ids(prefix: str) -> list[int]:
+        return [int(a.split(":", 1)[1]) for a in actors if a.startswith(prefix) and a.split(":", 1)[1].isdigit()]
+
+    names: dict[str, str] = {}
+    if ids("admin:"):
+        names.update({f"admin:{i}": email for i, email in db.session.execute(
+            select(AdminUser.id, AdminUser.email).where(AdminUser.id.in_(ids("admin:")))).all()})
+    for tablet in db.session.scalars(select(Tablet).where(Tablet.id.in_(ids("tablet:")))) if ids("tablet:") else ():
+        names[f"tablet:{tablet.id}"] = t("admin.events.words.actor_tablet", id=tablet.id,
+                                         kind=t(f"admin.tablets.kind_{tablet.kind}"),
+                                         room=f", {tablet.room.name}" if tablet.room else "")
+    for actor in actors:
+        if actor == "system":
+            names[actor] = t("admin.events.words.actor_system")
+        elif actor.startswith("console-code:"):
+            names[actor] = t("admin.events.words.actor_console_code")
+    return names
+
+
+def _detail_words(kind: str, raw: str) -> list[tuple[str, str]]:
+    """The event's details in the reader's words: "Svar vid uppringningen: svarade
+    inte", "Avslutat före beräknat slut: nej" - never a raw code where the content
+    has a word for it (an unknown key or value is shown as it is)."""
+    words = content().ui
+    pairs = []
+    for key, value in _detail(raw):
+        label = words.get(f"admin.events.detail_keys.{key}", key)
+        if value in ("True", "False"):
+            shown = t(f"admin.events.words.{'yes' if value == 'True' else 'no'}")
+        else:
+            shown = words.get(f"admin.events.detail_values.{key}.{value}", value)
+        pairs.append((label, shown))
+    if kind == "no-show" and not pairs:
+        pairs.append(("", t("admin.events.words.no_show_timer")))
+    return pairs
 
 
 def _detail(raw: str) -> list[tuple[str, str]]:

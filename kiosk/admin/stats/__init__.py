@@ -28,7 +28,11 @@ from ...models import Room, RoomSession, Unit
 
 OUTCOMES = ("held", "no-show", "technical")
 END_REASONS = ("completed", "cancelled", "auto-released", "force-ended")
-CHECKLIST_RESULTS = ("complete", "skipped")
+# Exactly one of these per visit (a check-in), so the outcome table sums to the
+# visits (issue 12: "Avslutade vid dörren" was counted beside the outcomes).
+VISIT_OUTCOMES = ("held", "no-show", "technical", "cancelled", "auto-released", "force-ended", "ongoing")
+# One of these per visit too: a visit that never started its meeting counts as such.
+CHECKLIST_RESULTS = ("complete", "skipped", "not-started")
 MAX_DAYS = 366
 CHARTS = ("meetings", "endings", "checklists", "length")
 
@@ -40,6 +44,33 @@ def tz() -> ZoneInfo:
 def iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_label(week: str, t) -> str:
+    """"2026-W49" as people write it: "vecka 49, 2026" / "week 49, 2026"."""
+    year, number = week.split("-W")
+    return t("admin.stats.week_label", week=int(number), year=year)
+
+
+def outcome_label(outcome: str, t) -> str:
+    """The words of a visit's outcome (the wrap-up's own words where it has them)."""
+    return t(f"rooms.outcome.{outcome}") if outcome in OUTCOMES else t(f"admin.stats.end.{outcome}")
+
+
+def visit_outcome(session: RoomSession) -> str:
+    """The one outcome of a visit: what the clinician recorded at wrap-up, else
+    what the no-show procedure concluded, else how the room was freed."""
+    if session.outcome in OUTCOMES:
+        return session.outcome
+    if session.no_show_result in ("no-show", "rebooked"):
+        return "no-show"
+    if session.no_show_outcome == "technical":
+        return "technical"
+    if session.end_reason == "completed":
+        return "held" if session.meeting_started_at is not None else "cancelled"
+    if session.end_reason in VISIT_OUTCOMES:
+        return session.end_reason
+    return "ongoing"
 
 
 def weeks_between(start: date, end: date) -> list[str]:
@@ -56,6 +87,7 @@ def weeks_between(start: date, end: date) -> list[str]:
 class Cell:
     """The counts of one room in one week (a CSV row)."""
 
+    # Visits (check-ins); meetings = visits whose meeting was held.
     sessions: int = 0
     meetings: int = 0
     outcomes: Counter = field(default_factory=Counter)
@@ -63,6 +95,7 @@ class Cell:
     checklists: Counter = field(default_factory=Counter)
     skip_reasons: Counter = field(default_factory=Counter)
     overruns: int = 0
+    # Lengths of held meetings only: a no-show's wait or a failed call is no meeting.
     minutes: list[float] = field(default_factory=list)
 
 
@@ -94,6 +127,10 @@ class Stats:
         cell = self.cells.get((week, room_id))
         return cell.meetings if cell else 0
 
+    def visits(self, week: str, room_id: int) -> int:
+        cell = self.cells.get((week, room_id))
+        return cell.sessions if cell else 0
+
 
 def median(minutes: list[float]) -> float | None:
     return round(statistics.median(minutes), 1) if minutes else None
@@ -116,18 +153,18 @@ def compute(unit: Unit, start: date, end: date) -> Stats:
         week = iso_week(session.started_at.astimezone(zone).date())
         cell = cells.setdefault((week, room_id), Cell())
         cell.sessions += 1
-        if session.meeting_started_at is not None:
+        outcome = visit_outcome(session)
+        cell.outcomes[outcome] += 1
+        if outcome == "held":
             cell.meetings += 1
-        if session.outcome:
-            cell.outcomes[session.outcome] += 1
         if session.end_reason:
             cell.end_reasons[session.end_reason] += 1
-        if session.checklist_result:
-            cell.checklists[session.checklist_result] += 1
-        if session.skip_reason:
+        started = session.meeting_started_at is not None and session.checklist_result in ("complete", "skipped")
+        cell.checklists[session.checklist_result if started else "not-started"] += 1
+        if started and session.skip_reason:
             cell.skip_reasons[session.skip_reason] += 1
         if session.overran:
             cell.overruns += 1
-        if session.meeting_started_at and session.meeting_ended_at:
+        if outcome == "held" and session.meeting_started_at and session.meeting_ended_at:
             cell.minutes.append((session.meeting_ended_at - session.meeting_started_at).total_seconds() / 60)
     return Stats(unit=unit, start=start, end=end, rooms=list(rooms), weeks=weeks_between(start, end), cells=cells)

@@ -15,7 +15,7 @@ from ...i18n import t
 from ...rooms import service
 from ...validate import FieldError
 from ..blueprint import bp
-from ..stats import CHARTS, END_REASONS, OUTCOMES, Stats, compute, median
+from ..stats import CHARTS, CHECKLIST_RESULTS, VISIT_OUTCOMES, Stats, compute, median, outcome_label, week_label
 from .page import stats_request
 
 
@@ -54,25 +54,24 @@ def chart_svg(name: str, stats: Stats, t, skip_reasons) -> tuple[bytes, str]:
                   x_label_rotation=0, truncate_legend=40, truncate_label=-1)
     if name == "meetings":
         chart = pygal.Bar(**common)
-        chart.x_labels = stats.weeks
+        chart.x_labels = [week_label(w, t) for w in stats.weeks]
         for room in stats.rooms:
-            chart.add(room.name, [stats.meetings(w, room.id) for w in stats.weeks])
+            chart.add(room.name, [stats.visits(w, room.id) for w in stats.weeks])
     elif name == "endings":
-        # One bar per way of ending, named on the axis (no legend to match colours
-        # with); pygal draws horizontal bars bottom-up, so the lists are reversed
-        # to read in the table's order.
+        # One bar per outcome (each visit has exactly one), named on the axis (no
+        # legend to match colours with); pygal draws horizontal bars bottom-up, so
+        # the lists are reversed to read in the table's order.
         total = stats.total()
-        labels = ([t(f"rooms.outcome.{o}") for o in OUTCOMES]
-                  + [t(f"admin.stats.end.{r}") for r in END_REASONS[1:]] + [t("admin.stats.overruns")])
-        values = ([total.outcomes[o] for o in OUTCOMES] + [total.end_reasons[r] for r in END_REASONS[1:]]
-                  + [total.overruns])
+        labels = [outcome_label(o, t) for o in VISIT_OUTCOMES]
+        values = [total.outcomes[o] for o in VISIT_OUTCOMES]
         chart = pygal.HorizontalBar(**common)
         chart.x_labels = labels[::-1]
         chart.add(t("admin.stats.count"), values[::-1])
     elif name == "checklists":
         total = stats.total()
-        labels = [t("admin.stats.checklist.complete")] + [t(f"rooms.skip.reason.{r}") for r in skip_reasons]
-        values = [total.checklists["complete"]] + [total.skip_reasons[r] for r in skip_reasons]
+        # The table's rows that add up to the visits: complete, skipped, never started.
+        labels = [t(f"admin.stats.checklist.{c}") for c in CHECKLIST_RESULTS]
+        values = [total.checklists[c] for c in CHECKLIST_RESULTS]
         chart = pygal.HorizontalBar(**common)
         chart.x_labels = labels[::-1]
         chart.add(t("admin.stats.count"), values[::-1])

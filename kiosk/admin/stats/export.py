@@ -13,33 +13,36 @@ from ...rooms import service
 from ...validate import FieldError
 from .. import csvfile
 from ..blueprint import address, bp, the_admin
-from ..stats import CHECKLIST_RESULTS, END_REASONS, OUTCOMES, Cell, Stats, compute, median
+from ..stats import CHECKLIST_RESULTS, VISIT_OUTCOMES, Cell, Stats, compute, median, outcome_label, week_label
 from .page import stats_request
 
 
 def to_csv(stats: Stats, t, skip_reasons, lang: str) -> bytes:
-    """One row per week and room; UTF-8 with a BOM so Excel reads å, ä, ö.
+    """One row per week and room, then a total row; UTF-8 with a BOM so Excel
+    reads å, ä, ö. The outcome columns and the checklist columns each add up to
+    the visits column (one outcome per visit), as the page's tables do.
 
     Swedish Excel expects ';' between cells and a decimal comma."""
     decimal = (lambda x: str(x).replace(".", ",")) if lang == "sv" else str
     header = [t("admin.csv.week"), t("admin.csv.room"), t("admin.csv.sessions"), t("admin.csv.meetings")]
-    header += [t(f"rooms.outcome.{o}") for o in OUTCOMES]
-    header += [t(f"admin.stats.end.{r}") for r in END_REASONS]
-    header += [t("admin.stats.checklist.complete"), t("admin.stats.checklist.skipped")]
+    header += [outcome_label(o, t) for o in VISIT_OUTCOMES]
+    header += [t(f"admin.stats.checklist.{c}") for c in CHECKLIST_RESULTS]
     header += [t("admin.csv.skip", reason=t(f"rooms.skip.reason.{r}")) for r in skip_reasons]
     header += [t("admin.csv.overruns"), t("admin.csv.median")]
     rows = [header]
+
+    def row(week: str, room: str, cell: Cell) -> list:
+        m = median(cell.minutes)
+        values = [week, room, cell.sessions, cell.meetings]
+        values += [cell.outcomes[o] for o in VISIT_OUTCOMES]
+        values += [cell.checklists[c] for c in CHECKLIST_RESULTS]
+        values += [cell.skip_reasons[r] for r in skip_reasons]
+        return values + [cell.overruns, decimal(m) if m is not None else ""]
+
     for week in stats.weeks:
         for room in stats.rooms:
-            cell = stats.cells.get((week, room.id), Cell())
-            m = median(cell.minutes)
-            row = [week, room.name, cell.sessions, cell.meetings]
-            row += [cell.outcomes[o] for o in OUTCOMES]
-            row += [cell.end_reasons[r] for r in END_REASONS]
-            row += [cell.checklists[c] for c in CHECKLIST_RESULTS]
-            row += [cell.skip_reasons[r] for r in skip_reasons]
-            row += [cell.overruns, decimal(m) if m is not None else ""]
-            rows.append(row)
+            rows.append(row(week_label(week, t), room.name, stats.cells.get((week, room.id), Cell())))
+    rows.append(row(t("admin.stats.total"), "", stats.total()))
     return "".join(csvfile.csv_stream(rows, lang)).encode("utf-8")
 
 

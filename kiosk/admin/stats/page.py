@@ -13,7 +13,7 @@ from ...render import render
 from ...rooms import service
 from ...validate import FieldError
 from ..blueprint import bp, the_admin, unit_or_403, visible_units
-from ..stats import CHARTS, END_REASONS, MAX_DAYS, OUTCOMES, compute, median, tz
+from ..stats import CHARTS, END_REASONS, MAX_DAYS, OUTCOMES, VISIT_OUTCOMES, compute, median, outcome_label, tz, week_label
 
 
 def stats_request():
@@ -52,7 +52,8 @@ def stats():
     args = _stats_args(unit, start, end)
     return render("admin/stats.html", units=units, unit=unit, start=start, end=end, s=result,
                   total=result.total(), args=args, charts=CHARTS, outcomes=OUTCOMES,
-                  end_reasons=END_REASONS, skip_reasons=service.SKIP_REASONS,
+                  end_reasons=END_REASONS, skip_reasons=service.SKIP_REASONS, visit_outcomes=VISIT_OUTCOMES,
+                  outcome_label=lambda o: outcome_label(o, t), week_label=lambda w: week_label(w, t),
                   median=median, number=_number)
 
 
