@@ -13,22 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ... import clock
-from ...database import begin_write
 from ...errors import error_response
-from ...events import record
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from ...render import render
 from ...validate import FieldError
 from .. import csvfile
-from ..blueprint import address, bp, the_admin, visible_units
+from ..blueprint import bp, the_admin, visible_units
 from ..stats import iso_week, tz, weeks_between
-from .charts import _strict_svg, _style, _ticks
+from .charts import chart_options, finish_chart, svg_response
+from .export import csv_download
 from .page import _stats_args, stats_request
 
 COUNTED = ("booked", "claimed", "released")  # a cancelled booking never held the room
@@ -207,15 +205,7 @@ def stats_bookings_csv(table: str):
     result = compute_bookings(unit, start, end)
     rows = bookings_csv_rows(result) if table == "bookings" else occupancy_csv_rows(result)
     body = "".join(csvfile.csv_stream(rows, current_lang())).encode("utf-8")
-    begin_write()
-    record("stats-export", admin.label, address=address(), unit_id=unit.id, start=start.isoformat(),
-           end=end.isoformat())
-    db.session.commit()
-    response = current_app.response_class(body, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    filename = f"{t('bookings.stats.filename.' + table)}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(admin, unit, start, end, body, t("bookings.stats.filename." + table))
 
 
 @bp.get("/stats/bookings/<chart>.svg")
@@ -227,14 +217,9 @@ def stats_bookings_chart(chart: str):
     except FieldError as exc:
         return error_response(400, exc.key, **exc.slots)
     import pygal
-    from pygal.config import Config
 
     s = compute_bookings(unit, start, end)
-    css = [*Config.css.value, "inline:.tooltip{display:none}"]
-    common = dict(style=_style(), js=[], css=css, disable_xml_declaration=False, width=720, height=420,
-                  print_values=False, show_legend=True, legend_at_bottom=True, legend_box_size=16,
-                  x_label_rotation=0, truncate_legend=40, truncate_label=-1)
-    graph = pygal.Bar(**common)
+    graph = pygal.Bar(**chart_options())
     if chart == "hours":
         graph.x_labels = [room.name for room in s.rooms]
         per_room = [s.total(room_id=room.id) for room in s.rooms]
@@ -245,11 +230,4 @@ def stats_bookings_chart(chart: str):
         graph.x_labels = [f"{h:02d}" for h in hours]
         for d in WEEKDAYS:
             graph.add(_weekday_name(d), [round(s.at(d, h) / 60, 1) for h in hours])
-    highest = max((v or 0 for serie in graph.raw_series for v in serie[0]), default=0)
-    graph.y_labels = _ticks(highest)
-    svg, style_sources = _strict_svg(graph.render(is_unicode=True))
-    response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {style_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-    response.vary.add("Cookie")
-    return response
+    return svg_response(*finish_chart(graph))

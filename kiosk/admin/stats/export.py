@@ -55,14 +55,19 @@ def stats_csv():
     except FieldError as exc:
         return error_response(400, exc.key, **exc.slots)
     result = compute(unit, start, end)
-    body = to_csv(result, t, service.SKIP_REASONS, current_lang())
+    return csv_download(admin, unit, start, end, to_csv(result, t, service.SKIP_REASONS, current_lang()),
+                        t("admin.csv.filename"))
+
+
+def csv_download(admin, unit, start, end, body: bytes, name: str, **event):
+    """A statistics CSV as a download named after the unit and dates; the export is recorded."""
     begin_write()
     record("stats-export", admin.label, address=address(), unit_id=unit.id, start=start.isoformat(),
-           end=end.isoformat())
+           end=end.isoformat(), **event)
     db.session.commit()
     response = current_app.response_class(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    filename = f"{t('admin.csv.filename')}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
+    filename = f"{name}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -15,21 +15,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import or_, select
 
-from ...database import begin_write
 from ...errors import error_response
-from ...events import record
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
 from ...render import render
 from ...validate import FieldError
 from .. import csvfile
-from ..blueprint import address, bp, the_admin, visible_units
+from ..blueprint import bp, the_admin, visible_units
 from . import tz
-from .charts import _strict_svg, _style, _ticks
+from .charts import chart_options, finish_chart, svg_response
+from .export import csv_download
 from .page import _number, _stats_args, stats_request
 
 FAULT_CHARTS = ("per-room", "per-kind", "fix-time", "failed-checks")
@@ -164,27 +163,15 @@ def stats_faults_csv():
     _units, unit, start, end = _request()
     lang = current_lang()
     body = "".join(csvfile.csv_stream(faults_csv_rows(compute_faults(unit, start, end), t, lang), lang))
-    begin_write()
-    record("stats-export", admin.label, address=address(), unit_id=unit.id, start=start.isoformat(),
-           end=end.isoformat(), what="faults")
-    db.session.commit()
-    response = current_app.response_class(body.encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    filename = f"{t('admin.faults.stats.filename')}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(admin, unit, start, end, body.encode("utf-8"), t("admin.faults.stats.filename"),
+                        what="faults")
 
 
 def fault_chart_svg(name: str, stats: FaultStats, t) -> tuple[bytes, str]:
     """One room-health chart as strict SVG, and the CSP source of its stylesheet."""
     import pygal
-    from pygal.config import Config
 
-    css = [*Config.css.value, "inline:.tooltip{display:none}"]
-    common = dict(style=_style(), js=[], css=css, disable_xml_declaration=False, width=720, height=420,
-                  print_values=False, show_legend=True, legend_at_bottom=True, legend_box_size=16,
-                  x_label_rotation=0, truncate_legend=40, truncate_label=-1)
-    chart = pygal.Bar(**common)
+    chart = pygal.Bar(**chart_options())
     if name == "per-room":
         chart.x_labels = stats.months
         for room in stats.rooms:
@@ -204,9 +191,7 @@ def fault_chart_svg(name: str, stats: FaultStats, t) -> tuple[bytes, str]:
             chart.add(room.name, [stats.cell(m, room.id).failed_checks for m in stats.months])
     else:
         raise KeyError(name)
-    highest = max((v or 0 for serie in chart.raw_series for v in serie[0]), default=0)
-    chart.y_labels = _ticks(highest)
-    return _strict_svg(chart.render(is_unicode=True))
+    return finish_chart(chart)
 
 
 @bp.get("/stats/faults/<chart>.svg")
@@ -215,9 +200,4 @@ def stats_faults_chart(chart: str):
     if chart not in FAULT_CHARTS:
         abort(404)
     _units, unit, start, end = _request()
-    svg, style_sources = fault_chart_svg(chart, compute_faults(unit, start, end), t)
-    response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {style_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-    response.vary.add("Cookie")
-    return response
+    return svg_response(*fault_chart_svg(chart, compute_faults(unit, start, end), t))
