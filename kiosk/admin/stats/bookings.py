@@ -24,7 +24,7 @@ from ...render import render
 from ...validate import FieldError
 from .. import csvfile
 from ..blueprint import bp, the_admin, visible_units
-from ..stats import iso_week, tz, weeks_between
+from ..stats import iso_week, sum_cells, tz, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import _stats_args, stats_request
@@ -51,10 +51,6 @@ class BookingCell:
     booked_visits: int = 0
     adhoc_visits: int = 0
 
-    def add(self, other: BookingCell) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     @property
     def visits(self) -> int:
         return self.booked_visits + self.adhoc_visits
@@ -74,11 +70,7 @@ class BookingStats:
         return self.cells.get((week, room_id), BookingCell())
 
     def total(self, room_id: int | None = None, week: str | None = None) -> BookingCell:
-        total = BookingCell()
-        for (w, r), cell in self.cells.items():
-            if (room_id is None or r == room_id) and (week is None or w == week):
-                total.add(cell)
-        return total
+        return sum_cells(self.cells, BookingCell(), room_id, week)
 
     def hours_used(self) -> list[int]:
         """The hours of the day the table shows: working hours, and any hour with use."""

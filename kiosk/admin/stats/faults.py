@@ -26,7 +26,7 @@ from ...render import render
 from ...validate import FieldError
 from .. import csvfile
 from ..blueprint import bp, the_admin, visible_units
-from . import tz
+from . import sum_cells, tz
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import _number, _stats_args, stats_request
@@ -65,16 +65,7 @@ class FaultStats:
     cells: dict[tuple[str, int], FaultCell]
 
     def total(self, room_id: int | None = None, month: str | None = None) -> FaultCell:
-        total = FaultCell()
-        for (m, r), cell in self.cells.items():
-            if (room_id is None or r == room_id) and (month is None or m == month):
-                total.reported += cell.reported
-                total.kinds += cell.kinds
-                total.fixed += cell.fixed
-                total.hours += cell.hours
-                total.checks += cell.checks
-                total.failed_checks += cell.failed_checks
-        return total
+        return sum_cells(self.cells, FaultCell(), room_id, month)
 
     def cell(self, month: str, room_id: int) -> FaultCell:
         return self.cells.get((month, room_id), FaultCell())
