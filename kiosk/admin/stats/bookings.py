@@ -21,13 +21,12 @@ from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from ...render import render
-from ...validate import FieldError
 from .. import csvfile
 from ..blueprint import bp, the_admin, visible_units
 from ..stats import iso_week, sum_cells, tz, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
-from .page import _stats_args, stats_request
+from .page import _stats_args, stats_request_or_400
 
 COUNTED = ("booked", "claimed", "released")  # a cancelled booking never held the room
 HOURS = range(24)
@@ -151,10 +150,7 @@ def stats_bookings():
     """Booked and used time, unclaimed bookings and ad-hoc visits per room and week; occupancy."""
     if not visible_units(the_admin()):
         return render("admin/empty.html", title=t("bookings.stats.title"), text=t("admin.stats.no_units"))
-    try:
-        units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    units, unit, start, end = stats_request_or_400()
     result = compute_bookings(unit, start, end)
     return render("admin/stats_bookings.html", units=units, unit=unit, start=start, end=end, s=result,
                   total=result.total(), args=_stats_args(unit, start, end), hours_text=hours_text,
@@ -190,10 +186,7 @@ def stats_bookings_csv(table: str):
     if table not in ("bookings", "occupancy"):
         return error_response(404)
     admin = the_admin()
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     result = compute_bookings(unit, start, end)
     rows = bookings_csv_rows(result) if table == "bookings" else occupancy_csv_rows(result)
     body = "".join(csvfile.csv_stream(rows, current_lang())).encode("utf-8")
@@ -204,10 +197,7 @@ def stats_bookings_csv(table: str):
 def stats_bookings_chart(chart: str):
     if chart not in ("hours", "occupancy"):
         return error_response(404)
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     import pygal
 
     s = compute_bookings(unit, start, end)

@@ -10,13 +10,11 @@ from xml.sax.saxutils import unescape
 
 from flask import abort, current_app
 
-from ...errors import error_response
 from ...i18n import t
 from ...rooms import service
-from ...validate import FieldError
 from ..blueprint import bp
 from ..stats import CHARTS, CHECKLIST_RESULTS, VISIT_OUTCOMES, Stats, compute, median, outcome_label, week_label
-from .page import stats_request
+from .page import stats_request_or_400
 
 
 # The kiosk's own colours (contrast at least 3:1 against white, WCAG 1.4.11).
@@ -128,9 +126,6 @@ def stats_chart(chart: str):
     """One chart as an SVG document of its own (its stylesheet allowed by hash)."""
     if chart not in CHARTS:
         abort(404)
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     result = compute(unit, start, end)
     return svg_response(*chart_svg(chart, result, t, service.SKIP_REASONS))

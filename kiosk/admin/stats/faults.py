@@ -18,18 +18,16 @@ from datetime import date, datetime, time, timedelta
 from flask import abort
 from sqlalchemy import or_, select
 
-from ...errors import error_response
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
 from ...render import render
-from ...validate import FieldError
 from .. import csvfile
 from ..blueprint import bp, the_admin, visible_units
 from . import sum_cells, tz
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
-from .page import _number, _stats_args, stats_request
+from .page import _number, _stats_args, stats_request_or_400
 
 FAULT_CHARTS = ("per-room", "per-kind", "fix-time", "failed-checks")
 
@@ -111,19 +109,12 @@ def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
                       cells=cells)
 
 
-def _request():
-    try:
-        return stats_request()
-    except FieldError as exc:
-        abort(error_response(400, exc.key, **exc.slots))
-
-
 @bp.get("/stats/faults")
 def stats_faults():
     """Faults per room and kind per month, time to fix, failed device checks."""
     if not visible_units(the_admin()):
         return render("admin/empty.html", title=t("admin.faults.stats.title"), text=t("admin.stats.no_units"))
-    units, unit, start, end = _request()
+    units, unit, start, end = stats_request_or_400()
     result = compute_faults(unit, start, end)
     return render("admin/stats_faults.html", units=units, unit=unit, start=start, end=end, s=result,
                   total=result.total(), args=_stats_args(unit, start, end), kinds=FAULT_KINDS,
@@ -151,7 +142,7 @@ def faults_csv_rows(stats: FaultStats, t, lang: str) -> list[list]:
 def stats_faults_csv():
     """The room-health statistics as CSV (one row per month and room), for Excel."""
     admin = the_admin()
-    _units, unit, start, end = _request()
+    _units, unit, start, end = stats_request_or_400()
     lang = current_lang()
     body = "".join(csvfile.csv_stream(faults_csv_rows(compute_faults(unit, start, end), t, lang), lang))
     return csv_download(admin, unit, start, end, body.encode("utf-8"), t("admin.faults.stats.filename"),
@@ -190,5 +181,5 @@ def stats_faults_chart(chart: str):
     """One room-health chart as an SVG document of its own (its stylesheet allowed by hash)."""
     if chart not in FAULT_CHARTS:
         abort(404)
-    _units, unit, start, end = _request()
+    _units, unit, start, end = stats_request_or_400()
     return svg_response(*fault_chart_svg(chart, compute_faults(unit, start, end), t))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import request
+from flask import abort, request
 
 from ... import clock, validate
 from ...errors import error_response
@@ -35,6 +35,14 @@ def stats_request():
     return units, unit, start, end
 
 
+def stats_request_or_400():
+    """stats_request, its FieldError answered with 400 and the field's message."""
+    try:
+        return stats_request()
+    except FieldError as exc:
+        abort(error_response(400, exc.key, **exc.slots))
+
+
 def _stats_args(unit, start, end) -> dict:
     return {"unit": unit.id, "from": start.isoformat(), "to": end.isoformat()}
 
@@ -44,10 +52,7 @@ def stats():
     """Video meetings per room and week, how they ended, checklists, overruns, median length."""
     if not visible_units(the_admin()):
         return render("admin/empty.html", title=t("admin.stats.title"), text=t("admin.stats.no_units"))
-    try:
-        units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    units, unit, start, end = stats_request_or_400()
     result = compute(unit, start, end)
     args = _stats_args(unit, start, end)
     return render("admin/stats.html", units=units, unit=unit, start=start, end=end, s=result,
