@@ -20,13 +20,12 @@ from ...errors import error_response
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
-from ...render import render
 from .. import csvfile
-from ..blueprint import bp, the_admin, visible_units
+from ..blueprint import bp, the_admin
 from ..stats import iso_week, sum_cells, tz, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
-from .page import _stats_args, stats_request_or_400
+from .page import stats_page, stats_request_or_400
 
 COUNTED = ("booked", "claimed", "released")  # a cancelled booking never held the room
 HOURS = range(24)
@@ -148,13 +147,8 @@ def _weekday_name(d: int) -> str:
 @bp.get("/stats/bookings")
 def stats_bookings():
     """Booked and used time, unclaimed bookings and ad-hoc visits per room and week; occupancy."""
-    if not visible_units(the_admin()):
-        return render("admin/empty.html", title=t("bookings.stats.title"), text=t("admin.stats.no_units"))
-    units, unit, start, end = stats_request_or_400()
-    result = compute_bookings(unit, start, end)
-    return render("admin/stats_bookings.html", units=units, unit=unit, start=start, end=end, s=result,
-                  total=result.total(), args=_stats_args(unit, start, end), hours_text=hours_text,
-                  weekdays=list(WEEKDAYS), weekday_name=_weekday_name)
+    return stats_page("bookings.stats.title", "admin/stats_bookings.html", compute_bookings, hours_text=hours_text,
+                      weekdays=list(WEEKDAYS), weekday_name=_weekday_name)
 
 
 def bookings_csv_rows(s: BookingStats) -> list[list]:

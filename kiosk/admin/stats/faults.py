@@ -21,13 +21,12 @@ from sqlalchemy import or_, select
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
-from ...render import render
 from .. import csvfile
-from ..blueprint import bp, the_admin, visible_units
+from ..blueprint import bp, the_admin
 from . import sum_cells, tz
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
-from .page import _number, _stats_args, stats_request_or_400
+from .page import _number, stats_page, stats_request_or_400
 
 FAULT_CHARTS = ("per-room", "per-kind", "fix-time", "failed-checks")
 
@@ -112,13 +111,8 @@ def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
 @bp.get("/stats/faults")
 def stats_faults():
     """Faults per room and kind per month, time to fix, failed device checks."""
-    if not visible_units(the_admin()):
-        return render("admin/empty.html", title=t("admin.faults.stats.title"), text=t("admin.stats.no_units"))
-    units, unit, start, end = stats_request_or_400()
-    result = compute_faults(unit, start, end)
-    return render("admin/stats_faults.html", units=units, unit=unit, start=start, end=end, s=result,
-                  total=result.total(), args=_stats_args(unit, start, end), kinds=FAULT_KINDS,
-                  median_hours=median_hours, number=_number)
+    return stats_page("admin.faults.stats.title", "admin/stats_faults.html", compute_faults, kinds=FAULT_KINDS,
+                      median_hours=median_hours, number=_number)
 
 
 def faults_csv_rows(stats: FaultStats, t, lang: str) -> list[list]:
