@@ -136,11 +136,15 @@ def median(minutes: list[float]) -> float | None:
     return round(statistics.median(minutes), 1) if minutes else None
 
 
+def local_range(start: date, end: date) -> tuple[ZoneInfo, datetime, datetime]:
+    """Sweden's zone, and the moments the local days start to end (inclusive) begin and stop."""
+    zone = tz()
+    return zone, datetime.combine(start, time(0), zone), datetime.combine(end + timedelta(days=1), time(0), zone)
+
+
 def compute(unit: Unit, start: date, end: date) -> Stats:
     """Count the unit's room sessions that started between start and end (local dates, inclusive)."""
-    zone = tz()
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    zone, since, until = local_range(start, end)
     rows = db.session.execute(
         select(RoomSession, Room.id).join(Room, Room.id == RoomSession.room_id)
         .where(Room.unit_id == unit.id, RoomSession.started_at >= since, RoomSession.started_at < until)

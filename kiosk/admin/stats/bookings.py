@@ -11,7 +11,7 @@ total is the used time."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from ..stats import iso_week, sum_cells, tz, weeks_between
+from ..stats import iso_week, local_range, sum_cells, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import stats_page, stats_request_or_400
@@ -90,9 +90,7 @@ class BookingStats:
 
 def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
     """Bookings that start, and room sessions that start, between start and end (local dates, inclusive)."""
-    zone = tz()
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    zone, since, until = local_range(start, end)
     now = clock.now()
     rooms = list(db.session.scalars(select(Room).where(Room.unit_id == unit.id).order_by(Room.name, Room.id)))
     room_ids = [r.id for r in rooms] or [-1]

@@ -10,10 +10,9 @@ A fault counts in the month it was reported; its time to fix, once fixed.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from flask import abort
 from sqlalchemy import or_, select
@@ -23,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from . import sum_cells, tz
+from . import local_range, median, sum_cells
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import _number, stats_page, stats_request_or_400
@@ -68,15 +67,12 @@ class FaultStats:
         return self.cells.get((month, room_id), FaultCell())
 
 
-def median_hours(hours: list[float]) -> float | None:
-    return round(statistics.median(hours), 1) if hours else None
+median_hours = median  # hours to fix, rounded as the meetings' minutes are
 
 
 def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
     """Count the unit's faults reported and device checks run between start and end (local dates, inclusive)."""
-    zone = tz()
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    zone, since, until = local_range(start, end)
     faults = db.session.execute(
         select(RoomFault, Room.id).join(Room, Room.id == RoomFault.room_id)
         .where(Room.unit_id == unit.id, RoomFault.reported_at >= since, RoomFault.reported_at < until)).all()
