@@ -58,40 +58,34 @@ def room_bookings(room_id: int):
     return _page(room_or_403(room_id))
 
 
+def _change(room: Room, change, done: str):
+    """Make a booking change; 303 back with the done message, or the page again with the refusal."""
+    try:
+        change()
+    except BookingError as exc:
+        return _refused(room, exc)
+    flash(t(done), "status")
+    return redirect(url_for("admin.room_bookings", room_id=room.id), code=303)
+
+
 @bp.post("/rooms/<int:room_id>/bookings")
 def room_book(room_id: int):
     room = room_or_403(room_id)
-    try:
-        starts_at, ends_at = _times()
-        bookings.create(room.id, _actor(), starts_at, ends_at, holder_name=request.form.get("name"),
-                        holder_title=request.form.get("title"))
-    except BookingError as exc:
-        return _refused(room, exc)
-    flash(t("bookings.admin.booked"), "status")
-    return redirect(url_for("admin.room_bookings", room_id=room.id), code=303)
+    return _change(room, lambda: bookings.create(room.id, _actor(), *_times(), holder_name=request.form.get("name"),
+                                                 holder_title=request.form.get("title")), "bookings.admin.booked")
 
 
 @bp.post("/rooms/<int:room_id>/bookings/<int:booking_id>/move")
 def room_booking_move(room_id: int, booking_id: int):
     room = room_or_403(room_id)
-    try:
-        starts_at, ends_at = _times()
-        bookings.move(booking_id, _actor(), starts_at, ends_at, room_id=room.id)
-    except BookingError as exc:
-        return _refused(room, exc)
-    flash(t("bookings.admin.moved"), "status")
-    return redirect(url_for("admin.room_bookings", room_id=room.id), code=303)
+    return _change(room, lambda: bookings.move(booking_id, _actor(), *_times(), room_id=room.id),
+                   "bookings.admin.moved")
 
 
 @bp.post("/rooms/<int:room_id>/bookings/<int:booking_id>/cancel")
 def room_booking_cancel(room_id: int, booking_id: int):
     room = room_or_403(room_id)
-    try:
-        bookings.cancel(booking_id, _actor(), room_id=room.id)
-    except BookingError as exc:
-        return _refused(room, exc)
-    flash(t("bookings.admin.cancelled"), "status")
-    return redirect(url_for("admin.room_bookings", room_id=room.id), code=303)
+    return _change(room, lambda: bookings.cancel(booking_id, _actor(), room_id=room.id), "bookings.admin.cancelled")
 
 
 @bp.post("/rooms/<int:room_id>/calendar")

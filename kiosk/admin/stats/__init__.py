@@ -13,9 +13,10 @@ response drops the script and allows exactly its own stylesheet by hash.
 
 from __future__ import annotations
 
+import operator
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -83,6 +84,16 @@ def weeks_between(start: date, end: date) -> list[str]:
     return weeks
 
 
+def sum_cells(cells: dict, total, room_id: int | None = None, period: str | None = None):
+    """Add up the cells (keyed by period and room id) of one room and/or one period into
+    ``total``, an empty cell: every field of the cell, counts, counters and lists alike."""
+    for (p, r), cell in cells.items():
+        if (room_id is None or r == room_id) and (period is None or p == period):
+            for f in fields(total):
+                setattr(total, f.name, operator.iadd(getattr(total, f.name), getattr(cell, f.name)))
+    return total
+
+
 @dataclass
 class Cell:
     """The counts of one room in one week (a CSV row)."""
@@ -110,18 +121,7 @@ class Stats:
 
     def total(self, room_id: int | None = None, week: str | None = None) -> Cell:
         """The counts summed over rooms and/or weeks."""
-        total = Cell()
-        for (w, r), cell in self.cells.items():
-            if (room_id is None or r == room_id) and (week is None or w == week):
-                total.sessions += cell.sessions
-                total.meetings += cell.meetings
-                total.outcomes += cell.outcomes
-                total.end_reasons += cell.end_reasons
-                total.checklists += cell.checklists
-                total.skip_reasons += cell.skip_reasons
-                total.overruns += cell.overruns
-                total.minutes += cell.minutes
-        return total
+        return sum_cells(self.cells, Cell(), room_id, week)
 
     def meetings(self, week: str, room_id: int) -> int:
         cell = self.cells.get((week, room_id))
@@ -136,11 +136,15 @@ def median(minutes: list[float]) -> float | None:
     return round(statistics.median(minutes), 1) if minutes else None
 
 
+def local_range(start: date, end: date) -> tuple[ZoneInfo, datetime, datetime]:
+    """Sweden's zone, and the moments the local days start to end (inclusive) begin and stop."""
+    zone = tz()
+    return zone, datetime.combine(start, time(0), zone), datetime.combine(end + timedelta(days=1), time(0), zone)
+
+
 def compute(unit: Unit, start: date, end: date) -> Stats:
     """Count the unit's room sessions that started between start and end (local dates, inclusive)."""
-    zone = tz()
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    zone, since, until = local_range(start, end)
     rows = db.session.execute(
         select(RoomSession, Room.id).join(Room, Room.id == RoomSession.room_id)
         .where(Room.unit_id == unit.id, RoomSession.started_at >= since, RoomSession.started_at < until)

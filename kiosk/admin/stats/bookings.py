@@ -11,25 +11,21 @@ total is the used time."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from ... import clock
-from ...database import begin_write
 from ...errors import error_response
-from ...events import record
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
-from ...render import render
-from ...validate import FieldError
 from .. import csvfile
-from ..blueprint import address, bp, the_admin, visible_units
-from ..stats import iso_week, tz, weeks_between
-from .charts import _strict_svg, _style, _ticks
-from .page import _stats_args, stats_request
+from ..blueprint import bp, the_admin
+from ..stats import iso_week, local_range, sum_cells, weeks_between
+from .charts import chart_options, finish_chart, svg_response
+from .export import csv_download
+from .page import stats_page, stats_request_or_400
 
 COUNTED = ("booked", "claimed", "released")  # a cancelled booking never held the room
 HOURS = range(24)
@@ -53,10 +49,6 @@ class BookingCell:
     booked_visits: int = 0
     adhoc_visits: int = 0
 
-    def add(self, other: BookingCell) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     @property
     def visits(self) -> int:
         return self.booked_visits + self.adhoc_visits
@@ -76,11 +68,7 @@ class BookingStats:
         return self.cells.get((week, room_id), BookingCell())
 
     def total(self, room_id: int | None = None, week: str | None = None) -> BookingCell:
-        total = BookingCell()
-        for (w, r), cell in self.cells.items():
-            if (room_id is None or r == room_id) and (week is None or w == week):
-                total.add(cell)
-        return total
+        return sum_cells(self.cells, BookingCell(), room_id, week)
 
     def hours_used(self) -> list[int]:
         """The hours of the day the table shows: working hours, and any hour with use."""
@@ -102,9 +90,7 @@ class BookingStats:
 
 def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
     """Bookings that start, and room sessions that start, between start and end (local dates, inclusive)."""
-    zone = tz()
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    zone, since, until = local_range(start, end)
     now = clock.now()
     rooms = list(db.session.scalars(select(Room).where(Room.unit_id == unit.id).order_by(Room.name, Room.id)))
     room_ids = [r.id for r in rooms] or [-1]
@@ -159,16 +145,8 @@ def _weekday_name(d: int) -> str:
 @bp.get("/stats/bookings")
 def stats_bookings():
     """Booked and used time, unclaimed bookings and ad-hoc visits per room and week; occupancy."""
-    if not visible_units(the_admin()):
-        return render("admin/empty.html", title=t("bookings.stats.title"), text=t("admin.stats.no_units"))
-    try:
-        units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
-    result = compute_bookings(unit, start, end)
-    return render("admin/stats_bookings.html", units=units, unit=unit, start=start, end=end, s=result,
-                  total=result.total(), args=_stats_args(unit, start, end), hours_text=hours_text,
-                  weekdays=list(WEEKDAYS), weekday_name=_weekday_name)
+    return stats_page("bookings.stats.title", "admin/stats_bookings.html", compute_bookings, hours_text=hours_text,
+                      weekdays=list(WEEKDAYS), weekday_name=_weekday_name)
 
 
 def bookings_csv_rows(s: BookingStats) -> list[list]:
@@ -200,41 +178,22 @@ def stats_bookings_csv(table: str):
     if table not in ("bookings", "occupancy"):
         return error_response(404)
     admin = the_admin()
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     result = compute_bookings(unit, start, end)
     rows = bookings_csv_rows(result) if table == "bookings" else occupancy_csv_rows(result)
     body = "".join(csvfile.csv_stream(rows, current_lang())).encode("utf-8")
-    begin_write()
-    record("stats-export", admin.label, address=address(), unit_id=unit.id, start=start.isoformat(),
-           end=end.isoformat())
-    db.session.commit()
-    response = current_app.response_class(body, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    filename = f"{t('bookings.stats.filename.' + table)}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(admin, unit, start, end, body, t("bookings.stats.filename." + table))
 
 
 @bp.get("/stats/bookings/<chart>.svg")
 def stats_bookings_chart(chart: str):
     if chart not in ("hours", "occupancy"):
         return error_response(404)
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     import pygal
-    from pygal.config import Config
 
     s = compute_bookings(unit, start, end)
-    css = [*Config.css.value, "inline:.tooltip{display:none}"]
-    common = dict(style=_style(), js=[], css=css, disable_xml_declaration=False, width=720, height=420,
-                  print_values=False, show_legend=True, legend_at_bottom=True, legend_box_size=16,
-                  x_label_rotation=0, truncate_legend=40, truncate_label=-1)
-    graph = pygal.Bar(**common)
+    graph = pygal.Bar(**chart_options())
     if chart == "hours":
         graph.x_labels = [room.name for room in s.rooms]
         per_room = [s.total(room_id=room.id) for room in s.rooms]
@@ -245,11 +204,4 @@ def stats_bookings_chart(chart: str):
         graph.x_labels = [f"{h:02d}" for h in hours]
         for d in WEEKDAYS:
             graph.add(_weekday_name(d), [round(s.at(d, h) / 60, 1) for h in hours])
-    highest = max((v or 0 for serie in graph.raw_series for v in serie[0]), default=0)
-    graph.y_labels = _ticks(highest)
-    svg, style_sources = _strict_svg(graph.render(is_unicode=True))
-    response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {style_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-    response.vary.add("Cookie")
-    return response
+    return svg_response(*finish_chart(graph))

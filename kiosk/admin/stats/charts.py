@@ -10,13 +10,11 @@ from xml.sax.saxutils import unescape
 
 from flask import abort, current_app
 
-from ...errors import error_response
 from ...i18n import t
 from ...rooms import service
-from ...validate import FieldError
 from ..blueprint import bp
 from ..stats import CHARTS, CHECKLIST_RESULTS, VISIT_OUTCOMES, Stats, compute, median, outcome_label, week_label
-from .page import stats_request
+from .page import stats_request_or_400
 
 
 # The kiosk's own colours (contrast at least 3:1 against white, WCAG 1.4.11).
@@ -40,18 +38,39 @@ def _ticks(highest: float) -> list[int]:
     return list(range(0, top + step, step))
 
 
-def chart_svg(name: str, stats: Stats, t, skip_reasons) -> tuple[bytes, str]:
-    """Render chart ``name``; returns the SVG and the CSP hash source of its stylesheet."""
-    import pygal
-
+def chart_options() -> dict:
+    """The options every statistics chart (rooms, faults, bookings) is made with."""
     from pygal.config import Config
 
     # No script (it would only drive tooltips); the tooltip, which pygal hides
     # with a style attribute the CSP refuses, is hidden by the stylesheet instead.
     css = [*Config.css.value, "inline:.tooltip{display:none}"]
-    common = dict(style=_style(), js=[], css=css, disable_xml_declaration=False, width=720, height=420,
-                  print_values=False, show_legend=True, legend_at_bottom=True, legend_box_size=16,
-                  x_label_rotation=0, truncate_legend=40, truncate_label=-1)
+    return dict(style=_style(), js=[], css=css, disable_xml_declaration=False, width=720, height=420,
+                print_values=False, show_legend=True, legend_at_bottom=True, legend_box_size=16,
+                x_label_rotation=0, truncate_legend=40, truncate_label=-1)
+
+
+def finish_chart(chart) -> tuple[bytes, str]:
+    """Whole-number ticks up to the highest value; the strict SVG and its CSP style source."""
+    highest = max((v or 0 for serie in chart.raw_series for v in serie[0]), default=0)
+    chart.y_labels = _ticks(highest)
+    return _strict_svg(chart.render(is_unicode=True))
+
+
+def svg_response(svg: bytes, style_sources: str):
+    """A chart as an SVG document of its own, its stylesheet allowed by hash."""
+    response = current_app.response_class(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; style-src {style_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+    response.vary.add("Cookie")
+    return response
+
+
+def chart_svg(name: str, stats: Stats, t, skip_reasons) -> tuple[bytes, str]:
+    """Render chart ``name``; returns the SVG and the CSP hash source of its stylesheet."""
+    import pygal
+
+    common = chart_options()
     if name == "meetings":
         chart = pygal.Bar(**common)
         chart.x_labels = [week_label(w, t) for w in stats.weeks]
@@ -83,10 +102,7 @@ def chart_svg(name: str, stats: Stats, t, skip_reasons) -> tuple[bytes, str]:
     else:
         raise KeyError(name)
     chart.show_legend = name == "meetings"
-    highest = max((v or 0 for serie in chart.raw_series for v in serie[0]), default=0)
-    chart.y_labels = _ticks(highest)
-    svg = chart.render(is_unicode=True)
-    return _strict_svg(svg)
+    return finish_chart(chart)
 
 
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
@@ -110,14 +126,6 @@ def stats_chart(chart: str):
     """One chart as an SVG document of its own (its stylesheet allowed by hash)."""
     if chart not in CHARTS:
         abort(404)
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     result = compute(unit, start, end)
-    svg, style_sources = chart_svg(chart, result, t, service.SKIP_REASONS)
-    response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {style_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-    response.vary.add("Cookie")
-    return response
+    return svg_response(*chart_svg(chart, result, t, service.SKIP_REASONS))

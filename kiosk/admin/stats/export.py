@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import current_app
 
 from ...database import begin_write
-from ...errors import error_response
 from ...events import record
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...rooms import service
-from ...validate import FieldError
 from .. import csvfile
 from ..blueprint import address, bp, the_admin
 from ..stats import CHECKLIST_RESULTS, VISIT_OUTCOMES, Cell, Stats, compute, median, outcome_label, week_label
-from .page import stats_request
+from .page import stats_request_or_400
 
 
 def to_csv(stats: Stats, t, skip_reasons, lang: str) -> bytes:
@@ -50,19 +48,21 @@ def to_csv(stats: Stats, t, skip_reasons, lang: str) -> bytes:
 def stats_csv():
     """The statistics as CSV (one row per week and room), for Excel."""
     admin = the_admin()
-    try:
-        _units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    _units, unit, start, end = stats_request_or_400()
     result = compute(unit, start, end)
-    body = to_csv(result, t, service.SKIP_REASONS, current_lang())
+    return csv_download(admin, unit, start, end, to_csv(result, t, service.SKIP_REASONS, current_lang()),
+                        t("admin.csv.filename"))
+
+
+def csv_download(admin, unit, start, end, body: bytes, name: str, **event):
+    """A statistics CSV as a download named after the unit and dates; the export is recorded."""
     begin_write()
     record("stats-export", admin.label, address=address(), unit_id=unit.id, start=start.isoformat(),
-           end=end.isoformat())
+           end=end.isoformat(), **event)
     db.session.commit()
     response = current_app.response_class(body, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    filename = f"{t('admin.csv.filename')}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
+    filename = f"{name}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

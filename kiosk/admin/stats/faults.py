@@ -10,27 +10,22 @@ A fault counts in the month it was reported; its time to fix, once fixed.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import or_, select
 
-from ...database import begin_write
-from ...errors import error_response
-from ...events import record
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
-from ...render import render
-from ...validate import FieldError
 from .. import csvfile
-from ..blueprint import address, bp, the_admin, visible_units
-from . import tz
-from .charts import _strict_svg, _style, _ticks
-from .page import _number, _stats_args, stats_request
+from ..blueprint import bp, the_admin
+from . import local_range, median, sum_cells
+from .charts import chart_options, finish_chart, svg_response
+from .export import csv_download
+from .page import _number, stats_page, stats_request_or_400
 
 FAULT_CHARTS = ("per-room", "per-kind", "fix-time", "failed-checks")
 
@@ -66,30 +61,18 @@ class FaultStats:
     cells: dict[tuple[str, int], FaultCell]
 
     def total(self, room_id: int | None = None, month: str | None = None) -> FaultCell:
-        total = FaultCell()
-        for (m, r), cell in self.cells.items():
-            if (room_id is None or r == room_id) and (month is None or m == month):
-                total.reported += cell.reported
-                total.kinds += cell.kinds
-                total.fixed += cell.fixed
-                total.hours += cell.hours
-                total.checks += cell.checks
-                total.failed_checks += cell.failed_checks
-        return total
+        return sum_cells(self.cells, FaultCell(), room_id, month)
 
     def cell(self, month: str, room_id: int) -> FaultCell:
         return self.cells.get((month, room_id), FaultCell())
 
 
-def median_hours(hours: list[float]) -> float | None:
-    return round(statistics.median(hours), 1) if hours else None
+median_hours = median  # hours to fix, rounded as the meetings' minutes are
 
 
 def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
     """Count the unit's faults reported and device checks run between start and end (local dates, inclusive)."""
-    zone = tz()
-    since = datetime.combine(start, time(0), zone)
-    until = datetime.combine(end + timedelta(days=1), time(0), zone)
+    zone, since, until = local_range(start, end)
     faults = db.session.execute(
         select(RoomFault, Room.id).join(Room, Room.id == RoomFault.room_id)
         .where(Room.unit_id == unit.id, RoomFault.reported_at >= since, RoomFault.reported_at < until)).all()
@@ -121,23 +104,11 @@ def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
                       cells=cells)
 
 
-def _request():
-    try:
-        return stats_request()
-    except FieldError as exc:
-        abort(error_response(400, exc.key, **exc.slots))
-
-
 @bp.get("/stats/faults")
 def stats_faults():
     """Faults per room and kind per month, time to fix, failed device checks."""
-    if not visible_units(the_admin()):
-        return render("admin/empty.html", title=t("admin.faults.stats.title"), text=t("admin.stats.no_units"))
-    units, unit, start, end = _request()
-    result = compute_faults(unit, start, end)
-    return render("admin/stats_faults.html", units=units, unit=unit, start=start, end=end, s=result,
-                  total=result.total(), args=_stats_args(unit, start, end), kinds=FAULT_KINDS,
-                  median_hours=median_hours, number=_number)
+    return stats_page("admin.faults.stats.title", "admin/stats_faults.html", compute_faults, kinds=FAULT_KINDS,
+                      median_hours=median_hours, number=_number)
 
 
 def faults_csv_rows(stats: FaultStats, t, lang: str) -> list[list]:
@@ -161,30 +132,18 @@ def faults_csv_rows(stats: FaultStats, t, lang: str) -> list[list]:
 def stats_faults_csv():
     """The room-health statistics as CSV (one row per month and room), for Excel."""
     admin = the_admin()
-    _units, unit, start, end = _request()
+    _units, unit, start, end = stats_request_or_400()
     lang = current_lang()
     body = "".join(csvfile.csv_stream(faults_csv_rows(compute_faults(unit, start, end), t, lang), lang))
-    begin_write()
-    record("stats-export", admin.label, address=address(), unit_id=unit.id, start=start.isoformat(),
-           end=end.isoformat(), what="faults")
-    db.session.commit()
-    response = current_app.response_class(body.encode("utf-8"), mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    filename = f"{t('admin.faults.stats.filename')}-{unit.slug}-{start.isoformat()}-{end.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(admin, unit, start, end, body.encode("utf-8"), t("admin.faults.stats.filename"),
+                        what="faults")
 
 
 def fault_chart_svg(name: str, stats: FaultStats, t) -> tuple[bytes, str]:
     """One room-health chart as strict SVG, and the CSP source of its stylesheet."""
     import pygal
-    from pygal.config import Config
 
-    css = [*Config.css.value, "inline:.tooltip{display:none}"]
-    common = dict(style=_style(), js=[], css=css, disable_xml_declaration=False, width=720, height=420,
-                  print_values=False, show_legend=True, legend_at_bottom=True, legend_box_size=16,
-                  x_label_rotation=0, truncate_legend=40, truncate_label=-1)
-    chart = pygal.Bar(**common)
+    chart = pygal.Bar(**chart_options())
     if name == "per-room":
         chart.x_labels = stats.months
         for room in stats.rooms:
@@ -204,9 +163,7 @@ def fault_chart_svg(name: str, stats: FaultStats, t) -> tuple[bytes, str]:
             chart.add(room.name, [stats.cell(m, room.id).failed_checks for m in stats.months])
     else:
         raise KeyError(name)
-    highest = max((v or 0 for serie in chart.raw_series for v in serie[0]), default=0)
-    chart.y_labels = _ticks(highest)
-    return _strict_svg(chart.render(is_unicode=True))
+    return finish_chart(chart)
 
 
 @bp.get("/stats/faults/<chart>.svg")
@@ -214,10 +171,5 @@ def stats_faults_chart(chart: str):
     """One room-health chart as an SVG document of its own (its stylesheet allowed by hash)."""
     if chart not in FAULT_CHARTS:
         abort(404)
-    _units, unit, start, end = _request()
-    svg, style_sources = fault_chart_svg(chart, compute_faults(unit, start, end), t)
-    response = current_app.response_class(svg, mimetype="image/svg+xml")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; style-src {style_sources}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
-    response.vary.add("Cookie")
-    return response
+    _units, unit, start, end = stats_request_or_400()
+    return svg_response(*fault_chart_svg(chart, compute_faults(unit, start, end), t))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import request
+from flask import abort, request
 
 from ... import clock, validate
 from ...errors import error_response
@@ -35,26 +35,36 @@ def stats_request():
     return units, unit, start, end
 
 
+def stats_request_or_400():
+    """stats_request, its FieldError answered with 400 and the field's message."""
+    try:
+        return stats_request()
+    except FieldError as exc:
+        abort(error_response(400, exc.key, **exc.slots))
+
+
 def _stats_args(unit, start, end) -> dict:
     return {"unit": unit.id, "from": start.isoformat(), "to": end.isoformat()}
+
+
+def stats_page(title: str, template: str, compute, **extra):
+    """A statistics page: the unit and dates asked for, counted by compute(unit, start, end);
+    a page that says so when the admin sees no unit."""
+    if not visible_units(the_admin()):
+        return render("admin/empty.html", title=t(title), text=t("admin.stats.no_units"))
+    units, unit, start, end = stats_request_or_400()
+    result = compute(unit, start, end)
+    return render(template, units=units, unit=unit, start=start, end=end, s=result, total=result.total(),
+                  args=_stats_args(unit, start, end), **extra)
 
 
 @bp.get("/stats")
 def stats():
     """Video meetings per room and week, how they ended, checklists, overruns, median length."""
-    if not visible_units(the_admin()):
-        return render("admin/empty.html", title=t("admin.stats.title"), text=t("admin.stats.no_units"))
-    try:
-        units, unit, start, end = stats_request()
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
-    result = compute(unit, start, end)
-    args = _stats_args(unit, start, end)
-    return render("admin/stats.html", units=units, unit=unit, start=start, end=end, s=result,
-                  total=result.total(), args=args, charts=CHARTS, outcomes=OUTCOMES,
-                  end_reasons=END_REASONS, skip_reasons=service.SKIP_REASONS, visit_outcomes=VISIT_OUTCOMES,
-                  outcome_label=lambda o: outcome_label(o, t), week_label=lambda w: week_label(w, t),
-                  median=median, number=_number)
+    return stats_page("admin.stats.title", "admin/stats.html", compute, charts=CHARTS, outcomes=OUTCOMES,
+                      end_reasons=END_REASONS, skip_reasons=service.SKIP_REASONS, visit_outcomes=VISIT_OUTCOMES,
+                      outcome_label=lambda o: outcome_label(o, t), week_label=lambda w: week_label(w, t),
+                      median=median, number=_number)
 
 
 def _number(value: float) -> str:

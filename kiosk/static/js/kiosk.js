@@ -34,16 +34,23 @@
       var box = document.getElementById("messages");
       var text = document.body.getAttribute("data-network-error");
       if (!box || !text) { return; }
-      var div = document.createElement("div");
-      div.className = "error-message";
-      div.setAttribute("role", "alert");
-      var p = document.createElement("p");
-      p.textContent = text;
-      div.appendChild(p);
-      box.textContent = "";
-      box.appendChild(div);
+      showError(box, text);
     });
   });
+
+  /* An error message, the one alert in box (the page's #messages); panel.js,
+   * loaded after this file on every panel page, shows its own with it too. */
+  function showError(box, text) {
+    var div = document.createElement("div");
+    div.className = "error-message";
+    div.setAttribute("role", "alert");
+    var p = document.createElement("p");
+    p.textContent = text;
+    div.appendChild(p);
+    box.textContent = "";
+    box.appendChild(div);
+  }
+  window.kiosk = { showError: showError };
 
   /* Copy buttons: <button data-copy-target="ID"> copies that element's text. */
   document.addEventListener("click", function (evt) {

@@ -66,16 +66,7 @@
   function showUnsaved(xhr) {
     var box = document.getElementById("messages");
     var text = document.body.getAttribute("data-network-error");
-    if (box && text && !box.querySelector(".error-message")) {
-      var div = document.createElement("div");
-      div.className = "error-message";
-      div.setAttribute("role", "alert");
-      var p = document.createElement("p");
-      p.textContent = text;
-      div.appendChild(p);
-      box.textContent = "";
-      box.appendChild(div);
-    }
+    if (box && text && !box.querySelector(".error-message")) { window.kiosk.showError(box, text); }
     if (box) { box.setAttribute("data-unsaved", ""); }
     var control = xhr && xhr.kioskControl && document.getElementById(xhr.kioskControl);
     if (control) { control.classList.add("is-unsaved"); }
