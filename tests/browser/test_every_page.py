@@ -162,6 +162,10 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
         visit(console, "/rooms/videorum-1/console", lang, seen, "rooms.console_page")
         assert console.locator(f".console-{state}").count() >= 1, state
         if state == "meeting":
+            # The guides opened from the door and the console, in the kiosk view (issue 11).
+            for key in ("no-show", "connection-problems", "call-broken"):
+                visit(door, f"/rooms/videorum-1/door/guides/{key}", lang, seen, "rooms.door_guide")
+                visit(console, f"/rooms/videorum-1/console/guides/{key}", lang, seen, "rooms.console_guide")
             visit(board, "/board", lang, seen, "rooms.board")
             visit(board, "/board/rooms/videorum-2", lang, seen, "rooms.board_room")  # a room's day (issue 13)
     # The admin pages, logged in as a global administrator.
