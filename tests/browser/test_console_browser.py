@@ -197,6 +197,7 @@ def test_focus_stays_on_the_ticked_item(browser, fast_app, server, room):  # noq
         service.finish(room_id, Actor("test"), "held")
     expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)
     door.get_by_role("button", name="Checka in och förbered rummet").click()
+    door.locator("#door-readiness > summary").click()  # the list is folded on the door (a sign first)
     expect(door.locator("button.tick").first).to_be_visible()
     _tick_all_by_enter(door, "door", door.locator("#readiness-progress"), "av")
 
@@ -209,6 +210,7 @@ def test_an_item_pressed_right_after_a_swap_is_ticked_in_place(browser, fast_app
     room_id, _ = room
     door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
     door.get_by_role("button", name="Checka in och förbered rummet").click()
+    door.locator("#door-readiness > summary").click()  # the list is folded on the door (a sign first)
     expect(door.locator("button.tick").first).to_be_visible()
     _mark_page(door)
     door.evaluate("""() => { document.addEventListener('htmx:afterSwap', function once() {

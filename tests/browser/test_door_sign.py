@@ -128,3 +128,22 @@ def test_a_guide_from_the_door_returns_to_the_sign_and_one_tap_does_not_end(
     # Nobody touches it: the sign comes back by itself.
     door.wait_for_url(re.compile(r"/rooms/videorum-1/door$"), timeout=(IDLE_SECONDS + 10) * 1000)
     expect(door.locator(".dnd-primary")).to_have_text(SIGN_SV)
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+def test_a_door_without_a_console_fits_while_preparing(browser, fast_app, server, room, width, height):
+    """A room with no computer runs the visit from the door: the code, the progress
+    and the whole readiness list fit the screen too (no scrolling)."""
+    room_id, _ = room
+    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
+    door.set_viewport_size({"width": width, "height": height})
+    with fast_app.app_context():
+        service.check_in(room_id, Actor("test"))
+        console.new_code(room_id, Actor("test"))  # as a check-in at the door does
+    expect(door.locator("#readiness-progress")).to_contain_text("0 av 13", timeout=FOLLOW_MS)
+    expect(door.locator(".console-code-value")).to_be_visible()
+    measure(door, f"preparing without a console {width}x{height}", sign=False)
+    # The list is folded under one clear control; opened, it holds all 13 items.
+    door.locator("#door-readiness > summary").click()
+    expect(door.locator("button.tick")).to_have_count(13)
+    expect(door.locator("button.tick").first).to_be_visible()

@@ -41,6 +41,7 @@ def test_a_visit_on_the_door_seen_on_the_board_and_a_server_that_goes_away(
     door.get_by_label("45 min").check()
     door.get_by_role("button", name="Checka in och förbered rummet").click()
     expect(door.get_by_text("0 av 13 klara")).to_be_visible()
+    door.locator("#door-readiness > summary").click()  # the list is folded on the door (a sign first)
     first_item = door.locator("button.tick").first
     first_item.click()
     expect(door.get_by_text("1 av 13 klara")).to_be_visible()
