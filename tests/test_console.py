@@ -164,6 +164,10 @@ def test_another_rooms_console_gets_403(app, console_client, make_room):
     other = make_room(name="Videorum 9", slug="videorum-9")
     assert console_client.get("/rooms/videorum-9/console").status_code == 403
     assert console_client.hx_post("/rooms/videorum-9/console/cancel", {}).status_code == 403
+    for key in ("no-show", "connection-problems", "call-broken"):  # the guides in the console view too
+        assert console_client.get(f"/rooms/videorum-9/console/guides/{key}").status_code == 403
+        assert console_client.get(f"/rooms/{console_client.slug}/console/guides/{key}").status_code == 200
+    assert console_client.hx_post("/rooms/videorum-9/console/fault", {"kind": "camera"}).status_code == 403
     assert session_of(app, other) is None
 
 
