@@ -26,11 +26,7 @@ def tablet_online(tablet: Tablet, now=None) -> bool:
     """A paired tablet is online when it was heard from within the board's
     window: last-seen is written at most once a minute, and a tablet polls every
     POLL_SECONDS, so three missed polls beyond that minute make it offline."""
-    if tablet.revoked_at is not None or tablet.last_seen_at is None:
-        return False
-    now = now or clock.now()
-    window = pairing.LAST_SEEN_EVERY + 3 * timedelta(seconds=int(current_app.config["POLL_SECONDS"]))
-    return now - tablet.last_seen_at <= window
+    return tablet.revoked_at is None and pairing.heard_recently(tablet.last_seen_at, now or clock.now())
 
 
 @bp.get("/tablets")

@@ -120,6 +120,14 @@ def current_tablet() -> Tablet | None:
     return g.tablet
 
 
+def heard_recently(last_seen, now) -> bool:
+    """Whether a tablet counts as answering (the board's door health, admin's
+    online/offline): last-seen is written at most once per LAST_SEEN_EVERY and a
+    tablet polls every POLL_SECONDS, so it may miss three polls beyond that minute."""
+    window = LAST_SEEN_EVERY + 3 * timedelta(seconds=int(current_app.config["POLL_SECONDS"]))
+    return last_seen is not None and now - last_seen <= window
+
+
 def seen_long_ago(last_seen, now) -> bool:
     """True when last-seen is due a write (or lies in the future: the clock went back)."""
     return last_seen is None or not timedelta(0) <= now - last_seen < LAST_SEEN_EVERY

@@ -600,14 +600,13 @@ def _board_rows(unit: Unit, with_day: bool = False):
         Room.unit_id == unit.id, RoomSession.ended_at.is_(None)))}
     doors = db.session.scalars(select(Tablet).where(Tablet.unit_id == unit.id, Tablet.kind == "door",
                                                     Tablet.revoked_at.is_(None))).all()
-    stale_after = pairing.LAST_SEEN_EVERY + 3 * _poll_interval()
     # A door that answered within the last three poll intervals is never flagged:
     # an action at the door (its events) counts as an answer as much as a poll does.
     answered = set(db.session.scalars(select(Event.tablet_id).where(
         Event.tablet_id.in_([t.id for t in doors] or [-1]), Event.at >= now - 3 * _poll_interval())).all())
     door_health: dict[int, bool] = {}
     for t in doors:
-        alive = (t.last_seen_at is not None and now - t.last_seen_at <= stale_after) or t.id in answered
+        alive = pairing.heard_recently(t.last_seen_at, now) or t.id in answered
         door_health[t.room_id] = door_health.get(t.room_id, False) or alive
     rows = []
     for room in rooms:
