@@ -1,5 +1,5 @@
 # The two commands: `make run` serves the kiosk, `make test` runs every test
-# (`make test-fast`: all but the browser tests). They set up what they need
+# (`make test-fast`: all but the browser and live-server tests). They set up what they need
 # first; a second run skips what is already there.
 PORT ?= 8000
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -22,14 +22,14 @@ PYTEST := $(BIN)/python -m pytest -p randomly --randomly-seed=$(SEED)
 define run-tests
 	@echo "Random order seed: $(SEED) (repeat with: make $@ SEED=$(SEED))"
 	$(PYTEST) -n $(JOBS) --dist loadgroup -m "$(1)not serial" $(2) $(PYTEST_ARGS)
-	$(PYTEST) -m serial $(2) $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PYTEST) -m "$(1)serial" $(2) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endef
 # Python may keep compiled modules (git-ignored __pycache__): every xdist worker,
 # gunicorn instance and CLI subprocess of a run would otherwise compile the
 # kiosk's modules and pytest's rewritten tests again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-fast setup test-setup lock bench clean
+.PHONY: run test test-fast test-nobrowser setup test-setup lock bench clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -40,8 +40,14 @@ run: setup
 test: setup test-setup
 	$(call run-tests,)
 
-# Everything but the browser tests: the quick loop while working (under a minute).
+# The quick loop while working: no browser, no live servers (tests marked slow:
+# gunicorn, nginx, SIGKILL bursts; they run in `make test` and in CI).
 test-fast: setup test-setup
+	$(call run-tests,not browser and not slow and ,--hypothesis-profile=fast)
+
+# Everything but the browser tests, live servers included: what CI runs again
+# with the machine's clock moved (.ci/run).
+test-nobrowser: setup test-setup
 	$(call run-tests,not browser and ,--hypothesis-profile=fast)
 
 setup: $(VENV)/.installed node_modules/.installed $(HTMX)

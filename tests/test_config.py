@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from kiosk import create_app
 from kiosk.config import _normalise_db_url
 
@@ -26,6 +28,7 @@ def test_sqlite_in_the_instance_folder_is_the_default(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/kiosk.db"
 
 
+@pytest.mark.slow  # starts the app in a fresh process, as a deployment does
 def test_a_fresh_deployment_with_its_secret_given_gets_its_instance_folder(tmp_path, monkeypatch):
     """KIOSK_SECRET_KEY set and no instance/ yet: the default database must still open."""
     import os

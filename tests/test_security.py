@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
+import pytest
 from sqlalchemy import select
 
 from kiosk import clock, security
@@ -356,10 +357,18 @@ def test_every_route_is_in_the_authorisation_matrix(app):
         assert set(case.expect) == set(ROLES), key
 
 
-def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair):
+# The matrix (about 1,400 requests) runs as this many tests, each with its own
+# world and every MATRIX_SHARDS-th route, so that xdist workers share it.
+MATRIX_SHARDS = 4
+
+
+@pytest.mark.parametrize("shard", range(MATRIX_SHARDS))
+def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair, shard):
     world = World(admin_app, make_unit, make_room, make_admin, pair)
     failures = []
-    for endpoint, method, rule in routes(admin_app):
+    for index, (endpoint, method, rule) in enumerate(routes(admin_app)):
+        if index % MATRIX_SHARDS != shard:
+            continue
         case = MATRIX.get((endpoint, method))
         if case is None:
             continue  # reported by test_every_route_is_in_the_authorisation_matrix
