@@ -9,29 +9,22 @@ swap, like every other room action. The routes sit on the rooms blueprint
 
 from __future__ import annotations
 
-from flask import abort, redirect, request, url_for
+from flask import abort, request
 
 from ..errors import error_response
-from ..extensions import db
-from ..render import is_htmx
 from . import faults, views
-from .service import RoomError
 
 bp = views.bp
 
 
 def _report(slug: str, who, source: str, panel, target: str):
     room = views._room_or_404(slug)
-    actor = who(room)
-    try:
-        faults.report(room.id, actor, request.form.get("kind"), request.form.get("text"), source)
-    except RoomError as exc:
-        db.session.rollback()
-        return error_response(exc.status, exc.key)
-    if not is_htmx():
-        return redirect(url_for(target, slug=slug), code=303)
-    db.session.expire_all()
-    return panel(slug)
+    refused_or_sent = views._take_step(slug, room.id, who(room), target, _report_fault, (source,), {})
+    return refused_or_sent if refused_or_sent is not None else panel(slug)
+
+
+def _report_fault(room_id: int, actor, source: str) -> None:
+    faults.report(room_id, actor, request.form.get("kind"), request.form.get("text"), source)
 
 
 @bp.post("/rooms/<slug>/fault")

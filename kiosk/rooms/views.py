@@ -80,20 +80,31 @@ def _fragment(response, kind: str):
 # ---- pairing ----------------------------------------------------------------
 
 
+def _redeem_code(template: str, redeem, refused: type[Exception]):
+    """A one-time code typed into a form (pairing a tablet, claiming a console):
+    ``(redeem's result, None)``, or ``(None, the form again with the reason)``.
+
+    At most PAIR_LIMIT_PER_MINUTE attempts a minute per address for both forms,
+    counted in the database so every worker and instance shares the count: a
+    six-character code cannot be guessed at 10 a minute."""
+    code = request.values.get("code", "")[:40]
+    if not ratelimit.allow(ratelimit.PAIR_ADDRESS, _address()):
+        return None, render(template, code=code, error="admin.limit.pair", status=429)
+    try:
+        return redeem(code, _address()), None
+    except refused as exc:
+        return None, render(template, code=code, error=exc.key, status=400)
+
+
 @bp.route("/pair", methods=["GET", "POST"])
 def pair():
     """Bind this browser to a room or unit with a one-time code."""
-    code = request.values.get("code", "")[:40]
     if request.method == "GET":
-        return render("rooms/pair.html", code=code, error=None)
-    # At most PAIR_LIMIT_PER_MINUTE attempts a minute per address, counted in
-    # the database so every worker and instance shares the count.
-    if not ratelimit.allow(ratelimit.PAIR_ADDRESS, _address()):
-        return render("rooms/pair.html", code=code, error="admin.limit.pair", status=429)
-    try:
-        tablet, token = pairing.redeem(code, _address())
-    except pairing.PairingError as exc:
-        return render("rooms/pair.html", code=code, error=exc.key, status=400)
+        return render("rooms/pair.html", code=request.values.get("code", "")[:40], error=None)
+    redeemed, refusal = _redeem_code("rooms/pair.html", pairing.redeem, pairing.PairingError)
+    if refusal is not None:
+        return refusal
+    tablet, token = redeemed
     target = {"door": "rooms.door", "board": "rooms.board", "console": "rooms.console_home"}[tablet.kind]
     response = redirect(url_for(target), code=303)
     pairing.set_device_cookie(response, token)
@@ -189,19 +200,28 @@ def _touch(tablet_id: int, last_seen: datetime | None, now: datetime) -> None:
         g.renew_device_cookie = True
 
 
+def _take_step(slug: str, room_id: int, actor: Actor, page: str, action, args, kwargs):
+    """Run one transition of the room; the refusal, or a plain form's redirect
+    to ``page``, or None when the caller answers htmx with its panel."""
+    try:
+        action(room_id, actor, *args, **kwargs)
+    except RoomError as exc:
+        db.session.rollback()
+        return error_response(exc.status, exc.key)
+    if not is_htmx():
+        return redirect(url_for(page, slug=slug), code=303)
+    db.session.expire_all()
+    return None
+
+
 def _door_action(slug: str, action, *args, **kwargs):
     """Run one transition for the door tablet of room ``slug`` and answer it."""
     room = _room_or_404(slug)
     tablet = _door_tablet(room)
     before = _state_name(room)
-    try:
-        action(room.id, _actor(tablet), *args, **kwargs)
-    except RoomError as exc:
-        db.session.rollback()
-        return error_response(exc.status, exc.key)
-    if not is_htmx():
-        return redirect(url_for("rooms.door_panel", slug=slug), code=303)
-    db.session.expire_all()
+    refused_or_sent = _take_step(slug, room.id, _actor(tablet), "rooms.door_panel", action, args, kwargs)
+    if refused_or_sent is not None:
+        return refused_or_sent
     room = _room_or_404(slug)
     context = _door_context(room, tablet)
     return _fragment(render(DOOR, block="panel", focus_heading=context["rs"].state != before, **context), "door")
@@ -241,41 +261,9 @@ def check_in(slug: str):
     return _door_action(slug, check_in_and_show_code)
 
 
-@bp.post("/rooms/<slug>/tick")
-def tick(slug: str):
-    """Mark one readiness item (``ticked`` = 1, 0 or na: the checklists' one tick protocol)."""
-    return _door_action(slug, _tick_action)
-
-
-@bp.post("/rooms/<slug>/skip")
-def skip(slug: str):
-    reason = request.form.get("reason", "")[:40]
-    return _door_action(slug, service.start_meeting, skip_reason=reason or "missing")
-
-
 @bp.post("/rooms/<slug>/start")
 def start(slug: str):
     return _door_action(slug, service.start_meeting)
-
-
-@bp.post("/rooms/<slug>/extend")
-def extend(slug: str):
-    return _door_action(slug, service.extend)
-
-
-@bp.post("/rooms/<slug>/end")
-def end(slug: str):
-    return _door_action(slug, service.end_meeting)
-
-
-@bp.post("/rooms/<slug>/cancel")
-def cancel(slug: str):
-    return _door_action(slug, service.cancel)
-
-
-@bp.post("/rooms/<slug>/finish")
-def finish(slug: str):
-    return _door_action(slug, service.finish, request.form.get("outcome", "")[:20])
 
 
 @bp.post("/rooms/<slug>/console-code")
@@ -440,19 +428,15 @@ def console_home():
     tablet = pairing.current_tablet()
     if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None:
         return redirect(url_for("rooms.console_page", slug=tablet.room.slug), code=303)
-    code = request.values.get("code", "")[:40]
     if request.method == "GET":
         bound = console.binding()
         if bound is not None:
             return redirect(url_for("rooms.console_page", slug=db.session.get(Room, bound.room_id).slug), code=303)
-        return render("rooms/console_claim.html", code=code, error=None)
-    # Claims share the pairing limit per address: a six-character code cannot be guessed at 10 a minute.
-    if not ratelimit.allow(ratelimit.PAIR_ADDRESS, _address()):
-        return render("rooms/console_claim.html", code=code, error="admin.limit.pair", status=429)
-    try:
-        row, token = console.claim(code, _address())
-    except console.ClaimError as exc:
-        return render("rooms/console_claim.html", code=code, error=exc.key, status=400)
+        return render("rooms/console_claim.html", code=request.values.get("code", "")[:40], error=None)
+    redeemed, refusal = _redeem_code("rooms/console_claim.html", console.claim, console.ClaimError)
+    if refusal is not None:
+        return refusal
+    row, token = redeemed
     response = redirect(url_for("rooms.console_page", slug=db.session.get(Room, row.room_id).slug), code=303)
     console.set_cookie(response, token)
     return response
@@ -486,14 +470,9 @@ def _console_action(slug: str, action, *args, **kwargs):
     if _console_ended(who, service.open_session(room.id)):
         return error_response(409, "console.ended")
     before = _state_name(room)
-    try:
-        action(room.id, who.actor, *args, **kwargs)
-    except RoomError as exc:
-        db.session.rollback()
-        return error_response(exc.status, exc.key)
-    if not is_htmx():
-        return redirect(url_for("rooms.console_page", slug=slug), code=303)
-    db.session.expire_all()
+    refused_or_sent = _take_step(slug, room.id, who.actor, "rooms.console_page", action, args, kwargs)
+    if refused_or_sent is not None:
+        return refused_or_sent
     return _console_panel(_room_or_404(slug), who, state_before=before)
 
 
@@ -522,34 +501,46 @@ def console_check_in(slug: str):
                            name=request.form.get("name"), title=request.form.get("title"))
 
 
-@bp.post("/rooms/<slug>/console/tick")
-def console_tick(slug: str):
-    return _console_action(slug, _tick_action)
+# ---- the meeting's steps: one table for the door and the console --------------------
 
 
-@bp.post("/rooms/<slug>/console/skip")
-def console_skip(slug: str):
-    return _console_action(slug, service.start_meeting, skip_reason=request.form.get("reason", "")[:40] or "missing")
+def _no_arguments() -> tuple[tuple, dict]:
+    return (), {}
 
 
-@bp.post("/rooms/<slug>/console/cancel")
-def console_cancel(slug: str):
-    return _console_action(slug, service.cancel)
+def _skip_arguments() -> tuple[tuple, dict]:
+    return (), {"skip_reason": request.form.get("reason", "")[:40] or "missing"}
 
 
-@bp.post("/rooms/<slug>/console/extend")
-def console_extend(slug: str):
-    return _console_action(slug, service.extend)
+def _finish_arguments() -> tuple[tuple, dict]:
+    return (request.form.get("outcome", "")[:20],), {}
 
 
-@bp.post("/rooms/<slug>/console/end")
-def console_end(slug: str):
-    return _console_action(slug, service.end_meeting)
+# name: (the state machine's step, the form's arguments for it). The door answers
+# POST /rooms/SLUG/NAME (endpoint NAME), the console POST /rooms/SLUG/console/NAME
+# (endpoint console_NAME): the step is the same, who may take it and the answer differ.
+MEETING_STEPS = {
+    "tick": (_tick_action, _no_arguments),
+    "skip": (service.start_meeting, _skip_arguments),
+    "extend": (service.extend, _no_arguments),
+    "end": (service.end_meeting, _no_arguments),
+    "cancel": (service.cancel, _no_arguments),
+    "finish": (service.finish, _finish_arguments),
+}
 
 
-@bp.post("/rooms/<slug>/console/finish")
-def console_finish(slug: str):
-    return _console_action(slug, service.finish, request.form.get("outcome", "")[:20])
+def _step_view(answer, action, arguments):
+    def view(slug: str):
+        args, kwargs = arguments()
+        return answer(slug, action, *args, **kwargs)
+    return view
+
+
+for _name, (_action, _arguments) in MEETING_STEPS.items():
+    bp.add_url_rule(f"/rooms/<slug>/{_name}", _name, _step_view(_door_action, _action, _arguments),
+                    methods=["POST"])
+    bp.add_url_rule(f"/rooms/<slug>/console/{_name}", f"console_{_name}",
+                    _step_view(_console_action, _action, _arguments), methods=["POST"])
 
 
 # ---- the reception board --------------------------------------------------------
