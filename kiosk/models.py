@@ -14,6 +14,16 @@ from .database import UTCDateTime
 from .extensions import db
 
 
+def _one_of(allowed, what: str, hint: str = ""):
+    """A column validator (``validates(column)(_one_of(...))``): a value outside
+    ``allowed`` is a programming error, refused before it reaches the database."""
+    def check(_self, _key: str, value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r}{hint}")
+        return value
+    return check
+
+
 class Unit(db.Model):
     """A care unit (mottagning): its rooms, its board tablets, its statistics."""
 
@@ -221,11 +231,7 @@ class Booking(db.Model):
 
     room: Mapped[Room] = relationship()
 
-    @validates("status")
-    def _known_status(self, _key: str, status: str) -> str:
-        if status not in BOOKING_STATUSES:
-            raise ValueError(f"unknown booking status {status!r}")
-        return status
+    _known_status = validates("status")(_one_of(BOOKING_STATUSES, "booking status"))
 
 
 # Every kind of event the log holds, grouped as the event log's filter shows them. A kind
@@ -263,11 +269,8 @@ class Event(db.Model):
     address: Mapped[str] = mapped_column(String(64), default="", server_default="")
     detail: Mapped[str] = mapped_column(Text, default="", server_default="")
 
-    @validates("kind")
-    def _known_kind(self, _key: str, kind: str) -> str:
-        if kind not in ALL_EVENT_KINDS:
-            raise ValueError(f"unknown event kind {kind!r}: add it to EVENT_KINDS and name it in the content")
-        return kind
+    _known_kind = validates("kind")(_one_of(ALL_EVENT_KINDS, "event kind",
+                                            ": add it to EVENT_KINDS and name it in the content"))
 
 
 # ---- administration: accounts, their sessions, abuse counters, periodic jobs ----
@@ -371,11 +374,7 @@ class RoomFault(db.Model):
 
     room: Mapped[Room] = relationship()
 
-    @validates("kind")
-    def _known_kind(self, _key: str, kind: str) -> str:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}")
-        return kind
+    _known_kind = validates("kind")(_one_of(FAULT_KINDS, "fault kind"))
 
 
 class DeviceCheck(db.Model):
