@@ -24,7 +24,7 @@ from ..bookings import service as bookings
 from ..bookings import views_support as booking_views
 from ..models import Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
-from . import console, pairing, poll, service
+from . import booking_forms, console, pairing, poll, service
 from .service import Actor, BadInput, RoomError
 
 bp = Blueprint("rooms", __name__)
@@ -756,70 +756,38 @@ def board_room(slug: str):
 
 
 def _after_board_change(room: Room):
-    if not is_htmx():
-        return redirect(url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit")), code=303)
-    db.session.expire_all()
-    return _board_room_page(_room_or_404(room.slug))
-
-
-def _booking_times() -> tuple[datetime, datetime]:
-    """The form's date, start and end (local), or its length in minutes."""
-    day = request.form.get("day", "")[:10]
-    starts_at = bookings.parse_local(day, request.form.get("start", "")[:5])
-    end = request.form.get("end", "")[:5]
-    if end:
-        return starts_at, bookings.parse_local(day, end)
-    raw = request.form.get("minutes", "")[:4]
-    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
-        raise bookings.BookingError("bookings.error.bad_length")
-    return starts_at, starts_at + timedelta(minutes=int(raw))
+    url = url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit"))
+    return booking_forms.after_change(room, url, _board_room_page)
 
 
 def _board_booking_action(slug: str, change):
     _unit, room = _board_room(slug)
-    actor = _board_actor()
-    try:
-        change(room, actor)
-    except bookings.BookingError as exc:
-        db.session.rollback()
-        if is_htmx():
-            return error_response(exc.status, exc.key, **exc.slots)
-        return _board_room_page(_room_or_404(slug), status=exc.status, error=exc.key, slots=exc.slots,
-                                form=request.form)
-    except RoomError as exc:
-        db.session.rollback()
-        return error_response(exc.status, exc.key)
-    return _after_board_change(room)
+    return booking_forms.act(room, _board_actor(), change,
+                             lambda **refused: _board_room_page(_room_or_404(slug), **refused), _after_board_change)
 
 
 @bp.post("/board/rooms/<slug>/bookings")
 def board_book(slug: str):
     """Reception books the room (a holder's name and title are optional; never a patient)."""
     def create(room: Room, actor: Actor):
-        starts_at, ends_at = _booking_times()
+        starts_at, ends_at = booking_forms.booking_times()
         bookings.create(room.id, actor, starts_at, ends_at, holder_name=request.form.get("name"),
                         holder_title=request.form.get("title"))
     return _board_booking_action(slug, create)
 
 
-def _booking_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
-        raise bookings.BookingError("bookings.error.not_found", 404)
-    return int(raw)
-
-
 @bp.post("/board/rooms/<slug>/bookings/<booking_id>/move")
 def board_move(slug: str, booking_id: str):
     def move(room: Room, actor: Actor):
-        starts_at, ends_at = _booking_times()
-        bookings.move(_booking_id(booking_id), actor, starts_at, ends_at, room_id=room.id)
+        starts_at, ends_at = booking_forms.booking_times()
+        bookings.move(booking_forms.booking_id(booking_id), actor, starts_at, ends_at, room_id=room.id)
     return _board_booking_action(slug, move)
 
 
 @bp.post("/board/rooms/<slug>/bookings/<booking_id>/cancel")
 def board_cancel(slug: str, booking_id: str):
     def cancel_booking(room: Room, actor: Actor):
-        bookings.cancel(_booking_id(booking_id), actor, room_id=room.id)
+        bookings.cancel(booking_forms.booking_id(booking_id), actor, room_id=room.id)
     return _board_booking_action(slug, cancel_booking)
 
 
