@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from flask import Response, redirect, request
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, names
 from ..bookings import service as bookings
 from ..errors import error_response
 from ..extensions import db
@@ -50,6 +50,37 @@ def booking_id(raw: str) -> int:
     if not raw.isdigit() or len(raw) > 12:
         raise bookings.BookingError("bookings.error.not_found", 404)
     return int(raw)
+
+
+def holder_name(required: bool = False) -> str | None:
+    """The form's holder name; on a staff page it is required (the one name rule,
+    kiosk/names.py, then the bookings' own checks)."""
+    raw = request.form.get("name")
+    if required:
+        try:
+            names.clean(raw, bookings.NAME_MAX, required=True)
+        except names.NameProblem as exc:
+            if exc.problem == names.MISSING:
+                raise bookings.BookingError("bookings.staff.name_required") from None
+            raise bookings.BookingError("bookings.error.bad_holder") from None
+    return raw
+
+
+def create(room: Room, actor: Actor, name_required: bool = False) -> Booking:
+    """Book the room as the form says."""
+    starts_at, ends_at = booking_times()
+    return bookings.create(room.id, actor, starts_at, ends_at, holder_name=holder_name(name_required),
+                           holder_title=request.form.get("title"))
+
+
+def move(raw_id: str) -> Callable[[Room, Actor], Booking]:
+    """Move the booking ``raw_id`` of the room to the form's times."""
+    return lambda room, actor: bookings.move(booking_id(raw_id), actor, *booking_times(), room_id=room.id)
+
+
+def cancel(raw_id: str) -> Callable[[Room, Actor], None]:
+    """Cancel the booking ``raw_id`` of the room."""
+    return lambda room, actor: bookings.cancel(booking_id(raw_id), actor, room_id=room.id)
 
 
 def coming(room_id: int, day: bookings.RoomDay) -> list[Booking]:

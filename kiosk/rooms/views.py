@@ -552,6 +552,59 @@ def console_finish(slug: str):
     return _console_action(slug, service.finish, request.form.get("outcome", "")[:20])
 
 
+# ---- the console's bookings: the room's day, book, move, cancel (issue 13) ---------
+
+CONSOLE_BOOKINGS = "rooms/console_bookings.html"
+
+
+def _console_bookings_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
+    """The room's day from its console: book it later today or another day (a follow-up)."""
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    context = {**booking_forms.page_context(room, session, state.now), "rs": state,
+               "error": error, "error_slots": slots or {}, "form": form or {}}
+    return _fragment(render(CONSOLE_BOOKINGS, block="panel", status=status, **context), "console-bookings")
+
+
+@bp.get("/rooms/<slug>/console/bookings")
+def console_bookings(slug: str):
+    """The room's day and its booking forms, opened from the console."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    service.release_if_expired(room.id)
+    if _console_ended(who, service.open_session(room.id)):
+        return redirect(url_for("rooms.console_page", slug=slug), code=303)  # it says the visit is over
+    return _console_bookings_page(room)
+
+
+def _console_booking_action(slug: str, change):
+    """A booking change from this room's console (the console is the actor)."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    if _console_ended(who, service.open_session(room.id)):
+        return error_response(409, "console.ended")
+    url = url_for("rooms.console_bookings", slug=slug)
+    return booking_forms.act(room, who.actor, change,
+                             lambda **refused: _console_bookings_page(_room_or_404(slug), **refused),
+                             lambda r: booking_forms.after_change(r, url, _console_bookings_page))
+
+
+@bp.post("/rooms/<slug>/console/bookings")
+def console_book(slug: str):
+    """The clinician in the room books it (a holder's name and title are optional; never a patient)."""
+    return _console_booking_action(slug, booking_forms.create)
+
+
+@bp.post("/rooms/<slug>/console/bookings/<booking_id>/move")
+def console_booking_move(slug: str, booking_id: str):
+    return _console_booking_action(slug, booking_forms.move(booking_id))
+
+
+@bp.post("/rooms/<slug>/console/bookings/<booking_id>/cancel")
+def console_booking_cancel(slug: str, booking_id: str):
+    return _console_booking_action(slug, booking_forms.cancel(booking_id))
+
+
 # ---- the reception board --------------------------------------------------------
 
 
@@ -769,26 +822,17 @@ def _board_booking_action(slug: str, change):
 @bp.post("/board/rooms/<slug>/bookings")
 def board_book(slug: str):
     """Reception books the room (a holder's name and title are optional; never a patient)."""
-    def create(room: Room, actor: Actor):
-        starts_at, ends_at = booking_forms.booking_times()
-        bookings.create(room.id, actor, starts_at, ends_at, holder_name=request.form.get("name"),
-                        holder_title=request.form.get("title"))
-    return _board_booking_action(slug, create)
+    return _board_booking_action(slug, booking_forms.create)
 
 
 @bp.post("/board/rooms/<slug>/bookings/<booking_id>/move")
 def board_move(slug: str, booking_id: str):
-    def move(room: Room, actor: Actor):
-        starts_at, ends_at = booking_forms.booking_times()
-        bookings.move(booking_forms.booking_id(booking_id), actor, starts_at, ends_at, room_id=room.id)
-    return _board_booking_action(slug, move)
+    return _board_booking_action(slug, booking_forms.move(booking_id))
 
 
 @bp.post("/board/rooms/<slug>/bookings/<booking_id>/cancel")
 def board_cancel(slug: str, booking_id: str):
-    def cancel_booking(room: Room, actor: Actor):
-        bookings.cancel(booking_forms.booking_id(booking_id), actor, room_id=room.id)
-    return _board_booking_action(slug, cancel_booking)
+    return _board_booking_action(slug, booking_forms.cancel(booking_id))
 
 
 @bp.post("/board/rooms/<slug>/check-in")
