@@ -122,20 +122,6 @@ def _limited(room: Room):
     return _page(room, 429, "bookings.staff.limited", form=request.form)
 
 
-@bp.post("/rooms/<slug>/day/bookings")
-def room_book(slug: str):
-    """Book a free time in one's own name (required); limited per address."""
-    room = _room(slug)
-    if not ratelimit.allow(ratelimit.STAFF_BOOKING, client_address()):
-        return _limited(room)
-
-    def create(room: Room, actor: Actor):
-        booking = booking_forms.create(room, actor, name_required=True)
-        session[MINE] = (_mine() + [booking.id])[-MINE_KEPT:]
-    return booking_forms.act(room, _staff_actor(), create,
-                             lambda **refused: _page(_room(slug), **refused), _after)
-
-
 def _own(slug: str, raw_id: str) -> Room:
     """The room, when this browser made the booking; else 403 (reception or an
     administrator changes the others)."""
@@ -145,17 +131,19 @@ def _own(slug: str, raw_id: str) -> Room:
     return room
 
 
-@bp.post("/rooms/<slug>/day/bookings/<booking_id>/move")
-def room_booking_move(slug: str, booking_id: str):
-    room = _own(slug, booking_id)
-    if not ratelimit.allow(ratelimit.STAFF_BOOKING, client_address()):
+def _action(slug: str, kind: str, change, booking_id: str | None):
+    """Book in one's own name (required), or move or cancel one's own booking;
+    booking and moving are limited per address (a refused attempt writes nothing)."""
+    room = _room(slug) if kind == "book" else _own(slug, booking_id)
+    if kind != "cancel" and not ratelimit.allow(ratelimit.STAFF_BOOKING, client_address()):
         return _limited(room)
-    return booking_forms.act(room, _staff_actor(), booking_forms.move(booking_id),
-                             lambda **refused: _page(_room(slug), **refused), _after)
+    if kind == "book":
+        def change(room: Room, actor: Actor):
+            booking = booking_forms.create(room, actor, name_required=True)
+            session[MINE] = (_mine() + [booking.id])[-MINE_KEPT:]
+    return booking_forms.act(room, _staff_actor(), change, lambda **refused: _page(_room(slug), **refused), _after)
 
 
-@bp.post("/rooms/<slug>/day/bookings/<booking_id>/cancel")
-def room_booking_cancel(slug: str, booking_id: str):
-    room = _own(slug, booking_id)
-    return booking_forms.act(room, _staff_actor(), booking_forms.cancel(booking_id),
-                             lambda **refused: _page(_room(slug), **refused), _after)
+# POST /rooms/<slug>/day/bookings, .../bookings/<booking_id>/move and .../cancel
+booking_forms.add_routes(bp, "/rooms/<slug>/day", ("room_book", "room_booking_move", "room_booking_cancel"),
+                         _action)

@@ -577,7 +577,7 @@ def console_bookings(slug: str):
     return _console_bookings_page(room)
 
 
-def _console_booking_action(slug: str, change):
+def _console_booking_action(slug: str, _kind: str, change, _booking_id):
     """A booking change from this room's console (the console is the actor)."""
     room = _room_or_404(slug)
     who = _current_console(room)
@@ -589,20 +589,9 @@ def _console_booking_action(slug: str, change):
                              lambda r: booking_forms.after_change(r, url, _console_bookings_page))
 
 
-@bp.post("/rooms/<slug>/console/bookings")
-def console_book(slug: str):
-    """The clinician in the room books it (a holder's name and title are optional; never a patient)."""
-    return _console_booking_action(slug, booking_forms.create)
-
-
-@bp.post("/rooms/<slug>/console/bookings/<booking_id>/move")
-def console_booking_move(slug: str, booking_id: str):
-    return _console_booking_action(slug, booking_forms.move(booking_id))
-
-
-@bp.post("/rooms/<slug>/console/bookings/<booking_id>/cancel")
-def console_booking_cancel(slug: str, booking_id: str):
-    return _console_booking_action(slug, booking_forms.cancel(booking_id))
+# POST /rooms/<slug>/console/bookings, .../bookings/<booking_id>/move and .../cancel
+booking_forms.add_routes(bp, "/rooms/<slug>/console", ("console_book", "console_booking_move",
+                                                        "console_booking_cancel"), _console_booking_action)
 
 
 # ---- the reception board --------------------------------------------------------
@@ -813,26 +802,16 @@ def _after_board_change(room: Room):
     return booking_forms.after_change(room, url, _board_room_page)
 
 
-def _board_booking_action(slug: str, change):
+def _board_booking_action(slug: str, _kind: str, change, _booking_id):
+    """Reception books (a holder's name and title are optional; never a patient), moves, cancels."""
     _unit, room = _board_room(slug)
     return booking_forms.act(room, _board_actor(), change,
                              lambda **refused: _board_room_page(_room_or_404(slug), **refused), _after_board_change)
 
 
-@bp.post("/board/rooms/<slug>/bookings")
-def board_book(slug: str):
-    """Reception books the room (a holder's name and title are optional; never a patient)."""
-    return _board_booking_action(slug, booking_forms.create)
-
-
-@bp.post("/board/rooms/<slug>/bookings/<booking_id>/move")
-def board_move(slug: str, booking_id: str):
-    return _board_booking_action(slug, booking_forms.move(booking_id))
-
-
-@bp.post("/board/rooms/<slug>/bookings/<booking_id>/cancel")
-def board_cancel(slug: str, booking_id: str):
-    return _board_booking_action(slug, booking_forms.cancel(booking_id))
+# POST /board/rooms/<slug>/bookings, .../bookings/<booking_id>/move and .../cancel
+booking_forms.add_routes(bp, "/board/rooms/<slug>", ("board_book", "board_move", "board_cancel"),
+                         _board_booking_action)
 
 
 @bp.post("/board/rooms/<slug>/check-in")
@@ -848,7 +827,7 @@ def board_check_in(slug: str):
                          title=request.form.get("title"))
         if not console.has_console_tablet(room.id):
             console.new_code(room.id, actor)
-    return _board_booking_action(slug, check_in_here)
+    return _board_booking_action(slug, "check-in", check_in_here, None)
 
 
 # issue 15: the service worker's route and the tablets' manifests (on this blueprint).
