@@ -77,6 +77,10 @@ def test_the_console_links_to_the_rooms_day_and_books_a_follow_up(frozen_clock, 
     r = console_pc.get(url)
     assert r.status_code == 200 and "Videorum K – boka rummet" in text_of(r.get_data(as_text=True))
     assert 'class="timeline"' in r.get_data(as_text=True)
+    fragment = console_pc.hx_get(url)
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<section id="console-bookings-panel"')
+    assert "HX-Request" in fragment.headers["Vary"]
     # later today (plain form: 303 back), and next week (a follow-up), as htmx
     r = console_pc.form_post(url, {"day": DAY, "start": "14:00", "end": "14:30", "name": "Eva Ek"})
     assert r.status_code == 303 and r.headers["Location"].endswith(url)
@@ -200,6 +204,9 @@ def test_the_overview_shows_the_next_free_slot_and_links_to_the_rooms_day(frozen
     assert "Bokat 10.00–11.00 · Dr Ek" in words and "Ändras av receptionen eller en administratör." in words
     assert "/bookings/" not in r.get_data(as_text=True).split('id="book-title"')[0].split('id="day-title"')[1]
     assert 'class="timeline"' in r.get_data(as_text=True)
+    fragment = client.hx_get("/rooms/videorum-s/day")
+    assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+    assert fragment.get_data(as_text=True).lstrip().startswith('<section id="staff-room-panel"')
     assert client.get("/rooms/no-such-room/day").status_code == 404
     assert "Your name (required)" in client.get("/rooms/videorum-s/day?lang=en").get_data(as_text=True)
 
