@@ -10,6 +10,7 @@ bookings are read-only everywhere."""
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from kiosk import clock
 from kiosk.bookings import service as bookings
 from kiosk.extensions import db
-from kiosk.models import Booking, Event, RateHit, Room
+from kiosk.models import Booking, Event, RateHit, Room, Tablet
 from kiosk.rooms import pairing
 from kiosk.rooms.service import Actor
 
@@ -89,8 +90,10 @@ def test_the_console_links_to_the_rooms_day_and_books_a_follow_up(frozen_clock, 
     assert r.status_code == 200 and "<html" not in html and 'id="console-bookings-panel"' in html
     words = text_of(html)
     assert "Bokat 14.00–14.30 · Eva Ek" in words and "Kommande dagar" in words and "Bokat 09.00–09.45 · Läkare" in words
-    made = rows(app)
-    assert [b.created_by for b in made] == [f"console:{made[0].created_by.split(':')[1]}"] * 2
+    with app.app_context():
+        tablet_id = db.session.scalar(select(Tablet.id).where(Tablet.kind == "console",
+                                                              Tablet.room_id == console_pc.room_id))
+    assert [b.created_by for b in rows(app)] == [f"console:{tablet_id}"] * 2
     with app.app_context():
         kinds = db.session.scalars(select(Event.kind).where(Event.kind == "booking-create")).all()
     assert len(kinds) == 2
@@ -182,14 +185,7 @@ def test_the_console_booking_page_in_english(frozen_clock, app, console_pc):
 @pytest.fixture
 def staff_room(app, make_room):
     """A room as a desk sees it on /rooms (.slug, .room_id)."""
-    room_id = make_room(name="Videorum S", slug="videorum-s", location="Plan 3")
-
-    class Room_:
-        pass
-
-    r = Room_()
-    r.slug, r.room_id = "videorum-s", room_id
-    return r
+    return SimpleNamespace(slug="videorum-s", room_id=make_room(name="Videorum S", slug="videorum-s", location="Plan 3"))
 
 
 def test_the_overview_shows_the_next_free_slot_and_links_to_the_rooms_day(frozen_clock, app, client, staff_room):

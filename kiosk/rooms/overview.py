@@ -68,7 +68,6 @@ def index():
     return render("rooms/overview.html", units=units, slots=slots, now=clock.now())
 
 
-
 # ---- a room's day from a staff page: book in one's own name (issue 13) ------------
 
 STAFF_ROOM = "rooms/staff_room.html"
@@ -105,7 +104,9 @@ def _page(room: Room, status: int = 200, error: str | None = None, slots=None, f
 
 @bp.get("/rooms/<slug>/day")
 def room_day(slug: str):
-    """One room's day for staff at a desk: the timeline, the bookings, a booking form."""
+    """One room's day for staff at a desk: the timeline, the bookings, a booking form.
+    Like the board's room page it first brings the room up to date (a write only
+    when a session expired or a booking is due for release)."""
     room = _room(slug)
     service.release_if_expired(room.id)
     return _page(room)
