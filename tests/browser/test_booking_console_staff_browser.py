@@ -52,6 +52,14 @@ def type_into(page, label: str, text: str) -> None:
     page.keyboard.type(text)
 
 
+def book_at_desk(page, start: str, end: str, name: str) -> None:
+    """Fill the staff page's booking form (its fields, not a booking's move form) and book."""
+    page.locator("#book-start").fill(start)
+    page.locator("#book-end").fill(end)
+    page.get_by_label("Ditt namn (krävs)").fill(name)
+    page.get_by_role("button", name="Boka", exact=True).click()
+
+
 def test_a_clinician_books_from_the_console_and_from_a_staff_page(browser, fast_app, server, room,
                                                                   assert_valid_html):
     clock.freeze(at("10:00"))
@@ -101,18 +109,12 @@ def test_a_clinician_books_from_the_console_and_from_a_staff_page(browser, fast_
     desk.get_by_role("link", name="Videorum 2: dagen och bokning").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("Videorum 2 – rummets dag")
     check_page(desk, assert_valid_html, "staff room day (sv)")
-    desk.get_by_label("Start (TT:MM)").fill("13:00")
-    desk.get_by_label("Slut (TT:MM)").fill("13:30")
-    desk.get_by_label("Ditt namn (krävs)").fill("Per Berg")
-    desk.get_by_role("button", name="Boka", exact=True).click()
+    book_at_desk(desk, "13:00", "13:30", "Per Berg")
     expect(desk.locator(".day-booking")).to_contain_text("Bokat 13.00–13.30 · Per Berg")
     expect(desk.locator(".day-booking").get_by_role("button", name="Avboka")).to_be_visible()
     check_page(desk, assert_valid_html, "staff room day with my booking (sv)")
     # Overlapping: refused with the message; the form keeps what was typed.
-    desk.locator("#book-start").fill("13:15")
-    desk.locator("#book-end").fill("13:45")
-    desk.get_by_label("Ditt namn (krävs)").fill("Per Berg")
-    desk.get_by_role("button", name="Boka", exact=True).click()
+    book_at_desk(desk, "13:15", "13:45", "Per Berg")
     expect(desk.locator("#messages")).to_contain_text("Rummet är redan bokat 13.00–13.30")
     expect(desk.locator("#book-start")).to_have_value("13:15")
     desk.watch.take()  # the 409 is expected
