@@ -75,6 +75,8 @@ DEFAULTS: dict[str, Any] = {
     # Abuse limits (kiosk/ratelimit.py), counted in the database.
     "LOGIN_LIMIT_PER_MINUTE": 10,
     "PAIR_LIMIT_PER_MINUTE": 10,
+    # issue 13: bookings from a staff page (not logged in), per client address and hour.
+    "STAFF_BOOKING_LIMIT_PER_HOUR": 10,
     # Failed logins an hour per account *and address*: that address is locked out of that account.
     "LOGIN_FAILURES_PER_HOUR": 20,
     # Failed logins in 15 minutes per account (any address) after which the account is slowed:

@@ -148,6 +148,18 @@ ENDPOINTS += [
 ]
 DISPLAY += ["/admin/faults", "/admin/stats/faults?unit={unit}"]
 DISPLAY += ["/admin/rooms/{room}/bookings"]
+# Booking from the room console and from a staff page (issue 13).
+ENDPOINTS += [
+    Endpoint("GET", "/rooms/{slug}/console/bookings", ("lang",), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/bookings", ("day", "start", "end", "minutes", "name", "title"), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/bookings/1/move", ("day", "start", "end", "minutes"), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/bookings/1/cancel", (), "console"),
+    Endpoint("GET", "/rooms/{slug}/day", ("lang",), "anonymous"),
+    Endpoint("POST", "/rooms/{slug}/day/bookings", ("day", "start", "end", "minutes", "name", "title"), "anonymous"),
+    Endpoint("POST", "/rooms/{slug}/day/bookings/1/move", ("day", "start", "end", "minutes"), "anonymous"),
+    Endpoint("POST", "/rooms/{slug}/day/bookings/1/cancel", (), "anonymous"),
+]
+DISPLAY += ["/rooms/{slug}/console/bookings", "/rooms/{slug}/day", "/rooms"]
 
 
 class MarkupFinder(HTMLParser):
@@ -278,7 +290,7 @@ def test_what_was_stored_is_shown_escaped(world):
         assert not any("<" in name for name in db.session.scalars(db.select(Room.name)))
         assert not any("<" in name for name in db.session.scalars(db.select(Unit.name)))
     for path in DISPLAY:
-        client = (world.clients["board"] if path == "/board" else world.clients["console"] if path.endswith("/console")
+        client = (world.clients["board"] if path == "/board" else world.clients["console"] if "/console" in path
                   else door if path.startswith("/rooms") else admin)
         response = client.get(world.url(path))
         assert_escaped(response, MARKUP, path)

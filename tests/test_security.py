@@ -224,6 +224,17 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.service_worker", "GET"): Case(everyone(200)),
     ("rooms.door_manifest", "GET"): Case(only({"door_a": 200})),
     ("rooms.board_manifest", "GET"): Case(only({"board": 200})),
+    # Booking from room A's console (issue 13): room A's console only; no booking 999999 (404).
+    ("rooms.console_bookings", "GET"): Case(only({"console_a": 200})),
+    ("rooms.console_book", "POST"): Case(only({"console_a": 303}), data=_future_booking),
+    ("rooms.console_booking_move", "POST"): Case(only({"console_a": 404}), data=_future_booking),
+    ("rooms.console_booking_cancel", "POST"): Case(only({"console_a": 404})),
+    # A room's day from a staff page (issue 13): anyone may book in their own name (limited
+    # per address); a browser moves and cancels only the bookings it made (403 for the rest).
+    ("overview.room_day", "GET"): Case(everyone(200)),
+    ("overview.room_book", "POST"): Case(everyone(303), data=lambda w: {**_future_booking(w), "name": "Eva Ek"}),
+    ("overview.room_booking_move", "POST"): Case(everyone(403), data=_future_booking),
+    ("overview.room_booking_cancel", "POST"): Case(everyone(403)),
 }
 
 

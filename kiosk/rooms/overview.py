@@ -8,26 +8,40 @@ already shows in the corridor, and nothing more (no door-tablet health, no
 checklist progress, no clinician). It only reads: an expired session is shown
 as free here and released by the board's or door's next poll, as before.
 An administrator also gets a link to each unit's live board.
+
+Each room also shows its next free half hour and links to the room's day
+(``/rooms/SLUG/day``, issue 13): the timeline and the day's bookings as the
+board shows them (holder's name and title, never a patient), and a form to
+book a free time in one's own name. A staff page has no login, so the name is
+required, bookings are limited per address (``ratelimit.STAFF_BOOKING``),
+every one is an event with the address, and a browser may move or cancel
+only the bookings it made itself (their ids in the signed session); the
+others are read-only here (docs/rooms.md, "Who may book from a staff page").
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, request, session, url_for
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, ratelimit
 from ..accounts import current_admin, may_see_unit
+from ..bookings import service as bookings
+from ..errors import error_response
+from ..events import client_address
 from ..extensions import db
 from ..models import Room, RoomSession, Unit
-from ..render import render
-from . import service
+from ..render import is_htmx, render
+from . import booking_forms, service
+from .service import Actor
 
 bp = Blueprint("overview", __name__)
 
 
-def unit_rows() -> list[tuple[Unit, list[service.RoomState], bool]]:
+def unit_rows() -> tuple[list[tuple[Unit, list[service.RoomState], bool]], dict]:
     """(unit, its active rooms' states, may this visitor open its board) for
-    every unit with an active room, by name."""
+    every unit with an active room, by name. Each state carries the room's next
+    free half hour today as ``next_slot`` (issue 13)."""
     now = clock.now()
     rooms = db.session.scalars(select(Room).join(Unit).where(Room.active.is_(True))
                                .order_by(Unit.name, Room.name, Room.id)).all()
@@ -35,16 +49,102 @@ def unit_rows() -> list[tuple[Unit, list[service.RoomState], bool]]:
         select(RoomSession).where(RoomSession.ended_at.is_(None)))}
     admin = current_admin()
     by_unit: dict[int, tuple[Unit, list[service.RoomState], bool]] = {}
+    slots = {}
     for room in rooms:
         session = open_sessions.get(room.id)
         if service.is_expired(session, now):
             session = None
         entry = by_unit.setdefault(room.unit_id, (room.unit, [], admin is not None and may_see_unit(admin, room.unit_id)))
-        entry[1].append(service.state_of(room, session, now))
-    return list(by_unit.values())
+        state = service.state_of(room, session, now)
+        entry[1].append(state)
+        slots[state.room.id] = bookings.next_free_slot(room.id, 30, now, session)
+    return list(by_unit.values()), slots
 
 
 @bp.get("/rooms")
 def index():
     """Every unit's rooms and their states, for anyone at a staff page (read-only)."""
-    return render("rooms/overview.html", units=unit_rows(), now=clock.now())
+    units, slots = unit_rows()
+    return render("rooms/overview.html", units=units, slots=slots, now=clock.now())
+
+
+# ---- a room's day from a staff page: book in one's own name (issue 13) ------------
+
+STAFF_ROOM = "rooms/staff_room.html"
+MINE = "my_bookings"  # the signed session's list of bookings this browser made
+MINE_KEPT = 50
+
+
+def _room(slug: str) -> Room:
+    """An active room (any unit's: the staff pages are the whole building's)."""
+    room = db.session.scalar(select(Room).where(Room.slug == slug[:80]))
+    if room is None or not room.active:
+        abort(404)
+    return room
+
+
+def _mine() -> list[int]:
+    kept = session.get(MINE)
+    return [i for i in kept if isinstance(i, int)] if isinstance(kept, list) else []
+
+
+def _staff_actor() -> Actor:
+    return Actor("staff-page", address=client_address())
+
+
+def _page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
+    open_session = service.open_session(room.id)
+    state = service.state_of(room, open_session)
+    context = {**booking_forms.page_context(room, open_session, state.now), "rs": state, "mine": set(_mine()),
+               "error": error, "error_slots": slots or {}, "form": form or {}}
+    response = render(STAFF_ROOM, block="panel", status=status, **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/rooms/<slug>/day")
+def room_day(slug: str):
+    """One room's day for staff at a desk: the timeline, the bookings, a booking form.
+    Like the board's room page it first brings the room up to date (a write only
+    when a session expired or a booking is due for release)."""
+    room = _room(slug)
+    service.release_if_expired(room.id)
+    return _page(room)
+
+
+def _after(room: Room):
+    return booking_forms.after_change(room, url_for("overview.room_day", slug=room.slug), _page)
+
+
+def _limited(room: Room):
+    """Over the address's limit: nothing is written, a clear 429."""
+    if is_htmx():
+        return error_response(429, "bookings.staff.limited")
+    return _page(room, 429, "bookings.staff.limited", form=request.form)
+
+
+def _own(slug: str, raw_id: str) -> Room:
+    """The room, when this browser made the booking; else 403 (reception or an
+    administrator changes the others)."""
+    room = _room(slug)
+    if not raw_id.isdigit() or len(raw_id) > 12 or int(raw_id) not in _mine():
+        abort(error_response(403, "bookings.staff.not_yours"))
+    return room
+
+
+def _action(slug: str, kind: str, change, booking_id: str | None):
+    """Book in one's own name (required), or move or cancel one's own booking;
+    booking and moving are limited per address (a refused attempt writes nothing)."""
+    room = _room(slug) if kind == "book" else _own(slug, booking_id)
+    if kind != "cancel" and not ratelimit.allow(ratelimit.STAFF_BOOKING, client_address()):
+        return _limited(room)
+    if kind == "book":
+        def change(room: Room, actor: Actor):
+            booking = booking_forms.create(room, actor, name_required=True)
+            session[MINE] = (_mine() + [booking.id])[-MINE_KEPT:]
+    return booking_forms.act(room, _staff_actor(), change, lambda **refused: _page(_room(slug), **refused), _after)
+
+
+# POST /rooms/<slug>/day/bookings, .../bookings/<booking_id>/move and .../cancel
+booking_forms.add_routes(bp, "/rooms/<slug>/day", ("room_book", "room_booking_move", "room_booking_cancel"),
+                         _action)

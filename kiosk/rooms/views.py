@@ -24,7 +24,7 @@ from ..bookings import service as bookings
 from ..bookings import views_support as booking_views
 from ..models import Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
-from . import console, pairing, poll, service
+from . import booking_forms, console, pairing, poll, service
 from .service import Actor, BadInput, RoomError
 
 bp = Blueprint("rooms", __name__)
@@ -543,6 +543,48 @@ for _name, (_action, _arguments) in MEETING_STEPS.items():
                     _step_view(_console_action, _action, _arguments), methods=["POST"])
 
 
+# ---- the console's bookings: the room's day, book, move, cancel (issue 13) ---------
+
+CONSOLE_BOOKINGS = "rooms/console_bookings.html"
+
+
+def _console_bookings_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
+    """The room's day from its console: book it later today or another day (a follow-up)."""
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    context = {**booking_forms.page_context(room, session, state.now), "rs": state,
+               "error": error, "error_slots": slots or {}, "form": form or {}}
+    return _fragment(render(CONSOLE_BOOKINGS, block="panel", status=status, **context), "console-bookings")
+
+
+@bp.get("/rooms/<slug>/console/bookings")
+def console_bookings(slug: str):
+    """The room's day and its booking forms, opened from the console."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    service.release_if_expired(room.id)
+    if _console_ended(who, service.open_session(room.id)):
+        return redirect(url_for("rooms.console_page", slug=slug), code=303)  # it says the visit is over
+    return _console_bookings_page(room)
+
+
+def _console_booking_action(slug: str, _kind: str, change, _booking_id):
+    """A booking change from this room's console (the console is the actor)."""
+    room = _room_or_404(slug)
+    who = _current_console(room)
+    if _console_ended(who, service.open_session(room.id)):
+        return error_response(409, "console.ended")
+    url = url_for("rooms.console_bookings", slug=slug)
+    return booking_forms.act(room, who.actor, change,
+                             lambda **refused: _console_bookings_page(_room_or_404(slug), **refused),
+                             lambda r: booking_forms.after_change(r, url, _console_bookings_page))
+
+
+# POST /rooms/<slug>/console/bookings, .../bookings/<booking_id>/move and .../cancel
+booking_forms.add_routes(bp, "/rooms/<slug>/console", ("console_book", "console_booking_move",
+                                                        "console_booking_cancel"), _console_booking_action)
+
+
 # ---- the reception board --------------------------------------------------------
 
 
@@ -747,71 +789,20 @@ def board_room(slug: str):
 
 
 def _after_board_change(room: Room):
-    if not is_htmx():
-        return redirect(url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit")), code=303)
-    db.session.expire_all()
-    return _board_room_page(_room_or_404(room.slug))
+    url = url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit"))
+    return booking_forms.after_change(room, url, _board_room_page)
 
 
-def _booking_times() -> tuple[datetime, datetime]:
-    """The form's date, start and end (local), or its length in minutes."""
-    day = request.form.get("day", "")[:10]
-    starts_at = bookings.parse_local(day, request.form.get("start", "")[:5])
-    end = request.form.get("end", "")[:5]
-    if end:
-        return starts_at, bookings.parse_local(day, end)
-    raw = request.form.get("minutes", "")[:4]
-    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
-        raise bookings.BookingError("bookings.error.bad_length")
-    return starts_at, starts_at + timedelta(minutes=int(raw))
-
-
-def _board_booking_action(slug: str, change):
+def _board_booking_action(slug: str, _kind: str, change, _booking_id):
+    """Reception books (a holder's name and title are optional; never a patient), moves, cancels."""
     _unit, room = _board_room(slug)
-    actor = _board_actor()
-    try:
-        change(room, actor)
-    except bookings.BookingError as exc:
-        db.session.rollback()
-        if is_htmx():
-            return error_response(exc.status, exc.key, **exc.slots)
-        return _board_room_page(_room_or_404(slug), status=exc.status, error=exc.key, slots=exc.slots,
-                                form=request.form)
-    except RoomError as exc:
-        db.session.rollback()
-        return error_response(exc.status, exc.key)
-    return _after_board_change(room)
+    return booking_forms.act(room, _board_actor(), change,
+                             lambda **refused: _board_room_page(_room_or_404(slug), **refused), _after_board_change)
 
 
-@bp.post("/board/rooms/<slug>/bookings")
-def board_book(slug: str):
-    """Reception books the room (a holder's name and title are optional; never a patient)."""
-    def create(room: Room, actor: Actor):
-        starts_at, ends_at = _booking_times()
-        bookings.create(room.id, actor, starts_at, ends_at, holder_name=request.form.get("name"),
-                        holder_title=request.form.get("title"))
-    return _board_booking_action(slug, create)
-
-
-def _booking_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 12:
-        raise bookings.BookingError("bookings.error.not_found", 404)
-    return int(raw)
-
-
-@bp.post("/board/rooms/<slug>/bookings/<booking_id>/move")
-def board_move(slug: str, booking_id: str):
-    def move(room: Room, actor: Actor):
-        starts_at, ends_at = _booking_times()
-        bookings.move(_booking_id(booking_id), actor, starts_at, ends_at, room_id=room.id)
-    return _board_booking_action(slug, move)
-
-
-@bp.post("/board/rooms/<slug>/bookings/<booking_id>/cancel")
-def board_cancel(slug: str, booking_id: str):
-    def cancel_booking(room: Room, actor: Actor):
-        bookings.cancel(_booking_id(booking_id), actor, room_id=room.id)
-    return _board_booking_action(slug, cancel_booking)
+# POST /board/rooms/<slug>/bookings, .../bookings/<booking_id>/move and .../cancel
+booking_forms.add_routes(bp, "/board/rooms/<slug>", ("board_book", "board_move", "board_cancel"),
+                         _board_booking_action)
 
 
 @bp.post("/board/rooms/<slug>/check-in")
@@ -827,7 +818,7 @@ def board_check_in(slug: str):
                          title=request.form.get("title"))
         if not console.has_console_tablet(room.id):
             console.new_code(room.id, actor)
-    return _board_booking_action(slug, check_in_here)
+    return _board_booking_action(slug, "check-in", check_in_here, None)
 
 
 # issue 15: the service worker's route and the tablets' manifests (on this blueprint).

@@ -123,6 +123,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
                            ("/check/devices", "devicecheck.devices"), ("/checklists/", "checklists.index"),
                            ("/guides/", "guides.index"), ("/print/", "printables.index"), ("/pair", "rooms.pair"),
                            ("/console", "rooms.console_home"), ("/rooms", "overview.index"),
+                           ("/rooms/videorum-1/day", "overview.room_day"),  # a room's day for staff (issue 13)
                            ("/admin/login", "admin.login")]:
         visit(page, path, lang, seen, endpoint)
     for key in content.checklists:
@@ -168,6 +169,7 @@ def test_every_page_without_csp_violations_or_console_errors(admin_app, live_ser
                 visit(console, f"/rooms/videorum-1/console/guides/{key}", lang, seen, "rooms.console_guide")
             visit(board, "/board", lang, seen, "rooms.board")
             visit(board, "/board/rooms/videorum-2", lang, seen, "rooms.board_room")  # a room's day (issue 13)
+            visit(console, "/rooms/videorum-1/console/bookings", lang, seen, "rooms.console_bookings")  # issue 13
     # The admin pages, logged in as a global administrator.
     admin = page_at()
     watch_csp(admin)

@@ -1,0 +1,148 @@
+"""Booking forms where a room's day is shown (issue 13): the reception board's
+room page, the room console's booking page and the staff room page.
+
+One reading of the form (its date, start and end or length, the booking's id)
+and one way to answer a change: the change runs through the bookings service
+(which locks the room, writes the event with the actor's address and bumps
+the room's version); a refused change answers an htmx request with the
+message in the page's message box (the form keeps what was typed, since
+nothing is swapped) and a plain form post with the page again, its status and
+the form filled in as it was sent. Each surface says who acts and what its
+page is; the three share this module and ``rooms/_booking_forms.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Response, redirect, request
+from sqlalchemy import select
+
+from .. import clock, names
+from ..bookings import service as bookings
+from ..errors import error_response
+from ..extensions import db
+from ..models import Booking, Room
+from ..render import is_htmx
+from .service import Actor, RoomError
+
+# How far ahead the console and the staff page list the room's coming bookings
+# (those they may move or cancel), after today's.
+DAYS_AHEAD = 14
+
+
+def booking_times() -> tuple[datetime, datetime]:
+    """The form's date, start and end (local), or its length in minutes."""
+    day = request.form.get("day", "")[:10]
+    starts_at = bookings.parse_local(day, request.form.get("start", "")[:5])
+    end = request.form.get("end", "")[:5]
+    if end:
+        return starts_at, bookings.parse_local(day, end)
+    raw = request.form.get("minutes", "")[:4]
+    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
+        raise bookings.BookingError("bookings.error.bad_length")
+    return starts_at, starts_at + timedelta(minutes=int(raw))
+
+
+def booking_id(raw: str) -> int:
+    """A booking's id from the URL; anything else is a booking that does not exist."""
+    if not raw.isdigit() or len(raw) > 12:
+        raise bookings.BookingError("bookings.error.not_found", 404)
+    return int(raw)
+
+
+def holder_name(required: bool = False) -> str | None:
+    """The form's holder name; on a staff page it is required (the one name rule,
+    kiosk/names.py, then the bookings' own checks)."""
+    raw = request.form.get("name")
+    if required:
+        try:
+            names.clean(raw, bookings.NAME_MAX, required=True)
+        except names.NameProblem as exc:
+            if exc.problem == names.MISSING:
+                raise bookings.BookingError("bookings.staff.name_required") from None
+            raise bookings.BookingError("bookings.error.bad_holder") from None
+    return raw
+
+
+def create(room: Room, actor: Actor, name_required: bool = False) -> Booking:
+    """Book the room as the form says."""
+    starts_at, ends_at = booking_times()
+    return bookings.create(room.id, actor, starts_at, ends_at, holder_name=holder_name(name_required),
+                           holder_title=request.form.get("title"))
+
+
+def move(raw_id: str) -> Callable[[Room, Actor], Booking]:
+    """Move the booking ``raw_id`` of the room to the form's times."""
+    return lambda room, actor: bookings.move(booking_id(raw_id), actor, *booking_times(), room_id=room.id)
+
+
+def cancel(raw_id: str) -> Callable[[Room, Actor], None]:
+    """Cancel the booking ``raw_id`` of the room."""
+    return lambda room, actor: bookings.cancel(booking_id(raw_id), actor, room_id=room.id)
+
+
+def coming(room_id: int, day: bookings.RoomDay) -> list[Booking]:
+    """The room's active bookings after today, up to DAYS_AHEAD days (a follow-up
+    booked for another day shows, and can be moved or cancelled, here)."""
+    return list(db.session.scalars(select(Booking).where(
+        Booking.room_id == room_id, Booking.status.in_(bookings.ACTIVE), Booking.starts_at >= day.end,
+        Booking.starts_at < day.end + timedelta(days=DAYS_AHEAD)).order_by(Booking.starts_at, Booking.id)))
+
+
+def page_context(room: Room, session, now: datetime | None = None) -> dict:
+    """What every booking page shows of the room: its day, the timeline, the
+    free slots and the coming bookings."""
+    from ..bookings import views_support
+
+    now = now or clock.now()
+    day = bookings.day_of(room.id, now, session, session_known=True)
+    return {"room": room, "day": day, "timeline": views_support.timeline(day, session),
+            "coming": coming(room.id, day), "slot_minutes": bookings.SLOT_MINUTES,
+            "today": bookings.local_date(now).isoformat()}
+
+
+def act(room: Room, actor: Actor, change: Callable[[Room, Actor], object],
+        page: Callable[..., Response], after: Callable[[Room], Response]) -> Response:
+    """Run one booking change for ``actor``; answer with ``after(room)``, or the
+    refusal: the message (htmx) or ``page(status=, error=, slots=, form=)``."""
+    try:
+        change(room, actor)
+    except bookings.BookingError as exc:
+        db.session.rollback()
+        if is_htmx():
+            return error_response(exc.status, exc.key, **exc.slots)
+        return page(status=exc.status, error=exc.key, slots=exc.slots, form=request.form)
+    except RoomError as exc:
+        db.session.rollback()
+        return error_response(exc.status, exc.key)
+    return after(room)
+
+
+def after_change(room: Room, url: str, page: Callable[[Room], Response]) -> Response:
+    """A plain form post goes back to its page (303); htmx gets the page's panel, fresh."""
+    if not is_htmx():
+        return redirect(url, code=303)
+    db.session.expire_all()
+    return page(db.session.get(Room, room.id))
+
+
+def add_routes(bp, base: str, endpoints: tuple[str, str, str], action) -> None:
+    """A surface's three booking routes, POST ``base/bookings`` (book) and
+    ``base/bookings/<booking_id>/move`` and ``/cancel``, each calling
+    ``action(slug, kind, change, booking_id)`` with kind "book", "move" or "cancel"."""
+    book_name, move_name, cancel_name = endpoints
+
+    def book(slug: str):
+        return action(slug, "book", create, None)
+
+    def move_booking(slug: str, booking_id: str):
+        return action(slug, "move", move(booking_id), booking_id)
+
+    def cancel_booking(slug: str, booking_id: str):
+        return action(slug, "cancel", cancel(booking_id), booking_id)
+
+    bp.add_url_rule(f"{base}/bookings", book_name, book, methods=["POST"])
+    bp.add_url_rule(f"{base}/bookings/<booking_id>/move", move_name, move_booking, methods=["POST"])
+    bp.add_url_rule(f"{base}/bookings/<booking_id>/cancel", cancel_name, cancel_booking, methods=["POST"])
