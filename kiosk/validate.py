@@ -1,6 +1,8 @@
 """Server-side checks of every admin form field: a length limit and the
 characters allowed. The browser's maxlength and pattern are a courtesy; these
 are the rule. A refused field names a UI string that says what is allowed.
+The admin forms (kiosk/admin/forms.py) use them as WTForms validators through
+kiosk/forms.py's ``Rule``; services and the command line call them directly.
 
 Names and reasons allow letters of any language, digits, spaces and a little
 punctuation - not ``< > " { } [ ] \\ = ` | $ % * @ ^ ~``: nothing a room name
