@@ -23,6 +23,7 @@ from wtforms import StringField
 from wtforms.validators import StopValidation
 
 from . import validate
+from .errors import error_response
 from .i18n import t
 from .validate import FieldError
 
@@ -51,9 +52,13 @@ class Message:
     def __repr__(self) -> str:
         return f"Message({self.key!r}, **{self.slots!r})"
 
+    def said_slots(self) -> dict:
+        """The slots, a Message among them said in the request's language."""
+        return {k: v.say() if isinstance(v, Message) else v for k, v in self.slots.items()}
+
     def say(self) -> str:
         """The message in the request's language (kiosk/content)."""
-        return t(self.key, **{k: v.say() if isinstance(v, Message) else v for k, v in self.slots.items()})
+        return t(self.key, **self.said_slots())
 
 
 def clip(length: int) -> Callable:
@@ -130,3 +135,9 @@ class Form(FlaskForm):
     def messages(self) -> list[Message]:
         """Every refusal, the form's first, then the fields' in their order."""
         return [*self.form_errors, *(m for f in self for m in f.errors)]
+
+    def refused(self, status: int = 400):
+        """The error page (or htmx message) for a form that is not shown again,
+        such as a query string's filter or an on/off button: its first refusal."""
+        first = self.messages()[0]
+        return error_response(status, first.key, **first.said_slots())

@@ -48,6 +48,18 @@ def test_good_data_passes_and_is_cleaned(app):
         assert form.validate() and form.session.data == 12
 
 
+def test_empty_filters_are_left_to_the_page_and_dates_are_read(app):
+    with in_request(app, {}):
+        form = admin_forms.EventPageForm()
+        assert form.validate(), form.errors
+        assert (form.room.data, form.kind.data, form.start.data, form.end.data, form.page.data) == (None, "", "", "", 1)
+    with in_request(app, {"unit": "4", "from": "2027-03-28", "to": " 2027-10-31 "}):
+        form = admin_forms.StatsFilterForm()
+        assert form.validate(), form.errors
+        assert (form.unit.data, form.start.data.isoformat(), form.end.data.isoformat()) == (
+            4, "2027-03-28", "2027-10-31")
+
+
 def test_opening_hours_are_checked_as_a_whole(app):
     data = {"name": "Mottagning", "opens_mon": "07:30", "closes_mon": "16:00"}
     with in_request(app, data):
@@ -102,6 +114,14 @@ BAD = [
      Message("hours.error.both", day=Message("hours.weekday.tue")), "Tisdag: fyll i både", "Tuesday"),
     (admin_forms.UnitEditForm, {"name": "Rum", "opens_mon": "16:00", "closes_mon": "08:00"}, None,
      Message("hours.error.order", day=Message("hours.weekday.mon")), "Måndag: stängningstiden", "Monday"),
+    (admin_forms.StatsFilterForm, {"from": "2026-13-01"}, "start", Message("admin.field.date"),
+     "Skriv datumet som ÅÅÅÅ-MM-DD", "YYYY-MM-DD"),
+    (admin_forms.StatsFilterForm, {"unit": "-1"}, "unit", Message("admin.field.choice"),
+     "Välj ett av alternativen.", "Choose one of the options."),
+    (admin_forms.EventFilterForm, {"kind": "<script>"}, "kind", Message("admin.field.choice"),
+     "Välj ett av alternativen.", "Choose one of the options."),
+    (admin_forms.EventPageForm, {"page": "0"}, "page", Message("admin.field.choice"),
+     "Välj ett av alternativen.", "Choose one of the options."),
 ]
 
 

@@ -64,7 +64,7 @@ def account_active(admin_id: int):
         abort(404)
     form = ActiveForm()
     if not form.validate():
-        return error_response(400, form.active.errors[0].key)
+        return form.refused()
     wanted = form.active.data == "1"
     if user.id == admin.id and not wanted:
         return error_response(409, "admin.accounts.not_self")

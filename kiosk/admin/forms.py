@@ -14,7 +14,7 @@ from wtforms import StringField
 from .. import hours, validate
 from ..bookings import feeds
 from ..forms import KEEP, Form, Message, Rule, choice_field, clip, id_field, plain_field, text_field
-from ..models import ROLES, UNIT
+from ..models import ALL_EVENT_KINDS, ROLES, UNIT
 
 TABLET_KINDS = ("door", "board", "console")
 TABLET_FILTERS = ("", "online", "offline")
@@ -167,3 +167,38 @@ class FeedForm(Form):
     """A room's calendar feed address (empty: stop following it)."""
 
     url = plain_field(feeds.URL_MAX + 1)
+
+
+# ---- filters from a query string (a refusal is answered with the error page) ----
+
+
+def day_field(name: str) -> StringField:
+    """A date (YYYY-MM-DD, what <input type="date"> sends); empty: the page's default."""
+    return StringField(name=name, validators=[Rule(validate.day, if_given=True)], filters=[clip(KEEP)], default="")
+
+
+def optional_id_field() -> StringField:
+    return StringField(validators=[Rule(validate.record_id, required=False)], filters=[clip(KEEP)], default="")
+
+
+class StatsFilterForm(Form):
+    """The statistics' unit (empty: the first one seen) and period."""
+
+    unit = optional_id_field()
+    start = day_field("from")
+    end = day_field("to")
+
+
+class EventFilterForm(Form):
+    """The event log's room, kind and period (the page and its CSV)."""
+
+    room = optional_id_field()
+    kind = choice_field(("", *ALL_EVENT_KINDS), default="")
+    start = day_field("from")
+    end = day_field("to")
+
+
+class EventPageForm(EventFilterForm):
+    """The event log page: the filter and which page of it."""
+
+    page = StringField(validators=[Rule(validate.page_number)], filters=[clip(KEEP)], default="")

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from .. import clock, hours, validate
 from ..accounts import global_required
 from ..database import begin_write
-from ..errors import error_response
 from ..events import record
 from ..extensions import db
 from ..i18n import t
@@ -207,7 +206,7 @@ def room_active(room_id: int):
     admin, room = _to_change(room_or_403, room_id)
     form = ActiveForm()
     if not form.validate():
-        return error_response(400, form.active.errors[0].key)
+        return form.refused()
     wanted = form.active.data == "1"
     if wanted != room.active:
         room.active = wanted
