@@ -105,6 +105,29 @@ def id_field(**kwargs) -> StringField:
     return StringField(validators=[Rule(validate.record_id)], filters=[clip(KEEP)], default="", **kwargs)
 
 
+def optional_id_field(**kwargs) -> StringField:
+    """A row id (digits only), or nothing (None)."""
+    return StringField(validators=[Rule(validate.record_id, required=False)], filters=[clip(KEEP)], default="",
+                       **kwargs)
+
+
+def slug_field(**kwargs) -> StringField:
+    """A slug typed by a person (a-z, digits, dashes), or nothing ('')."""
+    return StringField(validators=[Rule(validate.slug, if_given=True)], filters=[clip(100)], default="", **kwargs)
+
+
+def email_field(**kwargs) -> StringField:
+    """An e-mail address, in lower case."""
+    return StringField(validators=[Rule(validate.email)], filters=[clip(KEEP)], default="", **kwargs)
+
+
+def day_field(name: str, **kwargs) -> StringField:
+    """A date (YYYY-MM-DD, what <input type="date"> sends), or nothing ('': the
+    page's default). ``name`` is what the form sends ("from" is a Python keyword)."""
+    return StringField(name=name, validators=[Rule(validate.day, if_given=True)], filters=[clip(KEEP)],
+                       default="", **kwargs)
+
+
 def plain_field(keep: int = KEEP, **kwargs) -> StringField:
     """What a service checks itself (a password, a booking's times): only clipped."""
     return StringField(filters=[clip(keep)], default="", **kwargs)

@@ -13,17 +13,13 @@ from wtforms import StringField
 
 from .. import hours, validate
 from ..bookings import feeds
-from ..forms import KEEP, Form, Message, Rule, choice_field, clip, id_field, plain_field, text_field
+from ..forms import (KEEP, Form, Message, Rule, choice_field, clip, day_field, email_field, id_field,
+                     optional_id_field, plain_field, slug_field, text_field)
 from ..models import ALL_EVENT_KINDS, ROLES, UNIT
 
 TABLET_KINDS = ("door", "board", "console")
 TABLET_FILTERS = ("", "online", "offline")
 ON_OFF = ("0", "1")
-
-
-def slug_field() -> StringField:
-    """A slug typed by a person, or nothing (then one is made from the name)."""
-    return StringField(validators=[Rule(validate.slug, if_given=True)], filters=[clip(100)], default="")
 
 
 class LoginForm(Form):
@@ -47,7 +43,7 @@ class AccountForm(Form):
     """A new administrator: an e-mail address, a role and (for a unit
     administrator) the unit. create_admin() checks the address is free."""
 
-    email = StringField(validators=[Rule(validate.email)], filters=[clip(KEEP)], default="")
+    email = email_field()
     role = choice_field(ROLES, default=UNIT)
     unit = StringField(filters=[clip(KEEP)], default="")
 
@@ -170,15 +166,6 @@ class FeedForm(Form):
 
 
 # ---- filters from a query string (a refusal is answered with the error page) ----
-
-
-def day_field(name: str) -> StringField:
-    """A date (YYYY-MM-DD, what <input type="date"> sends); empty: the page's default."""
-    return StringField(name=name, validators=[Rule(validate.day, if_given=True)], filters=[clip(KEEP)], default="")
-
-
-def optional_id_field() -> StringField:
-    return StringField(validators=[Rule(validate.record_id, required=False)], filters=[clip(KEEP)], default="")
 
 
 class StatsFilterForm(Form):
