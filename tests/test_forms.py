@@ -255,3 +255,29 @@ def test_a_refused_reason_shows_only_in_its_rooms_form(admin_client, admin_app, 
     assert f'id="reason-{first}" name="reason" type="text" value="Rum &lt;b&gt;"' in html
     assert f'id="reason-{second}" name="reason" type="text" value=""' in html
     assert f'id="reason-{first}-error"' in html and f'id="reason-{second}-error"' not in html
+
+
+def test_a_refused_booking_keeps_the_new_bookings_fields(admin_client, admin_app, make_room, frozen_clock):
+    """The admin bookings page (kiosk/admin/bookings.py): the service's refusal
+    on top, with its status, and the new booking's fields as typed."""
+    from kiosk.models import Booking
+
+    room_id = make_room()
+    typed = {"day": "2026-11-27", "start": "10:30", "end": "09:00", "name": "Anna Berg", "title": "Sjuksköterska"}
+    for lang, text in (("sv", "Sluttiden måste vara efter starttiden."), ("en", "The end must be after the start.")):
+        r = admin_client.form_post(f"/admin/rooms/{room_id}/bookings?lang={lang}", typed)
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and f'<div class="error-message" role="alert"><p>{text}</p></div>' in html
+        for field, value in typed.items():
+            assert f'name="{field}" type="' in html and f'value="{value}"' in html
+    r = admin_client.form_post(f"/admin/rooms/{room_id}/bookings?lang=sv", {**typed, "end": "11:00",
+                                                                           "name": f"Anna {RLO}"})
+    assert r.status_code == 400 and "Namn och titel får vara högst 80 tecken" in r.get_data(as_text=True)
+    # Another form's refusal leaves the new booking's day at today, its other fields empty.
+    r = admin_client.form_post(f"/admin/rooms/{room_id}/bookings/999/move", {"day": "2026-11-30", "start": "08:00",
+                                                                              "end": "09:00"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 404 and 'id="book-day" name="day" type="date" value="2026-11-26"' in html
+    assert 'id="book-start" name="start" type="time" value=""' in html
+    with admin_app.app_context():
+        assert db.session.scalar(select(Booking.id)) is None
