@@ -1,6 +1,8 @@
 """Server-side checks of every admin form field: a length limit and the
 characters allowed. The browser's maxlength and pattern are a courtesy; these
 are the rule. A refused field names a UI string that says what is allowed.
+The admin forms (kiosk/admin/forms.py) use them as WTForms validators through
+kiosk/forms.py's ``Rule``; services and the command line call them directly.
 
 Names and reasons allow letters of any language, digits, spaces and a little
 punctuation - not ``< > " { } [ ] \\ = ` | $ % * @ ^ ~``: nothing a room name
@@ -119,13 +121,11 @@ def record_id(field: str, raw: str | None, *, required: bool = True) -> int | No
     return int(value)
 
 
-def day(field: str, raw: str | None, default: date | None = None) -> date:
+def day(field: str, raw: str | None) -> date:
     """A date written YYYY-MM-DD (what <input type="date"> sends)."""
     value = (raw or "").strip()
     if not value:
-        if default is None:
-            raise FieldError(field, "admin.field.required")
-        return default
+        raise FieldError(field, "admin.field.required")
     if not _DATE.fullmatch(value):
         raise FieldError(field, "admin.field.date")
     try:
@@ -137,8 +137,9 @@ def day(field: str, raw: str | None, default: date | None = None) -> date:
     return parsed
 
 
-def page_number(raw: str | None) -> int:
+def page_number(field: str, raw: str | None) -> int:
+    """A page of a list, from 1 (empty: the first)."""
     value = (raw or "1").strip()
     if not _ID.fullmatch(value) or len(value) > 6 or int(value) < 1:
-        raise FieldError("page", "admin.field.choice")
+        raise FieldError(field, "admin.field.choice")
     return int(value)

@@ -4,21 +4,22 @@ a new password for a forgotten one, lift a login lock.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from sqlalchemy import select
 
 from .. import accounts as auth
-from .. import ratelimit, validate
+from .. import ratelimit
 from ..accounts import global_required
 from ..database import begin_write
 from ..errors import error_response
 from ..events import record
 from ..extensions import db
 from ..i18n import t
-from ..models import ROLES, UNIT, AdminUser
+from ..models import ROLES, AdminUser
 from ..render import render
 from ..validate import FieldError
-from .blueprint import address, bp, field_errors, the_admin, visible_units
+from .blueprint import address, bp, the_admin, visible_units
+from .forms import AccountForm, ActiveForm
 
 
 @bp.get("/accounts")
@@ -27,11 +28,11 @@ def accounts():
     return _accounts_page()
 
 
-def _accounts_page(errors=None, values=None, status=200):
+def _accounts_page(form=None, status=200):
     users = list(db.session.scalars(select(AdminUser).order_by(AdminUser.email)))
     failures = {u.id: ratelimit.account_failures(u.email) for u in users}
     return render("admin/accounts.html", users=users, units=visible_units(the_admin()), roles=ROLES,
-                  failures=failures, errors=errors or {}, values=values or {}, status=status)
+                  failures=failures, form=form or AccountForm(formdata=None), status=status)
 
 
 @bp.post("/accounts")
@@ -39,15 +40,16 @@ def _accounts_page(errors=None, values=None, status=200):
 def account_create():
     """A new administrator; the generated password is shown once, here."""
     admin = the_admin()
-    values = {k: request.form.get(k, "")[:500] for k in ("email", "role", "unit")}
+    form = AccountForm()
+    if not form.validate():
+        return _accounts_page(form, 400)
+    email = form.email.data
     try:
-        role = validate.choice("role", values["role"], ROLES)
-        unit_id = validate.record_id("unit", values["unit"], required=role == UNIT) if role == UNIT else None
-        password = auth.create_admin(values["email"], role, unit_id, actor=admin.label, address=address())
-    except FieldError as exc:
+        password = auth.create_admin(email, form.role.data, form.unit.data, actor=admin.label, address=address())
+    except FieldError as exc:  # the address is taken, or the unit is gone
         db.session.rollback()
-        return _accounts_page(field_errors(exc), values, 400)
-    email = validate.email("email", values["email"])
+        form.refuse(exc)
+        return _accounts_page(form, 400)
     return render("admin/account_created.html", email=email, password=password, reset=False)
 
 
@@ -60,10 +62,10 @@ def account_active(admin_id: int):
     user = db.session.get(AdminUser, admin_id)
     if user is None:
         abort(404)
-    try:
-        wanted = validate.choice("active", request.form.get("active"), ("0", "1")) == "1"
-    except FieldError as exc:
-        return error_response(400, exc.key)
+    form = ActiveForm()
+    if not form.validate():
+        return form.refused()
+    wanted = form.active.data == "1"
     if user.id == admin.id and not wanted:
         return error_response(409, "admin.accounts.not_self")
     if wanted != user.active:

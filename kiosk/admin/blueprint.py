@@ -20,9 +20,7 @@ from ..accounts import current_admin
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
-from ..i18n import t
 from ..models import AdminUser, Room, Unit
-from ..validate import FieldError
 
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -101,9 +99,3 @@ def room_or_403(room_id: int) -> Room:
     if not auth.may_see_unit(the_admin(), room.unit_id):
         abort(error_response(403, "admin.error.other_unit"))
     return room
-
-
-def field_errors(*problems: FieldError) -> dict[str, str]:
-    return {p.field: t(p.key, **p.slots) for p in problems}
-
-

@@ -5,7 +5,7 @@ and the rooms whose last check failed). A unit manager sees the unit's rooms.
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 
 from ..errors import error_response
 from ..extensions import db
@@ -15,6 +15,7 @@ from ..render import render
 from ..rooms import faults
 from ..rooms.service import Actor, BadInput, RoomError
 from .blueprint import address, bp, room_or_403, the_admin, visible_rooms
+from .forms import FaultFixForm
 
 
 @bp.get("/faults")
@@ -22,14 +23,15 @@ def faults_page():
     return _page()
 
 
-def _page(errors=None, values=None, status=200):
+def _page(form=None, fault_id=None, status=200):
+    """The room health page; ``form`` is the refused note of fault ``fault_id``, shown again."""
     admin = the_admin()
     rooms = visible_rooms(admin)
     open_by_room = faults.open_faults_by_room(r.id for r in rooms)
     history = faults.check_history([r for r in rooms if r.active])
     return render("admin/faults.html", rooms=rooms, open_by_room=open_by_room, history=history,
-                  failing=[h for h in history if h.failing], errors=errors or {}, values=values or {},
-                  status=status)
+                  failing=[h for h in history if h.failing], form=form, form_fault=fault_id,
+                  blank=FaultFixForm(formdata=None), status=status)
 
 
 @bp.post("/faults/<int:fault_id>/fix")
@@ -40,12 +42,13 @@ def fault_fix(fault_id: int):
     if fault is None:
         return error_response(404, "faults.error.unknown")
     room = room_or_403(fault.room_id)
-    note = request.form.get("note", "")[:1000]
+    form = FaultFixForm()
     try:
-        faults.fix(fault.id, Actor(admin.label, address=address()), note)
+        faults.fix(fault.id, Actor(admin.label, address=address()), form.note.data)
     except BadInput as exc:
         db.session.rollback()
-        return _page({f"{fault_id}-note": t(exc.key)}, {"fault": str(fault_id), "note": note}, 400)
+        form.refuse(exc, "note")
+        return _page(form, fault.id, 400)
     except RoomError as exc:
         db.session.rollback()
         return error_response(exc.status, exc.key)

@@ -9,7 +9,7 @@ from flask import session as flask_session
 from sqlalchemy import select
 
 from .. import accounts as auth
-from .. import clock, retention, validate
+from .. import clock, retention
 from ..accounts import current_admin, global_required
 from ..errors import error_response
 from ..extensions import db
@@ -18,7 +18,8 @@ from ..models import AdminUser, Maintenance
 from ..render import render
 from ..routine import routine_status
 from ..validate import FieldError
-from .blueprint import address, bp, field_errors, the_admin
+from .blueprint import address, bp, the_admin
+from .forms import LoginForm, PasswordForm
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -28,15 +29,15 @@ def login():
     if request.method == "GET":
         if current_admin() is not None:
             return redirect(next_url or url_for("admin.index"), code=303)
-        return render("admin/login.html", error=None, error_slots={}, email="", next_url=next_url,
+        return render("admin/login.html", form=LoginForm(formdata=None), next_url=next_url,
                       expired=bool(g.get("admin_expired")))
-    email = request.form.get("email", "")[:validate.EMAIL_MAX]
+    form = LoginForm()
     try:
-        _user, token = auth.login(email, request.form.get("password", "")[:validate.PASSWORD_MAX + 1], address())
+        _user, token = auth.login(form.email.data, form.password.data, address())
     except auth.LoginError as exc:
         db.session.rollback()
-        return render("admin/login.html", error=exc.key, error_slots=exc.slots, email=email, next_url=next_url,
-                      expired=False, status=exc.status)
+        form.refuse(exc)
+        return render("admin/login.html", form=form, next_url=next_url, expired=False, status=exc.status)
     # A new CSRF token for the new session (a token seen before login is not reused).
     flask_session.pop("csrf_token", None)
     response = redirect(next_url or url_for("admin.index"), code=303)
@@ -96,8 +97,8 @@ def account():
     return _account_page()
 
 
-def _account_page(errors=None, status=200):
-    return render("admin/account.html", user=the_admin(), errors=errors or {}, status=status)
+def _account_page(form=None, status=200):
+    return render("admin/account.html", user=the_admin(), form=form or PasswordForm(formdata=None), status=status)
 
 
 @bp.post("/account/password")
@@ -105,18 +106,18 @@ def account_password():
     """Change my own password (the current one first); my other sessions end."""
     admin = the_admin()
     session = g.get("admin_session")
-    form = request.form
+    form = PasswordForm()
     try:
-        auth.change_own_password(admin, form.get("current", "")[:validate.PASSWORD_MAX + 1],
-                                 form.get("new", "")[:validate.PASSWORD_MAX + 1],
-                                 form.get("repeat", "")[:validate.PASSWORD_MAX + 1],
+        auth.change_own_password(admin, form.current.data, form.new.data, form.repeat.data,
                                  session.id if session is not None else None, address())
     except auth.PasswordLimited as exc:
         db.session.rollback()
-        return _account_page({"current": t(exc.key, **exc.slots)}, 429)
+        form.refuse(exc, "current")
+        return _account_page(form, 429)
     except FieldError as exc:
         db.session.rollback()
-        return _account_page(field_errors(exc), 400)
+        form.refuse(exc)
+        return _account_page(form, 400)
     flash(t("admin.account.changed"), "status")
     return redirect(url_for("admin.account"), code=303)
 

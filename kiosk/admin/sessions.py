@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from sqlalchemy import select
 
-from .. import clock, validate
+from .. import clock
 from ..errors import error_response
 from ..extensions import db
 from ..i18n import t
@@ -14,8 +14,8 @@ from ..models import Room, RoomSession
 from ..render import render
 from ..rooms import service
 from ..rooms.service import Actor, RoomError
-from ..validate import FieldError
 from .blueprint import address, bp, room_or_403, the_admin
+from .forms import ForceEndForm
 
 
 @bp.get("/sessions")
@@ -23,7 +23,8 @@ def sessions():
     return _sessions_page()
 
 
-def _sessions_page(errors=None, status=200, values=None):
+def _sessions_page(form=None, status=200, room_id=None):
+    """The open sessions; ``form`` is the refused form of the room ``room_id``, shown again."""
     admin = the_admin()
     query = (select(RoomSession, Room).join(Room, Room.id == RoomSession.room_id)
              .where(RoomSession.ended_at.is_(None)).order_by(RoomSession.started_at))
@@ -31,7 +32,8 @@ def _sessions_page(errors=None, status=200, values=None):
         query = query.where(Room.unit_id == admin.unit_id)
     now = clock.now()
     rows = [service.state_of(room, session, now) for session, room in db.session.execute(query).all()]
-    return render("admin/sessions.html", rows=rows, errors=errors or {}, values=values or {}, status=status)
+    return render("admin/sessions.html", rows=rows, form=form, form_room=room_id, blank=ForceEndForm(formdata=None),
+                  status=status)
 
 
 @bp.post("/rooms/<int:room_id>/force-end")
@@ -39,14 +41,12 @@ def force_end(room_id: int):
     """Free a room whatever its state, with a reason (for the log; erased after the retention days)."""
     admin = the_admin()
     room = room_or_403(room_id)
-    values = {"reason": request.form.get("reason", "")[:1000], "room": str(room.id)}
-    try:
-        reason = validate.text("reason", values["reason"], max_len=validate.REASON_MAX)
-        session_id = validate.record_id("session", request.form.get("session"))
-    except FieldError as exc:
-        return _sessions_page({f"{room.id}-{exc.field}": t(exc.key, **exc.slots)}, 400, values)
+    form = ForceEndForm()
+    if not form.validate():
+        return _sessions_page(form, 400, room.id)
+    reason = form.reason.data
     open_now = service.open_session(room.id)
-    if open_now is None or open_now.id != session_id:
+    if open_now is None or open_now.id != form.session.data:
         db.session.rollback()
         return error_response(409, "admin.sessions.changed")
     try:

@@ -9,17 +9,15 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from .. import clock, validate
+from .. import clock
 from ..extensions import db
 from ..i18n import t
 from ..models import Tablet
 from ..render import render
 from ..rooms import pairing
 from ..validate import FieldError
-from .blueprint import address, bp, field_errors, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
-
-
-TABLET_FILTERS = ("", "online", "offline")
+from .blueprint import address, bp, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
+from .forms import TABLET_FILTERS, PairForm, TabletFilterForm
 
 
 def tablet_online(tablet: Tablet, now=None) -> bool:
@@ -33,14 +31,14 @@ def tablet_online(tablet: Tablet, now=None) -> bool:
 def tablets():
     """The paired tablets with last seen and online/offline; ?status=offline shows
     the ones to go and look at."""
-    try:
-        wanted = validate.choice("status", request.args.get("status", ""), TABLET_FILTERS)
-    except FieldError as exc:
-        return _tablets_page(field_errors(exc), 400)
-    return _tablets_page(wanted=wanted)
+    shown = TabletFilterForm(formdata=request.args)
+    if not shown.validate():
+        return _tablets_page(status=400, refused=shown)
+    return _tablets_page(wanted=shown.status.data)
 
 
-def _tablets_page(errors=None, status=200, wanted=""):
+def _tablets_page(form=None, status=200, wanted="", refused=None):
+    """The list; ``form`` is a pairing form shown again, ``refused`` a refused filter."""
     admin = the_admin()
     query = select(Tablet).order_by(Tablet.revoked_at.is_not(None), Tablet.unit_id, Tablet.kind, Tablet.id)
     if not admin.is_global:
@@ -53,25 +51,26 @@ def _tablets_page(errors=None, status=200, wanted=""):
     return render("admin/tablets.html", tablets=rows, online={tb.id: tablet_online(tb, now) for tb in rows},
                   wanted=wanted, filters=TABLET_FILTERS,
                   rooms=visible_rooms(admin, active_only=True), units=visible_units(admin),
-                  errors=errors or {}, status=status)
+                  form=form or PairForm(formdata=None), refused=refused, status=status)
 
 
 @bp.post("/tablets/pair")
 def tablet_pair():
     """A one-time pairing code for a door or a console (a room) or a board (a unit), with its QR code."""
     admin = the_admin()
-    try:
-        kind = validate.choice("kind", request.form.get("kind"), ("door", "board", "console"))
-        if kind in ("door", "console"):  # a console: the room's computer, for good (issue 11)
-            room = room_or_403(validate.record_id("room", request.form.get("room")))
-            if not room.active:
-                raise FieldError("room", "admin.tablets.inactive_room")
-            unit = room.unit
-        else:
-            room = None
-            unit = unit_or_403(validate.record_id("unit", request.form.get("unit")))
-    except FieldError as exc:
-        return _tablets_page(field_errors(exc), 400)
+    form = PairForm()
+    if not form.validate():
+        return _tablets_page(form, 400)
+    kind = form.kind.data
+    if kind in ("door", "console"):  # a console: the room's computer, for good (issue 11)
+        room = room_or_403(form.room.data)
+        if not room.active:
+            form.refuse(FieldError("room", "admin.tablets.inactive_room"))
+            return _tablets_page(form, 400)
+        unit = room.unit
+    else:
+        room = None
+        unit = unit_or_403(form.unit.data)
     code = pairing.new_code(kind, unit, room, actor=admin.label, address=address())
     url = pairing.pairing_url(code)
     expires = clock.now() + timedelta(minutes=int(current_app.config["PAIRING_CODE_MINUTES"]))

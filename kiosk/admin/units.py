@@ -3,31 +3,33 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from sqlalchemy import func, select
 
 from .. import clock, hours, validate
 from ..accounts import global_required
 from ..database import begin_write
-from ..errors import error_response
 from ..events import record
 from ..extensions import db
 from ..i18n import t
 from ..models import Room, Tablet, Unit
 from ..render import render
 from ..validate import FieldError
-from .blueprint import address, bp, field_errors, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
+from .blueprint import address, bp, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
+from .forms import ActiveForm, RoomEditForm, RoomForm, UnitEditForm, UnitForm
 from .tablets import tablet_online
 
 
-def _slug_for(model, name: str, raw_slug: str) -> str:
-    """The slug typed (must be free), or one made from the name (made free with -2, -3 ...)."""
-    if raw_slug.strip():
-        slug = validate.slug("slug", raw_slug)
+def _free_slug(form, model) -> str | None:
+    """The slug typed, if it is free (else a refusal on the form and None), or
+    one made from the name (made free with -2, -3 ...)."""
+    slug = form.slug.data
+    if slug:
         if db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
-            raise FieldError("slug", "admin.field.slug_taken")
+            form.refuse(FieldError("slug", "admin.field.slug_taken"))
+            return None
         return slug
-    base = validate.slugify(name) or "rum"
+    base = validate.slugify(form.name.data) or "rum"
     slug, n = base, 1
     while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
         n += 1
@@ -62,12 +64,12 @@ def units():
     return _units_page()
 
 
-def _units_page(errors=None, values=None, status=200):
+def _units_page(form=None, status=200):
     admin = the_admin()
     counts = dict(db.session.execute(select(Room.unit_id, func.count()).where(Room.active.is_(True))
                                      .group_by(Room.unit_id)).all())
     return render("admin/units.html", units=visible_units(admin), counts=counts,
-                  errors=errors or {}, values=values or {}, status=status)
+                  form=form or UnitForm(formdata=None), status=status)
 
 
 @bp.post("/units")
@@ -75,12 +77,11 @@ def _units_page(errors=None, values=None, status=200):
 def unit_create():
     begin_write()  # read, then write: take SQLite's write lock first
     admin = the_admin()
-    values = {"name": request.form.get("name", "")[:500], "slug": request.form.get("slug", "")[:100]}
-    try:
-        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
-        slug = _slug_for(Unit, name, values["slug"])
-    except FieldError as exc:
-        return _units_page(field_errors(exc), values, 400)
+    form = UnitForm()
+    slug = _free_slug(form, Unit) if form.validate() else None
+    if slug is None:
+        return _units_page(form, 400)
+    name = form.name.data
     unit = Unit(name=name, slug=slug, created_at=clock.now())
     db.session.add(unit)
     db.session.flush()
@@ -94,25 +95,20 @@ def unit_create():
 @global_required
 def unit_edit(unit_id: int):
     unit = unit_or_403(unit_id)
-    values = {"name": unit.name, **hours.for_form(unit.opening_hours)}  # issue 15: opening hours
-    return render("admin/unit.html", unit=unit, errors={}, values=values, hour_days=hours.DAYS)
+    form = UnitEditForm(formdata=None, data={"name": unit.name, "show_clinician": "1" if unit.show_clinician else "0",
+                                             **hours.for_form(unit.opening_hours)})  # issue 15: opening hours
+    return render("admin/unit.html", unit=unit, form=form, hour_days=hours.DAYS)
 
 
 @bp.post("/units/<int:unit_id>")
 @global_required
 def unit_update(unit_id: int):
     admin, unit = _to_change(unit_or_403, unit_id)
-    values = {"name": request.form.get("name", "")[:500]}
-    # issue 15: opening hours, Monday first; both times empty is a closed day.
-    values.update({key: request.form.get(key, "")[:10] for key in hours.for_form(None)})
-    try:
-        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
-        opening_hours = _opening_hours(values)
-        show = validate.choice("show_clinician", request.form.get("show_clinician", "0"), ("0", "1")) == "1"
-    except FieldError as exc:
-        return render("admin/unit.html", unit=unit, errors=field_errors(exc), values=values, status=400,
-                      hour_days=hours.DAYS)
-    changes = _apply(unit, name=name, show_clinician=show)
+    form = UnitEditForm()
+    if not form.validate():
+        return render("admin/unit.html", unit=unit, form=form, status=400, hour_days=hours.DAYS)
+    changes = _apply(unit, name=form.name.data, show_clinician=form.show_clinician.data == "1")
+    opening_hours = form.opening_hours
     if opening_hours != (unit.opening_hours or None):  # issue 15
         changes.update(opening_hours=opening_hours or "")
         unit.opening_hours = opening_hours
@@ -146,24 +142,24 @@ def rooms():
     return _rooms_page()
 
 
-def _rooms_page(errors=None, values=None, status=200):
+def _rooms_page(form=None, status=200):
     admin = the_admin()
     return render("admin/rooms.html", rooms=visible_rooms(admin), units=visible_units(admin),
-                  errors=errors or {}, values=values or {}, status=status)
+                  form=form or RoomForm(formdata=None), status=status)
 
 
 @bp.post("/rooms")
 def room_create():
     begin_write()  # read, then write: take SQLite's write lock first
     admin = the_admin()
-    values = {k: request.form.get(k, "")[:500] for k in ("unit", "name", "slug", "location")}
-    try:
-        unit = unit_or_403(validate.record_id("unit", values["unit"]))
-        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
-        location = validate.text("location", values["location"], max_len=validate.LOCATION_MAX, required=False)
-        slug = _slug_for(Room, name, values["slug"])
-    except FieldError as exc:
-        return _rooms_page(field_errors(exc), values, 400)
+    form = RoomForm()
+    valid = form.validate()
+    if not form.unit.errors:
+        unit = unit_or_403(form.unit.data)  # 404 or 403 before anything else is said
+    slug = _free_slug(form, Room) if valid else None
+    if slug is None:
+        return _rooms_page(form, 400)
+    name, location = form.name.data, form.location.data
     room = Room(unit_id=unit.id, name=name, slug=slug, location=location, active=True)
     db.session.add(room)
     db.session.flush()
@@ -177,7 +173,7 @@ def room_create():
 @bp.get("/rooms/<int:room_id>")
 def room_edit(room_id: int):
     room = room_or_403(room_id)
-    return render("admin/room.html", room=room, errors={}, values={"name": room.name, "location": room.location},
+    return render("admin/room.html", room=room, form=RoomEditForm(formdata=None, obj=room),
                   doors=_door_tablets(room.id), online=tablet_online)
 
 
@@ -191,14 +187,11 @@ def _door_tablets(room_id: int) -> list[Tablet]:
 def room_update(room_id: int):
     """Rename a room or change where it is; its slug (in every URL) stays."""
     admin, room = _to_change(room_or_403, room_id)
-    values = {k: request.form.get(k, "")[:500] for k in ("name", "location")}
-    try:
-        name = validate.text("name", values["name"], max_len=validate.NAME_MAX)
-        location = validate.text("location", values["location"], max_len=validate.LOCATION_MAX, required=False)
-    except FieldError as exc:
-        return render("admin/room.html", room=room, errors=field_errors(exc), values=values, status=400,
+    form = RoomEditForm()
+    if not form.validate():
+        return render("admin/room.html", room=room, form=form, status=400,
                       doors=_door_tablets(room.id), online=tablet_online)
-    changes = _apply(room, name=name, location=location)
+    changes = _apply(room, name=form.name.data, location=form.location.data)
     if changes:
         room.version += 1
         record("room-update", admin.label, address=address(), unit_id=room.unit_id, room_id=room.id, **changes)
@@ -211,10 +204,10 @@ def room_update(room_id: int):
 def room_active(room_id: int):
     """Deactivate (or bring back) a room: an inactive room takes no check-ins."""
     admin, room = _to_change(room_or_403, room_id)
-    try:
-        wanted = validate.choice("active", request.form.get("active"), ("0", "1")) == "1"
-    except FieldError as exc:
-        return error_response(400, exc.key)
+    form = ActiveForm()
+    if not form.validate():
+        return form.refused()
+    wanted = form.active.data == "1"
     if wanted != room.active:
         room.active = wanted
         room.version += 1
@@ -223,11 +216,3 @@ def room_active(room_id: int):
         db.session.commit()
     flash(t("admin.rooms.activated" if wanted else "admin.rooms.deactivated", name=room.name), "status")
     return redirect(url_for("admin.room_edit", room_id=room.id), code=303)
-
-
-def _opening_hours(values: dict) -> str | None:
-    """issue 15: the form's opening hours as stored (kiosk/hours.py), or a FieldError naming the day."""
-    try:
-        return hours.from_form(values)
-    except hours.HoursError as exc:
-        raise FieldError("hours", exc.key, day=t(f"hours.weekday.{exc.day}")) from exc

@@ -200,3 +200,45 @@ def test_the_statistics_fit_a_desk_screen_without_sideways_scrolling(admin_app, 
     expect(page.locator("#table-endings tfoot td")).to_have_text("3")
     expect(page.locator("#total-visits")).to_have_text("3")
     check(page, assert_valid_html, "statistics at 1440 px")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_refused_forms_keep_what_was_typed_and_stay_valid(admin_app, live_server, new_page, make_admin, demo,
+                                                          assert_valid_html, lang):
+    """The WTForms forms (kiosk/admin/forms.py) shown again after a refusal:
+    the refused field marked and described, the rest as typed, axe and Nu clean."""
+    unit_id, room_id = demo
+    page = new_page()
+    log_in_page(page, make_admin(), lang)
+
+    page.goto(f"/admin/units/{unit_id}")
+    page.locator("#unit-name").fill("Hudmottagningen Ö")
+    page.locator("#opens-wed").fill("08:15")
+    page.locator("#opens-wed").press("Enter")
+    expect(page.locator("#hours-error")).to_be_visible()
+    assert page.locator("#opens-wed").input_value() == "08:15"
+    assert page.locator("#unit-name").input_value() == "Hudmottagningen Ö"
+    check(page, assert_valid_html, f"opening hours refused ({lang})", html=page.content())
+
+    page.goto("/admin/units")
+    page.locator("#unit-name").fill("<b>Enhet</b>")
+    page.locator("#unit-slug").fill("enhet-9")
+    page.locator("#unit-name").press("Enter")
+    expect(page.locator("#unit-name-error")).to_be_visible()
+    assert page.locator("#unit-name").get_attribute("aria-invalid") == "true"
+    assert page.locator("#unit-slug").input_value() == "enhet-9"
+    check(page, assert_valid_html, f"unit refused ({lang})", html=page.content())
+
+    page.goto("/admin/accounts")
+    page.locator("#account-email").fill("namn@exempel")  # a browser's e-mail check lets it through
+    page.locator("#account-email").press("Enter")
+    expect(page.locator("#account-email-error")).to_be_visible()
+    assert page.locator("#account-email").input_value() == "namn@exempel"
+    check(page, assert_valid_html, f"account refused ({lang})", html=page.content())
+
+    page.goto("/admin/sessions")
+    page.locator(f"#reason-{room_id}").fill("Rum <4>")
+    page.locator(f"#reason-{room_id}").press("Enter")
+    expect(page.locator(f"#reason-{room_id}-error")).to_be_visible()
+    assert page.locator(f"#reason-{room_id}").input_value() == "Rum <4>"
+    check(page, assert_valid_html, f"freeing a room refused ({lang})", html=page.content())

@@ -9,13 +9,14 @@ from datetime import date, datetime, time, timedelta
 from flask import abort, request
 from sqlalchemy import select
 
-from ... import clock, validate
+from ... import clock
 from ...errors import error_response
 from ...extensions import db
-from ...models import ALL_EVENT_KINDS, AdminUser, Event, Room
+from ...models import AdminUser, Event, Room
 from ...validate import FieldError
 from .. import stats
 from ..blueprint import visible_rooms
+from ..forms import EventFilterForm
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,24 @@ class EventFilter:
                 "to": self.end.isoformat()}
 
 
-def event_filter(admin: AdminUser) -> EventFilter:
-    """Room, kind and dates from the query string (FieldError on bad input;
-    403 for a room of another unit, 400 for one that does not exist)."""
+def event_filter(admin: AdminUser, form_class=EventFilterForm) -> tuple[EventFilter, EventFilterForm]:
+    """Room, kind and dates from the query string (the last 30 days unless it
+    says otherwise), and the form read (400 with the first refusal; 403 for a
+    room of another unit, 400 for one that does not exist)."""
     rooms = visible_rooms(admin)
-    today = clock.now().astimezone(stats.tz()).date()
-    room_id = validate.record_id("room", request.args.get("room"), required=False)
-    kind = validate.choice("kind", request.args.get("kind"), ("", *ALL_EVENT_KINDS))
-    start = validate.day("from", request.args.get("from"), default=today - timedelta(days=30))
-    end = validate.day("to", request.args.get("to"), default=today)
-    if start > end:
-        raise FieldError("to", "admin.field.range")
+    form = form_class(formdata=request.args)
+    if form.validate():
+        today = clock.now().astimezone(stats.tz()).date()
+        start = form.start.data or today - timedelta(days=30)
+        end = form.end.data or today
+        if start > end:
+            form.refuse(FieldError("to", "admin.field.range"))
+    if form.messages():
+        abort(form.refused())
+    room_id = form.room.data
     if room_id is not None and room_id not in {r.id for r in rooms}:
         abort(error_response(400 if db.session.get(Room, room_id) is None else 403, "admin.error.other_unit"))
-    return EventFilter(rooms, room_id, kind, start, end)
+    return EventFilter(rooms, room_id, form.kind.data, start, end), form
 
 
 def event_query(admin: AdminUser, f: EventFilter):

@@ -15,7 +15,6 @@ from ...events import record
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import ALL_EVENT_KINDS, AdminUser, Event, Room
-from ...validate import FieldError
 from .. import csvfile
 from .. import stats
 from ..blueprint import address, bp, the_admin
@@ -67,12 +66,9 @@ def events_csv():
     EXPORTS_PER_ACCOUNT per account (429 beyond), so that downloads never take
     the threads the door polls need."""
     admin = the_admin()
-    try:
-        f = event_filter(admin)
-        if (f.end - f.start).days >= stats.MAX_DAYS:
-            raise FieldError("to", "admin.stats.too_long", days=stats.MAX_DAYS)
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    f, _form = event_filter(admin)
+    if (f.end - f.start).days >= stats.MAX_DAYS:
+        return error_response(400, "admin.stats.too_long", days=stats.MAX_DAYS)
     release = EXPORTS.take(admin.id)
     if isinstance(release, str):
         return error_response(429, release)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import func, select
 
-from ... import validate
-from ...errors import error_response
 from ...extensions import db
 from ...i18n import content, t
 from ...models import ALL_EVENT_KINDS, EVENT_KINDS, AdminUser, Event, Room, Tablet
 from ...render import render
-from ...validate import FieldError
 from ..blueprint import bp, the_admin
+from ..forms import EventPageForm
 from . import event_filter, event_query
 
 
@@ -22,11 +20,8 @@ from . import event_filter, event_query
 def events():
     """The audit log, newest first: filter by room, kind and dates, 50 a page."""
     admin = the_admin()
-    try:
-        f = event_filter(admin)
-        page = validate.page_number(request.args.get("page"))
-    except FieldError as exc:
-        return error_response(400, exc.key, **exc.slots)
+    f, form = event_filter(admin, EventPageForm)
+    page = form.page.data
     query = event_query(admin, f)
     per_page = int(current_app.config["ADMIN_EVENTS_PER_PAGE"])
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

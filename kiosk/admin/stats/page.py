@@ -6,41 +6,39 @@ from datetime import timedelta
 
 from flask import abort, request
 
-from ... import clock, validate
+from ... import clock
 from ...errors import error_response
 from ...i18n import t
 from ...render import render
 from ...rooms import service
 from ...validate import FieldError
 from ..blueprint import bp, the_admin, unit_or_403, visible_units
+from ..forms import StatsFilterForm
 from ..stats import CHARTS, END_REASONS, MAX_DAYS, OUTCOMES, VISIT_OUTCOMES, compute, median, outcome_label, tz, week_label
 
 
-def stats_request():
-    """The unit and date range asked for; a FieldError or 403 when they cannot be used."""
+def stats_request_or_400():
+    """The units seen, and the unit and period asked for (the last four weeks
+    of the first unit unless the query string says otherwise); 400 with the
+    first refusal, 403 or 404 for a unit that cannot be seen."""
     admin = the_admin()
     units = visible_units(admin)
     if not units:
-        raise FieldError("unit", "admin.stats.no_units")
-    today = clock.now().astimezone(tz()).date()
-    raw_unit = request.args.get("unit")
-    unit_id = validate.record_id("unit", raw_unit, required=False)
-    unit = unit_or_403(unit_id) if unit_id is not None else units[0]
-    end = validate.day("to", request.args.get("to"), default=today)
-    start = validate.day("from", request.args.get("from"), default=end - timedelta(days=27))
-    if start > end:
-        raise FieldError("to", "admin.field.range")
-    if (end - start).days >= MAX_DAYS:
-        raise FieldError("to", "admin.stats.too_long", days=MAX_DAYS)
+        abort(error_response(400, "admin.stats.no_units"))
+    form = StatsFilterForm(formdata=request.args)
+    valid = form.validate()
+    if not form.unit.errors:
+        unit = unit_or_403(form.unit.data) if form.unit.data is not None else units[0]
+    if valid:
+        end = form.end.data or clock.now().astimezone(tz()).date()
+        start = form.start.data or end - timedelta(days=27)
+        if start > end:
+            form.refuse(FieldError("to", "admin.field.range"))
+        elif (end - start).days >= MAX_DAYS:
+            form.refuse(FieldError("to", "admin.stats.too_long", days=MAX_DAYS))
+    if form.messages():
+        abort(form.refused())
     return units, unit, start, end
-
-
-def stats_request_or_400():
-    """stats_request, its FieldError answered with 400 and the field's message."""
-    try:
-        return stats_request()
-    except FieldError as exc:
-        abort(error_response(400, exc.key, **exc.slots))
 
 
 def _stats_args(unit, start, end) -> dict:
