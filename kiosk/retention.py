@@ -37,6 +37,15 @@ EVERY = timedelta(days=1)
 # A failed or lost attempt is tried again this much later (per process).
 RETRY = timedelta(minutes=5)
 # Events whose detail may carry a person's free text, and the keys that do.
+# What is erased RETENTION_DAYS after a moment of its row (docs/data.md): the
+# count it adds to, the table, the moment's column, the columns set to NULL.
+# The rows stay (statistics need their times); only what names a person goes.
+ERASED_COLUMNS = (
+    ("sessions", RoomSession, "started_at", ("clinician_name", "clinician_title")),
+    ("bookings", Booking, "ends_at", ("holder_name", "holder_title")),
+    # A fault's short text and fix note (issue 15): the kind and times stay.
+    ("faults", RoomFault, "reported_at", ("text", "fix_note")),
+)
 FREE_TEXT_EVENTS = ("force-ended",)
 FREE_TEXT_KEYS = ("reason",)
 ERASED = "erased"
@@ -69,23 +78,12 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
     limit = cutoff(now)
     done = Purged()
     begin_write()
-    result = db.session.execute(
-        update(RoomSession)
-        .where(RoomSession.started_at < limit,
-               or_(RoomSession.clinician_name.is_not(None), RoomSession.clinician_title.is_not(None)))
-        .values(clinician_name=None, clinician_title=None))
-    done.sessions = result.rowcount or 0
-    result = db.session.execute(
-        update(Booking)
-        .where(Booking.ends_at < limit, or_(Booking.holder_name.is_not(None), Booking.holder_title.is_not(None)))
-        .values(holder_name=None, holder_title=None))
-    done.bookings = result.rowcount or 0
-    # A fault's short text and fix note (issue 15), counted from the report: the kind and times stay.
-    result = db.session.execute(
-        update(RoomFault)
-        .where(RoomFault.reported_at < limit, or_(RoomFault.text.is_not(None), RoomFault.fix_note.is_not(None)))
-        .values(text=None, fix_note=None))
-    done.faults = result.rowcount or 0
+    for counted, model, since, columns in ERASED_COLUMNS:
+        result = db.session.execute(
+            update(model)
+            .where(getattr(model, since) < limit, or_(*(getattr(model, c).is_not(None) for c in columns)))
+            .values(dict.fromkeys(columns)))
+        setattr(done, counted, result.rowcount or 0)
 
     events = db.session.scalars(select(Event).where(
         Event.at < limit, Event.kind.in_(FREE_TEXT_EVENTS), Event.detail != "")).all()

@@ -111,11 +111,18 @@ class Cell:
 
 
 @dataclass
-class Stats:
+class RoomTable:
+    """A unit's rooms over a range of dates: the base of each statistics table,
+    whose cells are keyed by (period, room id)."""
+
     unit: Unit
     start: date
     end: date
     rooms: list[Room]
+
+
+@dataclass
+class Stats(RoomTable):
     weeks: list[str]
     cells: dict[tuple[str, int], Cell]
 

@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from ..stats import iso_week, local_range, sum_cells, weeks_between
+from ..stats import RoomTable, iso_week, local_range, sum_cells, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import stats_page, stats_request_or_400
@@ -55,11 +55,7 @@ class BookingCell:
 
 
 @dataclass
-class BookingStats:
-    unit: Unit
-    start: date
-    end: date
-    rooms: list[Room]
+class BookingStats(RoomTable):
     weeks: list[str]
     cells: dict[tuple[str, int], BookingCell]
     occupancy: dict[tuple[int, int], int] = field(default_factory=dict)  # (weekday, hour) -> minutes used

@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from . import local_range, median, sum_cells
+from . import RoomTable, local_range, median, sum_cells
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import _number, stats_page, stats_request_or_400
@@ -52,11 +52,7 @@ class FaultCell:
 
 
 @dataclass
-class FaultStats:
-    unit: Unit
-    start: date
-    end: date
-    rooms: list[Room]
+class FaultStats(RoomTable):
     months: list[str]
     cells: dict[tuple[str, int], FaultCell]
 
