@@ -99,15 +99,32 @@ def test_the_console_links_to_the_rooms_day_and_books_a_follow_up(frozen_clock, 
     assert len(kinds) == 2
 
 
-def test_the_console_moves_and_cancels(frozen_clock, app, console_pc):
-    booking_id = book(app, console_pc.room_id, "13:00", "13:30")
-    base = f"/rooms/{console_pc.slug}/console/bookings/{booking_id}"
+def test_the_console_moves_and_cancels_what_it_booked(frozen_clock, app, console_pc):
+    url = f"/rooms/{console_pc.slug}/console/bookings"
+    assert console_pc.form_post(url, {"day": DAY, "start": "13:00", "end": "13:30"}).status_code == 303
+    booking_id = rows(app)[0].id
+    base = f"{url}/{booking_id}"
     r = console_pc.hx_post(f"{base}/move", {"day": DAY, "start": "15:00", "end": "15:45"})
     assert r.status_code == 200 and "Bokat 15.00–15.45" in text_of(r.get_data(as_text=True))
     assert console_pc.form_post(f"{base}/cancel").status_code == 303
     with app.app_context():
         b = db.session.get(Booking, booking_id)
         assert b.status == "cancelled" and b.updated_by.startswith("console:")
+
+
+@pytest.mark.parametrize("lang,says", [("sv", "bara flytta eller avboka"), ("en", "only move or cancel")])
+def test_the_console_leaves_bookings_made_elsewhere_alone(frozen_clock, app, console_pc, lang, says):
+    """Anyone who passes the door may claim a visit's console: it changes only its own bookings."""
+    theirs = book(app, console_pc.room_id, "13:00", "13:30", holder_name="Eva Ek")
+    url = f"/rooms/{console_pc.slug}/console/bookings"
+    html = console_pc.get(f"{url}?lang={lang}").get_data(as_text=True)
+    assert f"/bookings/{theirs}/cancel" not in html and f"/bookings/{theirs}/move" not in html
+    assert {"sv": "Bokad från en annan plats", "en": "Booked elsewhere"}[lang] in html
+    for action, data in (("cancel", {}), ("move", {"day": DAY, "start": "15:00", "end": "15:30"})):
+        r = console_pc.hx_post(f"{url}/{theirs}/{action}?lang={lang}", data)
+        assert r.status_code == 403 and says in r.get_data(as_text=True)
+    b = rows(app)[0]
+    assert (b.status, b.updated_by, b.starts_at) == ("booked", "board:test", at("13:00"))
 
 
 def test_console_bad_input_overlap_and_the_past(frozen_clock, app, console_pc):

@@ -22,7 +22,7 @@ from ..events import client_address
 from ..extensions import db
 from ..bookings import service as bookings
 from ..bookings import views_support as booking_views
-from ..models import Event, Room, RoomSession, Tablet, Unit
+from ..models import Booking, Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
 from . import booking_forms, console, pairing, poll, service
 from .service import Actor, BadInput, RoomError
@@ -552,8 +552,10 @@ def _console_bookings_page(room: Room, status: int = 200, error: str | None = No
     """The room's day from its console: book it later today or another day (a follow-up)."""
     session = service.open_session(room.id)
     state = service.state_of(room, session)
-    context = {**booking_forms.page_context(room, session, state.now), "rs": state,
-               "error": error, "error_slots": slots or {}, "form": form or {}}
+    context = booking_forms.page_context(room, session, state.now)
+    label = _current_console(room).actor.label
+    mine = {b.id for b in [*context["day"].bookings, *context["coming"]] if b.created_by == label}
+    context.update(rs=state, mine=mine, error=error, error_slots=slots or {}, form=form or {})
     return _fragment(render(CONSOLE_BOOKINGS, block="panel", status=status, **context), "console-bookings")
 
 
@@ -568,12 +570,27 @@ def console_bookings(slug: str):
     return _console_bookings_page(room)
 
 
-def _console_booking_action(slug: str, _kind: str, change, _booking_id):
+def _made_elsewhere(room: Room, raw_id: str | None, label: str) -> bool:
+    """A manual booking of this room that another surface made. Anyone who passes
+    the door may check in and claim a visit's console, so a console moves and
+    cancels only what it booked itself; reception, an administrator or the one
+    who booked change the rest. (An unknown id or another room's booking is the
+    service's 404, a calendar's booking its 409.)"""
+    if raw_id is None or not raw_id.isdigit() or len(raw_id) > 12:
+        return False
+    booking = db.session.get(Booking, int(raw_id))
+    return (booking is not None and booking.room_id == room.id and booking.source == "manual"
+            and booking.created_by != label)
+
+
+def _console_booking_action(slug: str, _kind: str, change, booking_id: str | None):
     """A booking change from this room's console (the console is the actor)."""
     room = _room_or_404(slug)
     who = _current_console(room)
     if _console_ended(who, service.open_session(room.id)):
         return error_response(409, "console.ended")
+    if _made_elsewhere(room, booking_id, who.actor.label):
+        return error_response(403, "bookings.console.not_yours")
     url = url_for("rooms.console_bookings", slug=slug)
     return booking_forms.act(room, who.actor, change,
                              lambda **refused: _console_bookings_page(_room_or_404(slug), **refused),
