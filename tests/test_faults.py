@@ -402,7 +402,7 @@ def test_fault_statistics_count_per_room_kind_and_month_and_add_up(admin_client,
         total = s.total()
         assert total.reported == 4 == sum(total.kinds.values())
         assert total.reported == sum(s.total(room_id=r.id).reported for r in s.rooms) \
-            == sum(s.total(month=m).reported for m in s.months)
+            == sum(s.total(period=m).reported for m in s.months)
         assert dict(total.kinds) == {"camera": 2, "sound": 1, "network": 1}
         assert total.fixed == 2 and sorted(s.total(room_id=a).hours) == [4.0, 24.0]
         assert (total.checks, total.failed_checks) == (3, 2)

@@ -18,6 +18,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -120,15 +121,24 @@ class RoomTable:
     end: date
     rooms: list[Room]
 
+    # Each subclass names its cell class (an empty cell is all zeros) and has
+    # the field ``cells``: (period, room id) -> cell.
+    cell_type: ClassVar[type]
+
+    def cell(self, period: str, room_id: int):
+        """One room in one period (a week or a month), zeros where nothing happened."""
+        return self.cells.get((period, room_id)) or self.cell_type()
+
+    def total(self, room_id: int | None = None, period: str | None = None):
+        """The counts summed over rooms and/or periods."""
+        return sum_cells(self.cells, self.cell_type(), room_id, period)
+
 
 @dataclass
 class Stats(RoomTable):
     weeks: list[str]
     cells: dict[tuple[str, int], Cell]
-
-    def total(self, room_id: int | None = None, week: str | None = None) -> Cell:
-        """The counts summed over rooms and/or weeks."""
-        return sum_cells(self.cells, Cell(), room_id, week)
+    cell_type = Cell
 
     def meetings(self, week: str, room_id: int) -> int:
         cell = self.cells.get((week, room_id))

@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from ..stats import RoomTable, iso_week, local_range, sum_cells, weeks_between
+from ..stats import RoomTable, iso_week, local_range, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import stats_page, stats_request_or_400
@@ -60,11 +60,7 @@ class BookingStats(RoomTable):
     cells: dict[tuple[str, int], BookingCell]
     occupancy: dict[tuple[int, int], int] = field(default_factory=dict)  # (weekday, hour) -> minutes used
 
-    def cell(self, week: str, room_id: int) -> BookingCell:
-        return self.cells.get((week, room_id), BookingCell())
-
-    def total(self, room_id: int | None = None, week: str | None = None) -> BookingCell:
-        return sum_cells(self.cells, BookingCell(), room_id, week)
+    cell_type = BookingCell
 
     def hours_used(self) -> list[int]:
         """The hours of the day the table shows: working hours, and any hour with use."""

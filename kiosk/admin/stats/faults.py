@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from . import RoomTable, local_range, median, sum_cells
+from . import RoomTable, local_range, median
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import _number, stats_page, stats_request_or_400
@@ -56,11 +56,7 @@ class FaultStats(RoomTable):
     months: list[str]
     cells: dict[tuple[str, int], FaultCell]
 
-    def total(self, room_id: int | None = None, month: str | None = None) -> FaultCell:
-        return sum_cells(self.cells, FaultCell(), room_id, month)
-
-    def cell(self, month: str, room_id: int) -> FaultCell:
-        return self.cells.get((month, room_id), FaultCell())
+    cell_type = FaultCell
 
 
 median_hours = median  # hours to fix, rounded as the meetings' minutes are
@@ -147,7 +143,7 @@ def fault_chart_svg(name: str, stats: FaultStats, t) -> tuple[bytes, str]:
     elif name == "per-kind":
         chart.x_labels = stats.months
         for kind in FAULT_KINDS:
-            chart.add(t(f"faults.kind.{kind}"), [stats.total(month=m).kinds[kind] for m in stats.months])
+            chart.add(t(f"faults.kind.{kind}"), [stats.total(period=m).kinds[kind] for m in stats.months])
     elif name == "fix-time":
         chart.x_labels = [room.name for room in stats.rooms]
         chart.add(t("admin.faults.stats.hours"), [median_hours(stats.total(room_id=r.id).hours) or 0
