@@ -548,12 +548,13 @@ for _name, (_action, _arguments) in MEETING_STEPS.items():
 CONSOLE_BOOKINGS = "rooms/console_bookings.html"
 
 
-def _console_bookings_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
-    """The room's day from its console: book it later today or another day (a follow-up)."""
+def _console_bookings_page(room: Room, label: str, status: int = 200, error: str | None = None, slots=None,
+                           form=None):
+    """The room's day from its console: book it later today or another day (a
+    follow-up); the bookings this console (``label``) made can be changed."""
     session = service.open_session(room.id)
     state = service.state_of(room, session)
     context = booking_forms.page_context(room, session, state.now)
-    label = _current_console(room).actor.label
     mine = {b.id for b in [*context["day"].bookings, *context["coming"]] if b.created_by == label}
     context.update(rs=state, mine=mine, error=error, error_slots=slots or {}, form=form or {})
     return _fragment(render(CONSOLE_BOOKINGS, block="panel", status=status, **context), "console-bookings")
@@ -567,7 +568,7 @@ def console_bookings(slug: str):
     service.release_if_expired(room.id)
     if _console_ended(who, service.open_session(room.id)):
         return redirect(url_for("rooms.console_page", slug=slug), code=303)  # it says the visit is over
-    return _console_bookings_page(room)
+    return _console_bookings_page(room, who.actor.label)
 
 
 def _made_elsewhere(room: Room, raw_id: str | None, label: str) -> bool:
@@ -591,10 +592,13 @@ def _console_booking_action(slug: str, _kind: str, change, booking_id: str | Non
         return error_response(409, "console.ended")
     if _made_elsewhere(room, booking_id, who.actor.label):
         return error_response(403, "bookings.console.not_yours")
-    url = url_for("rooms.console_bookings", slug=slug)
-    return booking_forms.act(room, who.actor, change,
-                             lambda **refused: _console_bookings_page(_room_or_404(slug), **refused),
-                             lambda r: booking_forms.after_change(r, url, _console_bookings_page))
+    url, label = url_for("rooms.console_bookings", slug=slug), who.actor.label
+
+    def page(fresh: Room, **refused):
+        return _console_bookings_page(fresh, label, **refused)
+
+    return booking_forms.act(room, who.actor, change, lambda **refused: page(_room_or_404(slug), **refused),
+                             lambda r: booking_forms.after_change(r, url, page))
 
 
 # POST /rooms/<slug>/console/bookings, .../bookings/<booking_id>/move and .../cancel

@@ -32,6 +32,20 @@ def console_page(browser, server, lang="sv"):  # noqa: F811
     return page
 
 
+def checked_in_with_console(browser, server, fast_app, room):  # noqa: F811
+    """Check in at the door of ``room`` and claim the visit's console with the
+    code the door shows (through the claim link, as the QR code gives it)."""
+    room_id, _ = room
+    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
+    door.get_by_role("button", name="Checka in och förbered rummet").click()
+    code = door.locator(".console-code-value strong").inner_text()
+    console = console_page(browser, server)
+    console.goto(f"/console?code={code}")
+    console.get_by_role("button", name="Koppla", exact=True).click()
+    console.wait_for_url(re.compile(r"/rooms/videorum-1/console$"), wait_until="load")
+    return door, console
+
+
 def focused_id(page) -> str:
     return page.evaluate("document.activeElement ? document.activeElement.id : ''")
 
@@ -154,14 +168,7 @@ def test_focus_stays_on_the_ticked_item(browser, fast_app, server, room):  # noq
     moves it to the new state's heading. The polls (every second here) race the
     ticks all the way."""
     room_id, _ = room
-    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
-    door.get_by_role("button", name="Checka in och förbered rummet").click()
-    code = door.locator(".console-code-value strong").inner_text()
-
-    console = console_page(browser, server)
-    console.goto(f"/console?code={code}")
-    console.get_by_role("button", name="Koppla", exact=True).click()
-    console.wait_for_url(re.compile(r"/rooms/videorum-1/console$"), wait_until="load")
+    door, console = checked_in_with_console(browser, server, fast_app, room)
     _tick_all_by_enter(console, "console", console.locator(".readiness-progress"), "av")
     last = console.locator("button.tick").last
     last.focus()
@@ -229,13 +236,7 @@ def test_the_console_offline_keeps_its_state_and_says_what_was_not_saved(browser
     state and says since when; a tick that fails is shown as not saved (never as
     saved); both go when the server answers again."""
     room_id, _ = room
-    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
-    door.get_by_role("button", name="Checka in och förbered rummet").click()
-    code = door.locator(".console-code-value strong").inner_text()
-    console = console_page(browser, server)
-    console.goto(f"/console?code={code}")
-    console.get_by_role("button", name="Koppla", exact=True).click()
-    console.wait_for_url(re.compile(r"/rooms/videorum-1/console$"), wait_until="load")
+    _door, console = checked_in_with_console(browser, server, fast_app, room)
     first = console.locator("button.tick").first
     first.focus()
     console.keyboard.press("Enter")
