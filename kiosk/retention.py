@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass
+from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, request
@@ -36,7 +36,6 @@ JOB = "purge"
 EVERY = timedelta(days=1)
 # A failed or lost attempt is tried again this much later (per process).
 RETRY = timedelta(minutes=5)
-# Events whose detail may carry a person's free text, and the keys that do.
 # What is erased RETENTION_DAYS after a moment of its row (docs/data.md): the
 # count it adds to, the table, the moment's column, the columns set to NULL.
 # The rows stay (statistics need their times); only what names a person goes.
@@ -46,44 +45,34 @@ ERASED_COLUMNS = (
     # A fault's short text and fix note (issue 15): the kind and times stay.
     ("faults", RoomFault, "reported_at", ("text", "fix_note")),
 )
+# Events whose detail may carry a person's free text, and the keys that do.
 FREE_TEXT_EVENTS = ("force-ended",)
 FREE_TEXT_KEYS = ("reason",)
 ERASED = "erased"
 _lock = threading.Lock()
 
 
-@dataclass
-class Purged:
-    """How many rows had something erased or deleted."""
-
-    sessions: int = 0
-    events: int = 0
-    rate_hits: int = 0
-    admin_sessions: int = 0
-    bookings: int = 0
-    faults: int = 0
-
-    @property
-    def anything(self) -> bool:
-        return any(asdict(self).values())
+# What a purge did: how many rows had something erased or deleted, by kind -
+# each table of ERASED_COLUMNS, "events", "rate_hits" and "admin_sessions".
+PURGED_KINDS = tuple(counted for counted, *_ in ERASED_COLUMNS) + ("events", "rate_hits", "admin_sessions")
 
 
 def cutoff(now: datetime) -> datetime:
     return now - timedelta(days=float(current_app.config["RETENTION_DAYS"]))
 
 
-def purge(now: datetime | None = None, actor: str = "system") -> Purged:
+def purge(now: datetime | None = None, actor: str = "system") -> Counter[str]:
     """Erase what is older than the retention period; one transaction."""
     now = now or clock.now()
     limit = cutoff(now)
-    done = Purged()
+    done: Counter[str] = Counter(dict.fromkeys(PURGED_KINDS, 0))
     begin_write()
     for counted, model, since, columns in ERASED_COLUMNS:
         result = db.session.execute(
             update(model)
             .where(getattr(model, since) < limit, or_(*(getattr(model, c).is_not(None) for c in columns)))
             .values(dict.fromkeys(columns)))
-        setattr(done, counted, result.rowcount or 0)
+        done[counted] = result.rowcount or 0
 
     events = db.session.scalars(select(Event).where(
         Event.at < limit, Event.kind.in_(FREE_TEXT_EVENTS), Event.detail != "")).all()
@@ -91,21 +80,21 @@ def purge(now: datetime | None = None, actor: str = "system") -> Purged:
         erased = _erase_free_text(event.detail)
         if erased is not None:
             event.detail = erased
-            done.events += 1
+            done["events"] += 1
 
-    done.rate_hits = ratelimit.purge_old(now)
+    done["rate_hits"] = ratelimit.purge_old(now)
     # Ended or long-expired admin sessions are no use to anyone.
     absolute = timedelta(hours=float(current_app.config["ADMIN_ABSOLUTE_HOURS"]))
     result = db.session.execute(delete(AdminSession).where(or_(
         AdminSession.ended_at < now - EVERY, AdminSession.created_at < now - absolute - EVERY)))
-    done.admin_sessions = result.rowcount or 0
+    done["admin_sessions"] = result.rowcount or 0
 
-    if done.sessions or done.events or done.bookings or done.faults:
-        record("purge", actor, at=now, sessions=done.sessions, events=done.events,
-               days=current_app.config["RETENTION_DAYS"], **({"bookings": done.bookings} if done.bookings else {}),
-               **({"faults": done.faults} if done.faults else {}))
+    if done["sessions"] or done["events"] or done["bookings"] or done["faults"]:
+        record("purge", actor, at=now, sessions=done["sessions"], events=done["events"],
+               days=current_app.config["RETENTION_DAYS"],
+               **{kind: done[kind] for kind in ("bookings", "faults") if done[kind]})
     db.session.commit()
-    if done.anything:
+    if any(done.values()):
         checkpoint()  # the erased text must not live on in the SQLite WAL
     return done
 

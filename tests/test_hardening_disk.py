@@ -64,7 +64,7 @@ def test_an_erased_name_is_gone_from_the_sqlite_files_after_a_purge(make_app, tm
     clock.advance(timedelta(days=15))
     with app.app_context():
         done = retention.purge()
-        assert (done.sessions, done.events) == (2, 1)
+        assert (done["sessions"], done["events"]) == (2, 1)
         # A reader holding a connection open (as the pool does) does not keep it alive.
         assert db.session.execute(text("PRAGMA secure_delete")).scalar() == 1
         db.session.remove()

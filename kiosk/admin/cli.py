@@ -48,9 +48,10 @@ def init_cli(app: Flask) -> None:
     def purge_command() -> None:
         """Erase clinician names and free-text reasons older than RETENTION_DAYS."""
         done = retention.purge(actor="cli")
-        click.echo(f"Erased names on {done.sessions} room session(s) and reasons on {done.events} event(s) "
-                   f"older than {app.config['RETENTION_DAYS']} days; deleted {done.rate_hits} old "
-                   f"rate-limit count(s) and {done.admin_sessions} old admin session(s).")
+        click.echo(f"Erased names on {done['sessions']} room session(s), {done['bookings']} booking(s) and "
+                   f"{done['faults']} fault note(s), and reasons on {done['events']} event(s), older than "
+                   f"{app.config['RETENTION_DAYS']} days; deleted {done['rate_hits']} old rate-limit count(s) "
+                   f"and {done['admin_sessions']} old admin session(s).")
 
 
 def _explain(exc: validate.FieldError) -> str:

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -47,8 +48,9 @@ PAGES = (
     ("checklists.index", "checklists.title", ("checklists.lead",)),
     ("guides.index", "guides.title", ("guides.lead",)),
 )
-@dataclass(frozen=True)
-class Part:
+
+
+class Part(NamedTuple):
     """An item or a step that holds a searched word."""
 
     key: str
