@@ -112,45 +112,73 @@ def assert_no_console_errors(page, label: str = "") -> None:
     assert not problems, f"browser problems on {label or page.url}:\n" + "\n".join(problems)
 
 
-class NuChecker:
-    """The W3C Nu HTML checker as a local HTTP service, started once a run
-    (its start costs seconds; each check after that costs milliseconds)."""
+# The checker's JVM: C1 only (a service for short runs; half the start-up CPU of
+# the default tiered compiler) with the deeper stack its schema checks then need.
+VNU_JAVA_OPTIONS = ["-Xss8m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
-    def __init__(self):
-        self.proc = None
+
+class NuChecker:
+    """The W3C Nu HTML checker as a local HTTP service, one for the whole run:
+    the first xdist worker that needs it starts it, the others use the same one
+    (its start costs a JVM's start-up, seconds of CPU; a check costs milliseconds).
+    The run's controller (or a plain run's session) stops it at the end."""
+
+    def __init__(self, shared: Path):
+        self.shared = shared  # a folder every worker of the run sees
         self.port = None
         self.failed = False
 
+    @property
+    def _port_file(self) -> Path:
+        return self.shared / "vnu.port"
+
     def start(self) -> None:
+        import fcntl
+
         java = shutil.which("java")
         if not java or not VNU_JAR.exists():
             pytest.fail("The Nu HTML checker needs Java and node_modules/vnu-jar: run `make test`.")
+        self.shared.mkdir(parents=True, exist_ok=True)
+        with open(self.shared / "vnu.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one worker starts it; the others wait here, then read its port
+            if self._port_file.exists():
+                self.port = int(self._port_file.read_text().split()[0])
+            else:
+                self._launch(java)
+            if not self._wait_until_up():
+                self.failed = True
+                pytest.fail("The Nu HTML checker did not start")
+
+    def _launch(self, java: str) -> None:
         from tests.conftest import free_port
 
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            [java, "-Xss1024k", "-Dnu.validator.servlet.bind-address=127.0.0.1",
+        proc = subprocess.Popen(
+            [java, *VNU_JAVA_OPTIONS, "-Dnu.validator.servlet.bind-address=127.0.0.1",
              "-cp", str(VNU_JAR), "nu.validator.servlet.Main", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
+        _LAUNCHED[proc.pid] = proc  # a plain run's child: kept, so it is waited for at the end
+        self._port_file.write_text(f"{self.port} {proc.pid}\n")
+
+    def _wait_until_up(self) -> bool:
         # Generous: Java starts in seconds, but minutes on a loaded CI machine.
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2).close()
-                return
+                return True
             except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if self.proc.poll() is not None:
-                    break
+                pid = int(self._port_file.read_text().split()[1])
+                if not _alive(pid):
+                    return False
                 time.sleep(0.25)
-        self.stop()
-        self.failed = True
-        pytest.fail("The Nu HTML checker did not start")
+        return False
 
     def check(self, html: str) -> list[dict]:
         if self.failed:  # every later check fails at once, not after another wait
             pytest.fail("The Nu HTML checker did not start (see the first test that needed it)")
-        if self.proc is None:
+        if self.port is None:
             self.start()
         req = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/?out=json", data=html.encode("utf-8"),
@@ -160,19 +188,57 @@ class NuChecker:
             messages = json.load(resp)["messages"]
         return [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
+
+_LAUNCHED: dict[int, subprocess.Popen] = {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_nu_checker(shared: Path) -> None:
+    """Stop the run's checker, if one was started (by the controller, at the end)."""
+    import signal
+
+    port_file = shared / "vnu.port"
+    if not port_file.exists():
+        return
+    pid = int(port_file.read_text().split()[1])
+    port_file.unlink()
+    own = _LAUNCHED.pop(pid, None)
+    if own is not None:  # a plain run started it
+        own.terminate()
+        own.wait(timeout=10)
+        return
+    try:  # a worker started it: the controller ends it
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _shared_folder(config) -> Path:
+    """A folder of the whole run: the controller's temporary folder (each xdist
+    worker's own is a folder inside it)."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+def pytest_sessionfinish(session):
+    if not hasattr(session.config, "workerinput"):  # the controller, or a plain run
+        stop_nu_checker(_shared_folder(session.config) / "nu-checker")
 
 
 @pytest.fixture(scope="session")
-def nu_checker():
-    """The Nu HTML checker, started on first use."""
-    checker = NuChecker()
-    yield checker
-    checker.stop()
+def nu_checker(pytestconfig):
+    """The run's Nu HTML checker, started on first use."""
+    return NuChecker(_shared_folder(pytestconfig) / "nu-checker")
 
 
 @pytest.fixture

@@ -45,19 +45,21 @@ FROZEN_AT = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
 
 class _TemplateBytecode(BytecodeCache):
-    """Jinja's compiled templates, kept in memory for the worker's apps (the key
-    includes a checksum of the template source, so an edited template compiles anew)."""
+    """Jinja's compiled templates, kept in memory for the worker's apps: the code
+    objects themselves (immutable, so every app may run the same one), not
+    marshalled bytes to read again. Keyed with a checksum of the template
+    source, so an edited template compiles anew."""
 
     def __init__(self):
-        self._store: dict[str, bytes] = {}
+        self._store: dict[str, tuple[str, object]] = {}
 
     def load_bytecode(self, bucket) -> None:
-        data = self._store.get(bucket.key)
-        if data is not None:  # Jinja drops it when the source's checksum differs
-            bucket.bytecode_from_string(data)
+        found = self._store.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]
 
     def dump_bytecode(self, bucket) -> None:
-        self._store[bucket.key] = bucket.bytecode_to_string()
+        self._store[bucket.key] = (bucket.checksum, bucket.code)
 
 
 TEMPLATE_BYTECODE = _TemplateBytecode()
@@ -458,6 +460,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# How often a test's server thread looks for shutdown(): socketserver's default
+# (0.5 s) made every test that served HTTP wait up to half a second at its end.
+SHUTDOWN_POLL = 0.01
+
+
 class LiveServer:
     """The app served on a loopback port in a thread of the test process, so a
     test can move the clock under it, stop it and start it again."""
@@ -477,7 +484,7 @@ class LiveServer:
     def start(self) -> LiveServer:
         self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
         self.port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
         self._thread.start()
         return self
 

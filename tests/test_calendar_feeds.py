@@ -20,7 +20,7 @@ from kiosk.bookings.service import BookingError
 from kiosk.extensions import db
 from kiosk.models import Booking, CalendarFeed, Event, Room
 from kiosk.rooms.service import Actor
-from tests.conftest import free_port
+from tests.conftest import SHUTDOWN_POLL, free_port
 
 ADMIN = Actor("admin:1")
 PNR = "19121212-1212"
@@ -148,7 +148,7 @@ class FeedServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(SHUTDOWN_POLL,), daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:

@@ -23,7 +23,7 @@ from kiosk.extensions import db
 from printables import fit
 from printables.documents import QUICK_REFERENCE_GUIDES, SUITABILITY_REQUIREMENT, catalogue
 from printables.render import ASSETS_DIR, AssetFetcher
-from tests.conftest import FROZEN_AT, _test_config
+from tests.conftest import FROZEN_AT, SHUTDOWN_POLL, _test_config
 
 CONTENT = load_content()
 LANGS = ("sv", "en")
@@ -499,7 +499,7 @@ def test_rendering_never_calls_out_or_reads_outside_files(caplog):
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL,), daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
     try:
         pdf = write_pdf(f'''<!DOCTYPE html><html lang="sv"><head><title>x</title>
