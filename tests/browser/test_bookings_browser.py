@@ -183,6 +183,30 @@ def test_the_board_shows_every_room_without_scrolling(browser, fast_app, server,
     board.context.close()
 
 
+def test_the_board_on_a_phone_late_in_the_evening_does_not_scroll_sideways(browser, fast_app, server):
+    """WCAG 1.4.10 at 320 px, after closing time (the every-page sweep found the
+    free-slot list pushing the board 63 px sideways when it ran at 22.41): the
+    slot list wraps instead."""
+    clock.freeze(at("22:45"))
+    with fast_app.app_context():
+        unit = Unit(name="Hudmottagningen", slug="hud", show_clinician=True)
+        rooms = [Room(unit=unit, name=f"Videorum {n}", slug=f"videorum-{n}", location="Plan 2") for n in (1, 2)]
+        db.session.add_all([unit, *rooms])
+        db.session.commit()
+        service.check_in(rooms[0].id, Actor("test"), name="Anna Berg", title="Sjuksköterska")
+        service.start_meeting(rooms[0].id, Actor("test"), skip_reason="urgent")
+        unit_id = unit.id
+    board = pair_page(browser, server, code_for(fast_app, unit_id=unit_id))
+    board.set_viewport_size({"width": 320, "height": 640})
+    board.reload()
+    expect(board.locator(".board-room")).to_have_count(2)
+    expect(board.locator(".slots dd").first).to_be_visible()
+    overflow = board.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the board scrolls sideways by {overflow} px at 320 px"
+    assert_no_console_errors(board, "board at 320 px in the evening")
+    board.context.close()
+
+
 def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_valid_html, make_admin):
     from kiosk.bookings import feeds
     from tests.admin_support import PASSWORD
