@@ -19,9 +19,12 @@ endif
 # parallel run (exit status 5 is "no test selected", as with PYTEST_ARGS naming one file).
 PYTEST := $(BIN)/python -m pytest -p randomly --randomly-seed=$(SEED)
 # The second argument: more options for both runs (test-fast: fewer hypothesis examples).
-define run-tests
+define run-parallel
 	@echo "Random order seed: $(SEED) (repeat with: make $@ SEED=$(SEED))"
 	$(PYTEST) -n $(JOBS) --dist loadgroup -m "$(1)not serial" $(2) $(PYTEST_ARGS)
+endef
+define run-tests
+	$(call run-parallel,$(1),$(2))
 	$(PYTEST) -m "$(1)serial" $(2) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 endef
 # Python may keep compiled modules (git-ignored __pycache__): every xdist worker,
@@ -41,9 +44,11 @@ test: setup test-setup
 	$(call run-tests,)
 
 # The quick loop while working: no browser, no live servers (tests marked slow:
-# gunicorn, nginx, SIGKILL bursts; they run in `make test` and in CI).
+# gunicorn, nginx, SIGKILL bursts; they run in `make test` and in CI). Every
+# serial test is also slow (tests/conftest.py refuses one that is not), so the
+# loop has no serial run: it would spend a collection (6 s) to select nothing.
 test-fast: setup test-setup
-	$(call run-tests,not browser and not slow and ,--hypothesis-profile=fast)
+	$(call run-parallel,not browser and not slow and ,--hypothesis-profile=fast)
 
 # Everything but the browser tests, live servers included: what CI runs again
 # with the machine's clock moved (.ci/run).

@@ -193,6 +193,15 @@ settings.register_profile("fast", max_examples=10)
 settings.load_profile("kiosk")
 
 
+def pytest_collection_modifyitems(config, items):
+    """A serial test (it runs alone, after the parallel run) must also be slow:
+    `make test-fast` runs no serial step, so a fast serial test would never run there."""
+    fast_serial = [item.nodeid for item in items
+                   if item.get_closest_marker("serial") and not item.get_closest_marker("slow")]
+    if fast_serial:
+        raise pytest.UsageError("tests marked serial must also be marked slow: " + ", ".join(fast_serial))
+
+
 def pytest_report_header(config):
     return f"kiosk database: {'PostgreSQL ' + _redact(TEST_DATABASE_URL) if TEST_DATABASE_URL else 'SQLite'}"
 
