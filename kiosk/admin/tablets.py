@@ -57,7 +57,6 @@ def _tablets_page(form=None, status=200, wanted="", refused=None):
 @bp.post("/tablets/pair")
 def tablet_pair():
     """A one-time pairing code for a door or a console (a room) or a board (a unit), with its QR code."""
-    admin = the_admin()
     form = PairForm()
     if not form.validate():
         return _tablets_page(form, 400)
@@ -71,7 +70,7 @@ def tablet_pair():
     else:
         room = None
         unit = unit_or_403(form.unit.data)
-    code = pairing.new_code(kind, unit, room, actor=admin.label, address=address())
+    code = pairing.new_code(kind, unit, room, actor=the_admin().label, address=address())
     url = pairing.pairing_url(code)
     expires = clock.now() + timedelta(minutes=int(current_app.config["PAIRING_CODE_MINUTES"]))
     return render("admin/paired.html", kind=kind, room=room, unit=unit, code=pairing.format_code(code),
