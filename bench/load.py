@@ -22,7 +22,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time

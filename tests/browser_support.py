@@ -67,19 +67,30 @@ class PageWatch:
         return found
 
 
+def open_page(browser, base_url: str, *, init_script: str | None = None, **context_options):
+    """A page in a fresh browser context (its own cookies) on ``base_url``, as
+    every browser test opens one: axe-core ready, the action timeout set, its
+    console errors collected in ``page.watch``. ``init_script`` runs first in
+    every document (a fake device, a listener); close ``page.context`` after."""
+    context = browser.new_context(base_url=base_url, **context_options)
+    # Injected through the DevTools protocol, so the page's CSP does not block it.
+    context.add_init_script(path=str(AXE_JS))
+    if init_script:
+        context.add_init_script(script=init_script)
+    page = context.new_page()
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
+    page.watch = PageWatch(page)
+    return page
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """Factory: a page in a fresh browser context (its own cookies) on the live server."""
     contexts = []
 
     def factory(**context_options):
-        context = browser.new_context(base_url=live_server.url, **context_options)
-        # Injected through the DevTools protocol, so the page's CSP does not block it.
-        context.add_init_script(path=str(AXE_JS))
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(ACTION_TIMEOUT_MS)
-        page.watch = PageWatch(page)
+        page = open_page(browser, live_server.url, **context_options)
+        contexts.append(page.context)
         return page
 
     yield factory

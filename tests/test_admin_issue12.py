@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from kiosk import clock
 from kiosk.extensions import db
-from kiosk.models import Event, Room, Tablet
+from kiosk.models import Room, Tablet
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.admin_support import events

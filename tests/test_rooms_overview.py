@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk import clock
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from kiosk.extensions import db
 from kiosk.models import Room
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, open_page
 from tests.conftest import LiveServer
 
 SIGN_SV = "Här pågår videomöte - var god stör ej"
@@ -56,13 +56,7 @@ def code_for(app, room_id=None, unit_id=None):
 
 
 def pair_page(browser, server, code, lang="sv"):
-    context = browser.new_context(base_url=server.url)
-    from tests.browser_support import ACTION_TIMEOUT_MS, AXE_JS, PageWatch
-
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT_MS)
-    page.watch = PageWatch(page)
+    page = open_page(browser, server.url)
     page.goto(f"/pair?lang={lang}")
     page.get_by_label("Kopplingskod" if lang == "sv" else "Pairing code").fill(code)
     page.get_by_role("button", name="Koppla" if lang == "sv" else "Pair").click()

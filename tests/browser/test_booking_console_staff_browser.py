@@ -18,7 +18,7 @@ from kiosk.models import Booking
 from tests.browser.conftest import FOLLOW_MS, code_for, pair_page
 from tests.browser.test_console_browser import console_page, tab_to
 from tests.browser.test_rooms_browser import check_page
-from tests.browser_support import ACTION_TIMEOUT_MS, AXE_JS, PageWatch
+from tests.browser_support import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,7 @@ def at(hhmm: str):
 
 def desk_page(browser, server):
     """A desk computer's browser window (a staff page, no pairing)."""
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT_MS)
-    page.watch = PageWatch(page)
-    return page
+    return open_page(browser, server.url, viewport={"width": 1280, "height": 900})
 
 
 def type_into(page, label: str, text: str) -> None:

@@ -18,7 +18,7 @@ from kiosk.models import Booking, Room, Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.browser.conftest import FOLLOW_MS, POLL, code_for, pair_page
-from tests.browser_support import assert_accessible, assert_no_console_errors
+from tests.browser_support import assert_accessible, assert_no_console_errors, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -210,8 +210,6 @@ def test_the_board_on_a_phone_late_in_the_evening_does_not_scroll_sideways(brows
 def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_valid_html, make_admin):
     from kiosk.bookings import feeds
     from tests.admin_support import PASSWORD
-    from tests.browser_support import ACTION_TIMEOUT_MS, AXE_JS, PageWatch
-
     fast_app.config["ADMIN_PASSWORD_METHOD"] = "scrypt:1024:8:1"
     clock.freeze(at("09:00"))
     with fast_app.app_context():
@@ -226,11 +224,7 @@ def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_v
         service.check_in(room_id, Actor("test"))
         service.start_meeting(room_id, Actor("test"), skip_reason="urgent")
     account = make_admin("global")
-    context = browser.new_context(base_url=server.url)
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT_MS)
-    page.watch = PageWatch(page)
+    page = open_page(browser, server.url)
     page.goto("/admin/login")
     page.locator("#login-email").fill(account.email)
     page.locator("#login-password").fill(PASSWORD)
@@ -243,4 +237,4 @@ def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_v
         page.goto(f"/admin/stats/bookings?unit={unit_id}&from={DAY}&to={DAY}&lang={lang}")
         expect(page.locator("#booking-table")).to_be_visible()
         check_page(page, assert_valid_html, f"booking statistics ({lang})")
-    context.close()
+    page.context.close()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import AXE_JS, PageWatch, assert_accessible, assert_no_console_errors
+from tests.browser_support import assert_accessible, assert_no_console_errors, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -228,12 +228,8 @@ def test_live_search_filters_without_reload(page):
 
 
 def test_device_check_with_fake_media_reports_everything_working(media_browser, live_server):
-    context = media_browser.new_context(base_url=live_server.url)
-    context.add_init_script(path=str(AXE_JS))
+    page = open_page(media_browser, live_server.url)
     try:
-        page = context.new_page()
-        page.set_default_timeout(WAIT)
-        page.watch = PageWatch(page)
         page.goto("/check/devices")
         sent = []
         page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
@@ -265,7 +261,7 @@ def test_device_check_with_fake_media_reports_everything_working(media_browser, 
         assert [r for r in sent if "/static/favicon.svg" not in r or not r.startswith("GET ")] == [], sent
         assert_no_console_errors(page, "device check")
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_device_check_says_does_not_work_when_access_is_denied(new_page):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import FOLLOW_MS, POLL, SIGN_SV, code_for, pair_page
 from tests.browser.test_rooms_browser import check_page
-from tests.browser_support import AXE_JS, PageWatch
+from tests.browser_support import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,7 @@ def fast_app(make_app):
 
 def console_page(browser, server, lang="sv"):  # noqa: F811
     """A fresh browser window the size of a console beside the video tool."""
-    context = browser.new_context(base_url=server.url, viewport={"width": 480, "height": 900})
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.watch = PageWatch(page)
-    return page
+    return open_page(browser, server.url, viewport={"width": 480, "height": 900})
 
 
 def checked_in_with_console(browser, server, fast_app, room):  # noqa: F811

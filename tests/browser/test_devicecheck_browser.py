@@ -4,10 +4,9 @@ the room's hiss, and the cameras and microphones the browser lists can be chosen
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import AXE_JS, PageWatch, assert_accessible, assert_no_console_errors
+from tests.browser_support import assert_accessible, assert_no_console_errors, open_page
 
 pytestmark = pytest.mark.browser
-WAIT = 10_000
 
 # A microphone that only hisses (a steady tone far below a voice) until the test
 # turns it up, and a camera drawn on a canvas: the page's own getUserMedia calls
@@ -37,14 +36,7 @@ navigator.mediaDevices.getUserMedia = async (wanted) => {
 
 
 def _page(media_browser, live_server, script=None):
-    context = media_browser.new_context(base_url=live_server.url)
-    context.add_init_script(path=str(AXE_JS))
-    if script:
-        context.add_init_script(script=script)
-    page = context.new_page()
-    page.set_default_timeout(WAIT)
-    page.watch = PageWatch(page)
-    return page
+    return open_page(media_browser, live_server.url, init_script=script)
 
 
 def _wait_until(page, expression: str, seconds: float = 10) -> None:

@@ -16,18 +16,13 @@ from kiosk.models import Room, Unit
 from tests.browser.conftest import FOLLOW_MS, code_for, pair_page
 from tests.browser.test_admin_browser import log_in_page
 from tests.browser.test_rooms_browser import check_page
-from tests.browser_support import AXE_JS, PageWatch
+from tests.browser_support import open_page
 
 pytestmark = pytest.mark.browser
 
 
 def admin_window(browser, server):
-    context = browser.new_context(base_url=server.url)
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.watch = PageWatch(page)
-    return page
+    return open_page(browser, server.url)
 
 
 def test_a_camera_fault_from_the_door_on_the_board_and_fixed_in_admin(browser, make_admin, fast_app, server,

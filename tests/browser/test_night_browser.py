@@ -15,7 +15,7 @@ from kiosk.models import Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.browser.conftest import FOLLOW_MS, SIGN_SV, code_for, pair_page
-from tests.browser_support import assert_accessible, assert_no_console_errors
+from tests.browser_support import assert_accessible, assert_no_console_errors, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -119,13 +119,7 @@ def test_the_board_dims_at_night_and_names_monday_after_friday(
 
 
 def _night_page(browser, server, code, **context_options):
-    from tests.browser_support import ACTION_TIMEOUT_MS, AXE_JS, PageWatch
-
-    context = browser.new_context(base_url=server.url, **context_options)
-    context.add_init_script(path=str(AXE_JS))
-    page = context.new_page()
-    page.set_default_timeout(ACTION_TIMEOUT_MS)
-    page.watch = PageWatch(page)
+    page = open_page(browser, server.url, **context_options)
     page.goto("/pair")
     page.get_by_label("Kopplingskod").fill(code)
     page.get_by_role("button", name="Koppla").click()
