@@ -210,6 +210,7 @@ def test_the_board_on_a_phone_late_in_the_evening_does_not_scroll_sideways(brows
 def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_valid_html, make_admin):
     from kiosk.bookings import feeds
     from tests.admin_support import PASSWORD
+
     fast_app.config["ADMIN_PASSWORD_METHOD"] = "scrypt:1024:8:1"
     clock.freeze(at("09:00"))
     with fast_app.app_context():
