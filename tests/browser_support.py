@@ -36,8 +36,12 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make test` (it installs it) "
                     "or `apt-get install chromium`. Browser tests are never skipped.")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # An expect() that is not yet true retries up to this cap (Playwright's own is
+    # 5 s: under load a door's poll and re-render took longer, and such a test
+    # failed on a change that did come). A passing assertion never waits for it.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     pw = sync_playwright().start()
     b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield b
