@@ -61,8 +61,8 @@ test-setup:
 	@bash scripts/system-deps.sh
 
 # The pinned tree goes in with uv (parallel downloads and installs, and the
-# .pyc files compiled once here rather than by each test worker): about 20 s on
-# a fresh clone where pip takes about 50 (docs/decisions.md). Where uv cannot
+# .pyc files compiled once here rather than by each test worker): about 25 s on
+# a fresh clone where pip took 52 (docs/decisions.md). Where uv cannot
 # be had (no package index), pip installs the same pinned tree.
 UV_VERSION := 0.13.9
 $(VENV)/.installed: requirements.lock
