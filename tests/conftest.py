@@ -27,7 +27,6 @@ from werkzeug.serving import make_server
 from kiosk import clock, create_app
 from kiosk.extensions import db
 
-ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 # "gw0", "gw1", ... under pytest-xdist; empty in a plain run.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")

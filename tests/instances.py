@@ -1,9 +1,11 @@
 """Real servers for resilience tests: gunicorn instances of the kiosk on
-loopback ports, and a small cookie-keeping HTTP client that speaks to them as
-a tablet's browser does (CSRF token from the page, htmx headers)."""
+loopback ports, a small cookie-keeping HTTP client that speaks to them as
+a tablet's browser does (CSRF token from the page, htmx headers), and a
+chunked request over the size limit for any server on a port."""
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import os
 import re
@@ -17,8 +19,8 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import free_port
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
@@ -135,3 +137,25 @@ class Tablet:
     @staticmethod
     def poll_version(body: str, kind: str = "door") -> str:
         return re.search(rf'/{kind}/poll\?v=([^"&]+)', body).group(1)
+
+
+def csrf_token_in(html: str) -> str:
+    match = re.search(r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def chunked_413(port: int) -> None:
+    """Send a chunked form over the limit to a server on ``port``; expect 413 in Swedish."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    conn.request("GET", "/")
+    page = conn.getresponse()
+    html = page.read().decode()
+    cookie = page.getheader("Set-Cookie").split(";", 1)[0]
+    body = [b"code=", b"x" * (70 * 1024), b"&csrf_token=" + csrf_token_in(html).encode()]
+    conn.request("POST", "/pair", body=iter(body), encode_chunked=True,
+                 headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    r = conn.getresponse()
+    text = r.read().decode()
+    conn.close()
+    assert r.status == 413 and "För mycket data" in text, (r.status, text[:300])
