@@ -53,10 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .devicecheck.views import bp as devicecheck_bp
     from .guides.views import bp as guides_bp
     from .main.views import bp as main_bp
-    from .rooms.views import bp as rooms_bp
-    from .rooms import fault_views  # noqa: F401  (fault reports on the rooms blueprint, issue 15)
+    from .rooms.blueprint import bp as rooms_bp
+    from .rooms.blueprint import staff_bp as overview_bp
     from .search.views import bp as search_bp
-    from .rooms.overview import bp as overview_bp
 
     for blueprint in (main_bp, rooms_bp, checklists_bp, guides_bp, devicecheck_bp, search_bp, print_bp, admin_bp,
                       overview_bp):

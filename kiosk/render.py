@@ -19,6 +19,9 @@ from jinja2_fragments.flask import render_block
 # Our own error answers carry this header; kiosk.js swaps a 4xx/5xx only when
 # it is there, so a proxy's error page never lands inside a panel.
 ERROR_HEADER = "X-Kiosk-Error"
+# Our own panel fragments carry this header with their kind ("door", "board",
+# ...); the panel script never swaps anything else into a panel.
+FRAGMENT_HEADER = "X-Kiosk-Fragment"
 
 
 def is_htmx() -> bool:
@@ -28,7 +31,7 @@ def is_htmx() -> bool:
 
 def render(template: str, block: str | None = None, *, oob: Iterable[str] = (), component: str | None = None,
            status: int = 200, retarget: str | None = None, reswap: str | None = None, refresh: bool = False,
-           **context) -> Response:
+           fragment: str | None = None, no_store: bool = False, **context) -> Response:
     """The whole page, or for htmx only ``block`` followed by the ``oob`` blocks.
 
     ``component``: the template that holds the blocks when the page includes
@@ -37,7 +40,7 @@ def render(template: str, block: str | None = None, *, oob: Iterable[str] = (), 
     the block can add ``data-hx-swap-oob`` to its root. A fragment answered
     with an error status is marked as ours (``X-Kiosk-Error``) so it is swapped.
     ``retarget``/``reswap``/``refresh`` become ``HX-Retarget``/``HX-Reswap``/
-    ``HX-Refresh`` on an htmx answer.
+    ``HX-Refresh`` on an htmx answer. ``fragment`` and ``no_store``: see :func:`mark`.
     """
     htmx = is_htmx()
     if block and htmx:
@@ -51,11 +54,31 @@ def render(template: str, block: str | None = None, *, oob: Iterable[str] = (), 
     if htmx and block and status >= 400:
         response.headers[ERROR_HEADER] = str(status)
     response.vary.add("HX-Request")
-    return response
+    return mark(response, fragment=fragment, no_store=no_store)
 
 
-def unchanged(**headers: str) -> Response:
+def unchanged(*, fragment: str | None = None, no_store: bool = False) -> Response:
     """The cheap answer to a poll whose state has not changed: 204, nothing to swap."""
-    response = make_response("", 204, headers)
+    response = make_response("", 204)
     response.vary.add("HX-Request")
+    return mark(response, fragment=fragment, no_store=no_store)
+
+
+def mark(response: Response, *, fragment: str | None = None, no_store: bool = False, no_cache: bool = False,
+         htmx_redirect: str | None = None) -> Response:
+    """The headers an answer may need beyond its body.
+
+    ``fragment``: one of our own panel fragments, of this kind (``FRAGMENT_HEADER``).
+    ``no_store``: never kept by a browser or proxy cache (what a page shows is live
+    or private); ``no_cache``: kept, but revalidated on every use.
+    ``htmx_redirect``: htmx loads this address as a whole page (``HX-Redirect``).
+    """
+    if fragment is not None:
+        response.headers[FRAGMENT_HEADER] = fragment
+    if no_store:
+        response.headers["Cache-Control"] = "no-store"
+    elif no_cache:
+        response.headers["Cache-Control"] = "no-cache"
+    if htmx_redirect is not None:
+        response.headers["HX-Redirect"] = htmx_redirect
     return response

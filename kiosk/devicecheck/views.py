@@ -8,7 +8,7 @@ sound leaves the browser. This page alone may use the camera and microphone.
 Run on a room's console (a computer paired as the console, or a browser
 bound to the visit by the door's code), or by an administrator who chooses
 the room, the check's outcome (camera, microphone, sound: ok, failed or not
-tested) can be saved for the room, and a fault reported from here (issue 15).
+tested) can be saved for the room, and a fault reported from here.
 devices.js only fills in the form's hidden fields; the person sends it.
 """
 
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
-from ..accounts import current_admin, may_see_unit
+from sqlalchemy import select
+
+from ..accounts import current_admin
 from ..errors import error_response
-from ..events import client_address
 from ..extensions import db
 from ..i18n import content, t
 from ..models import Room
 from ..render import render
-from ..rooms import console, faults, pairing, service
+from ..rooms import access, faults, service
 from ..rooms.service import Actor, RoomError
 from ..security import allow_media_devices
 
@@ -35,21 +36,15 @@ IT_CONTACT = "vgr-it"
 
 def _console_room() -> tuple[Room, Actor] | None:
     """This browser as a room's console: a console tablet, or a visit's console while the visit runs."""
-    tablet = pairing.current_tablet()
-    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room is not None:
-        return tablet.room, Actor(f"console:{tablet.id}", tablet_id=tablet.id, address=client_address())
-    bound = console.binding()
-    if bound is not None:
-        session = service.open_session(bound.room_id)
-        if session is not None and session.id == bound.session_id:
-            return db.session.get(Room, bound.room_id), Actor(f"console-code:{bound.id}", address=client_address())
-    return None
+    found = access.acting_console(service.open_session)
+    if found is None:
+        return None
+    room_id, who = found
+    return db.session.get(Room, room_id), who.actor
 
 
 def _admin_rooms() -> list[Room]:
     """The active rooms an administrator may choose (none for anyone else)."""
-    from sqlalchemy import select
-
     admin = current_admin()
     if admin is None:
         return []
@@ -68,18 +63,7 @@ def _target() -> tuple[Room, Actor]:
         if asked and asked != str(room.id):
             abort(error_response(403))
         return room, actor
-    admin = current_admin()
-    if admin is None:
-        abort(error_response(403))
-    raw = request.form.get("room", "").strip()
-    if not raw.isdigit() or len(raw) > 9:
-        abort(error_response(400, "faults.devices.error.room"))
-    room = db.session.get(Room, int(raw))
-    if room is None:
-        abort(error_response(404))
-    if not may_see_unit(admin, room.unit_id):
-        abort(error_response(403, "admin.error.other_unit"))
-    return room, Actor(admin.label, address=client_address())
+    return access.admin_room(request.form.get("room", ""))
 
 
 @bp.get("/devices")

@@ -1,4 +1,4 @@
-"""Booking forms where a room's day is shown (issue 13): the reception board's
+"""Booking forms where a room's day is shown: the reception board's
 room page, the room console's booking page and the staff room page.
 
 One reading of the form (its date, start and end or length, the booking's id)
@@ -127,22 +127,3 @@ def after_change(room: Room, url: str, page: Callable[[Room], Response]) -> Resp
     db.session.expire_all()
     return page(db.session.get(Room, room.id))
 
-
-def add_routes(bp, base: str, endpoints: tuple[str, str, str], action) -> None:
-    """A surface's three booking routes, POST ``base/bookings`` (book) and
-    ``base/bookings/<booking_id>/move`` and ``/cancel``, each calling
-    ``action(slug, kind, change, booking_id)`` with kind "book", "move" or "cancel"."""
-    book_name, move_name, cancel_name = endpoints
-
-    def book(slug: str):
-        return action(slug, "book", create, None)
-
-    def move_booking(slug: str, booking_id: str):
-        return action(slug, "move", move(booking_id), booking_id)
-
-    def cancel_booking(slug: str, booking_id: str):
-        return action(slug, "cancel", cancel(booking_id), booking_id)
-
-    bp.add_url_rule(f"{base}/bookings", book_name, book, methods=["POST"])
-    bp.add_url_rule(f"{base}/bookings/<booking_id>/move", move_name, move_booking, methods=["POST"])
-    bp.add_url_rule(f"{base}/bookings/<booking_id>/cancel", cancel_name, cancel_booking, methods=["POST"])

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Response, current_app, request
@@ -37,15 +36,6 @@ CODE_LENGTH = 6
 
 class ClaimError(KeyedError):
     """A console code or claim refused; ``key`` names the message."""
-
-
-@dataclass(frozen=True)
-class Console:
-    """Who is acting from a console: a paired console tablet (``session_id``
-    None: any session of its room) or a browser bound to one session."""
-
-    actor: Actor
-    session_id: int | None
 
 
 def _hash(value: str) -> str:
@@ -140,21 +130,6 @@ def set_cookie(response: Response, token: str) -> None:
     hours = float(current_app.config["MAX_SESSION_HOURS"])
     response.set_cookie(COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/")
-
-
-def request_console() -> tuple[int, Console] | None:
-    """The room and the console this request comes from, if it comes from one:
-    a paired console tablet (not revoked) or a browser bound by a claimed code."""
-    from ..events import client_address
-
-    tablet = pairing.current_tablet()
-    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room_id:
-        return tablet.room_id, Console(Actor(f"console:{tablet.id}", tablet_id=tablet.id,
-                                             address=client_address()), None)
-    bound = binding()
-    if bound is not None:
-        return bound.room_id, Console(Actor(f"console-code:{bound.id}", address=client_address()), bound.session_id)
-    return None
 
 
 def readiness_progress(session: RoomSession | None) -> tuple[int, int]:

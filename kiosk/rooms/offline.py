@@ -1,5 +1,5 @@
-"""A door or board that starts without the server (issue 15): the service
-worker's route and the web app manifests of paired tablets.
+"""A door or board that starts without the server: the service worker's route
+and the web app manifests of paired tablets.
 
 The worker is a static file of ours (``kiosk/static/sw.js``) served at ``/sw.js``
 so that its scope covers ``/door``, ``/rooms/<slug>/door`` and ``/board``; see
@@ -14,20 +14,18 @@ from flask import abort, current_app, jsonify, send_from_directory, url_for
 
 from ..assets import static_url
 from ..i18n import current_lang, t
-from . import pairing
-from .views import _room_or_404, bp
+from ..render import mark
+from . import access, pairing
 
 KEEP = "keep"  # X-Kiosk-Offline: the worker may keep this page for an offline start
 THEME = "#00509e"
 BACKGROUND = "#000000"
 
 
-@bp.get("/sw.js")
 def service_worker():
     """The service worker, revalidated on every check (a new version takes over at once)."""
-    response = send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return mark(send_from_directory(current_app.static_folder, "sw.js", mimetype="text/javascript", max_age=0),
+                no_cache=True)
 
 
 def keep_offline(response):
@@ -58,21 +56,18 @@ def _manifest(name: str, short_name: str, start_url: str):
     }
     response = jsonify(body)
     response.mimetype = "application/manifest+json"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return mark(response, no_store=True)
 
 
-@bp.get("/rooms/<slug>/door/manifest.webmanifest")
 def door_manifest(slug: str):
     """The door's manifest: its name is the room's, it starts at the room's panel."""
-    room = _room_or_404(slug)
+    room = access.room_or_404(slug)
     tablet = pairing.current_tablet()
     if tablet is None or tablet.kind != "door" or tablet.room_id != room.id or tablet.revoked_at is not None:
         abort(403)
     return _manifest(room.name, room.name, url_for("rooms.door_panel", slug=room.slug))
 
 
-@bp.get("/board/manifest.webmanifest")
 def board_manifest():
     """The board tablet's manifest: it starts at the unit's board."""
     tablet = pairing.current_tablet()

@@ -1,4 +1,4 @@
-"""The staff's read-only overview of the rooms ("Rumsöversikt", issue 12).
+"""The staff's read-only overview of the rooms ("Rumsöversikt").
 
 The reception board is for a paired board tablet or a logged-in administrator;
 staff at a desk are neither, and the menu's "Rumsöversikt" led them to
@@ -10,7 +10,7 @@ as free here and released by the board's or door's next poll, as before.
 An administrator also gets a link to each unit's live board.
 
 Each room also shows its next free half hour and links to the room's day
-(``/rooms/SLUG/day``, issue 13): the timeline and the day's bookings as the
+(``/rooms/SLUG/day``): the timeline and the day's bookings as the
 board shows them (holder's name and title, never a patient), and a form to
 book a free time in one's own name. A staff page has no login, so the name is
 required, bookings are limited per address (``ratelimit.STAFF_BOOKING``),
@@ -21,7 +21,7 @@ others are read-only here (docs/rooms.md, "Who may book from a staff page").
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request, session, url_for
+from flask import abort, request, session, url_for
 from sqlalchemy import select
 
 from .. import clock, ratelimit
@@ -32,16 +32,14 @@ from ..events import client_address
 from ..extensions import db
 from ..models import Room, RoomSession, Unit
 from ..render import is_htmx, render
-from . import booking_forms, service
+from . import access, booking_forms, service
 from .service import Actor
-
-bp = Blueprint("overview", __name__)
 
 
 def unit_rows() -> tuple[list[tuple[Unit, list[service.RoomState], bool]], dict]:
     """(unit, its active rooms' states, may this visitor open its board) for
     every unit with an active room, by name. Each state carries the room's next
-    free half hour today as ``next_slot`` (issue 13)."""
+    free half hour today as ``next_slot``."""
     now = clock.now()
     rooms = db.session.scalars(select(Room).join(Unit).where(Room.active.is_(True))
                                .order_by(Unit.name, Room.name, Room.id)).all()
@@ -61,14 +59,13 @@ def unit_rows() -> tuple[list[tuple[Unit, list[service.RoomState], bool]], dict]
     return list(by_unit.values()), slots
 
 
-@bp.get("/rooms")
 def index():
     """Every unit's rooms and their states, for anyone at a staff page (read-only)."""
     units, slots = unit_rows()
     return render("rooms/overview.html", units=units, slots=slots, now=clock.now())
 
 
-# ---- a room's day from a staff page: book in one's own name (issue 13) ------------
+# ---- a room's day from a staff page: book in one's own name ------------
 
 STAFF_ROOM = "rooms/staff_room.html"
 MINE = "my_bookings"  # the signed session's list of bookings this browser made
@@ -88,21 +85,14 @@ def _mine() -> list[int]:
     return [i for i in kept if isinstance(i, int)] if isinstance(kept, list) else []
 
 
-def _staff_actor() -> Actor:
-    return Actor("staff-page", address=client_address())
-
-
 def _page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
     open_session = service.open_session(room.id)
     state = service.state_of(room, open_session)
     context = {**booking_forms.page_context(room, open_session, state.now), "rs": state, "mine": set(_mine()),
                "error": error, "error_slots": slots or {}, "form": form or {}}
-    response = render(STAFF_ROOM, block="panel", status=status, **context)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render(STAFF_ROOM, block="panel", status=status, no_store=True, **context)
 
 
-@bp.get("/rooms/<slug>/day")
 def room_day(slug: str):
     """One room's day for staff at a desk: the timeline, the bookings, a booking form.
     Like the board's room page it first brings the room up to date (a write only
@@ -132,19 +122,25 @@ def _own(slug: str, raw_id: str) -> Room:
     return room
 
 
-def _action(slug: str, kind: str, change, booking_id: str | None):
+def _action(slug: str, room: Room, change, limited: bool = True):
     """Book in one's own name (required), or move or cancel one's own booking;
     booking and moving are limited per address (a refused attempt writes nothing)."""
-    room = _room(slug) if kind == "book" else _own(slug, booking_id)
-    if kind != "cancel" and not ratelimit.allow(ratelimit.STAFF_BOOKING, client_address()):
+    if limited and not ratelimit.allow(ratelimit.STAFF_BOOKING, client_address()):
         return _limited(room)
-    if kind == "book":
-        def change(room: Room, actor: Actor):
-            booking = booking_forms.create(room, actor, name_required=True)
-            session[MINE] = (_mine() + [booking.id])[-MINE_KEPT:]
-    return booking_forms.act(room, _staff_actor(), change, lambda **refused: _page(_room(slug), **refused), _after)
+    return booking_forms.act(room, access.staff_actor(), change, lambda **refused: _page(_room(slug), **refused),
+                             _after)
 
 
-# POST /rooms/<slug>/day/bookings, .../bookings/<booking_id>/move and .../cancel
-booking_forms.add_routes(bp, "/rooms/<slug>/day", ("room_book", "room_booking_move", "room_booking_cancel"),
-                         _action)
+def book(slug: str):
+    def book_and_remember(room: Room, actor: Actor):
+        booking = booking_forms.create(room, actor, name_required=True)
+        session[MINE] = (_mine() + [booking.id])[-MINE_KEPT:]
+    return _action(slug, _room(slug), book_and_remember)
+
+
+def move_booking(slug: str, booking_id: str):
+    return _action(slug, _own(slug, booking_id), booking_forms.move(booking_id))
+
+
+def cancel_booking(slug: str, booking_id: str):
+    return _action(slug, _own(slug, booking_id), booking_forms.cancel(booking_id), limited=False)

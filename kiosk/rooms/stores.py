@@ -17,14 +17,15 @@ from flask import Flask, g, redirect, request, url_for
 from ..bookings import service as bookings
 from ..checklists.ticks import use_ticks
 from ..guides.noshow import NoShowRecord, use_no_show
-from . import pairing, service
+from ..render import mark
+from . import access, pairing, service
 from .service import Actor
 
 
 # The no-show guide's outcomes after which the visit is over (the patient did not join,
 # or a new time was booked); "held" means the meeting goes on.
 ENDS_THE_MEETING = ("no-show", "rebooked")
-# The guide pages of a door and a console (rooms/views.py): their no-show panel is the room's too.
+# The guide pages of a door and a console: their no-show panel is the room's too.
 ROOM_GUIDE_PAGES = ("rooms.console_guide", "rooms.door_guide")
 
 
@@ -51,7 +52,7 @@ class RoomTicks:
 class RoomNoShow:
     """The no-show procedure kept on the room's open session.
 
-    An outcome closes the loop (issue 11, item 6): "did not join" or "booked
+    An outcome closes the loop: "did not join" or "booked
     again" ends a running meeting, so wrap-up starts with that answer chosen;
     and whoever recorded it from the door or the console is sent back to its
     panel (``home``; HX-Redirect for htmx, the redirect's target otherwise)."""
@@ -67,7 +68,7 @@ class RoomNoShow:
             return NoShowRecord()
         booked_at = session.no_show_booked_at
         if booked_at is None:
-            # The visit uses its booking (issue 13): the booked start is known, not asked for.
+            # The visit uses its booking: the booked start is known, not asked for.
             booking = bookings.claimed_booking(session.id)
             booked_at = booking.starts_at if booking is not None else None
         return NoShowRecord(booked_at, session.no_show_outcome, session.no_show_result)
@@ -90,29 +91,17 @@ class RoomNoShow:
 
 
 def room_in_use() -> tuple[int, Actor] | None:
-    """The room of the door tablet (or the room console) making this request, if the room is taken."""
-    tablet = pairing.current_tablet()
-    if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room_id is None:
-        return _console_room()
-    if service.open_session(tablet.room_id) is None:
-        return None
-    return tablet.room_id, Actor(f"tablet:{tablet.id}", tablet_id=tablet.id, address=(request.remote_addr or "")[:64])
-
-
-def _console_room() -> tuple[int, Actor] | None:
-    """A room console's room while its visit is open (issue 11): the console's
-    checklists and no-show guide belong to the room session, like the door's.
-    A console bound to a visit that has ended acts on nothing."""
-    from . import console
-
-    found = console.request_console()
+    """The room of the door tablet (or the room console) making this request, if
+    the room is taken: the console's checklists and no-show guide belong to the
+    room session, like the door's. A console bound to a visit that has ended
+    acts on nothing."""
+    found = access.door_in_use()
     if found is None:
+        console = access.acting_console(service.open_session)
+        found = None if console is None else (console[0], console[1].actor)
+    if found is None or service.open_session(found[0]) is None:
         return None
-    room_id, who = found
-    session = service.open_session(room_id)
-    if session is None or (who.session_id is not None and who.session_id != session.id):
-        return None
-    return room_id, who.actor
+    return found
 
 
 def init_app(app: Flask) -> None:
@@ -135,8 +124,7 @@ def init_app(app: Flask) -> None:
         if home is None or response.status_code >= 400:
             return response
         if request.headers.get("HX-Request"):
-            response.headers["HX-Redirect"] = home
-            return response
+            return mark(response, htmx_redirect=home)
         if response.status_code in (302, 303):
             return redirect(home, 303)
         return response
@@ -148,6 +136,6 @@ def _panel_url(room_id: int, actor: Actor) -> str:
     from ..extensions import db
 
     slug = db.session.get(Room, room_id).slug
-    if actor.label.startswith("console"):
+    if access.is_console_actor(actor):
         return url_for("rooms.console_page", slug=slug)
     return url_for("rooms.door_panel", slug=slug)

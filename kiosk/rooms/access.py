@@ -1,0 +1,215 @@
+"""Who is asking: a room's door tablet, its console, a unit's board, an
+administrator or a staff page, and the ``Actor`` each acts as.
+
+Every surface finds its room and its visitor here, so the rules are stated
+once: a door tablet acts only on its own room; a console is either a tablet
+paired as the room's console (it follows whatever visit the room has) or a
+browser bound to one visit by the door's code; a board is a board tablet or
+an administrator who may see the unit. A revoked tablet gets the revoked page
+(its poll is told to reload into it), anyone else a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, g, redirect, request, url_for
+from sqlalchemy import select
+
+from ..accounts import current_admin, may_see_unit
+from ..errors import error_response
+from ..events import client_address
+from ..extensions import db
+from ..models import AdminUser, Room, RoomSession, Tablet, Unit
+from ..render import render
+from . import console, pairing
+from .service import Actor
+
+# The event log's label of each kind of paired device ("tablet:12" is a door).
+DEVICE_LABELS = {"door": "tablet", "console": "console", "board": "board"}
+STAFF_PAGE = "staff-page"
+
+
+@dataclass(frozen=True)
+class Console:
+    """Who is acting from a console: a paired console tablet (``session_id``
+    None: any session of its room) or a browser bound to one session."""
+
+    actor: Actor
+    session_id: int | None
+
+
+# ---- actors -------------------------------------------------------------------
+
+
+def device_actor(tablet: Tablet) -> Actor:
+    """A paired door, console or board tablet."""
+    return Actor(f"{DEVICE_LABELS[tablet.kind]}:{tablet.id}", tablet_id=tablet.id, address=client_address())
+
+
+def code_actor(code_id: int, address: str | None = None) -> Actor:
+    """A browser bound to one visit by the console code ``code_id``."""
+    return Actor(f"console-code:{code_id}", address=client_address() if address is None else address)
+
+
+def admin_actor(admin: AdminUser) -> Actor:
+    return Actor(admin.label, address=client_address())
+
+
+def staff_actor() -> Actor:
+    """A staff page: no login, so the address is all the event log knows."""
+    return Actor(STAFF_PAGE, address=client_address())
+
+
+def is_console_actor(actor: Actor) -> bool:
+    return actor.label.startswith("console")
+
+
+# ---- rooms and door tablets -------------------------------------------------------
+
+
+def room_or_404(slug: str) -> Room:
+    room = db.session.scalar(select(Room).where(Room.slug == slug))
+    if room is None:
+        abort(404)
+    return room
+
+
+def revoked_response():
+    """The revoked page; a panel's poll is told to reload into it (HX-Refresh)."""
+    return render("rooms/revoked.html", status=403, refresh=True, fragment="revoked")
+
+
+def door_tablet(room: Room) -> Tablet:
+    """The door tablet of this room, or a 403 (unpaired, revoked, another room's)."""
+    tablet = pairing.current_tablet()
+    if tablet is None or tablet.kind != "door" or tablet.room_id != room.id:
+        abort(403)
+    if tablet.revoked_at is not None:
+        abort(revoked_response())
+    return tablet
+
+
+def door_in_use() -> tuple[int, Actor] | None:
+    """The room of the door tablet making this request, and the tablet as actor,
+    when the tablet is a live door of a room."""
+    tablet = pairing.current_tablet()
+    if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room_id is None:
+        return None
+    return tablet.room_id, device_actor(tablet)
+
+
+# ---- consoles ------------------------------------------------------------------
+
+
+def request_console() -> tuple[int, Console] | None:
+    """The room and the console this request comes from, if it comes from one:
+    a paired console tablet (not revoked) or a browser bound by a claimed code."""
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room_id:
+        return tablet.room_id, Console(device_actor(tablet), None)
+    bound = console.binding()
+    if bound is not None:
+        return bound.room_id, Console(code_actor(bound.id), bound.session_id)
+    return None
+
+
+def current_console(room: Room) -> Console:
+    """This browser as the console of ``room``, or a 403 (not a console, another room's)."""
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.room_id == room.id:
+        if tablet.revoked_at is not None:
+            abort(revoked_response())
+        return Console(device_actor(tablet), None)
+    bound = console.binding()
+    if bound is not None and bound.room_id == room.id:
+        return Console(code_actor(bound.id), bound.session_id)
+    abort(403)
+
+
+def console_ended(who: Console, session: RoomSession | None) -> bool:
+    """A console bound to one visit whose session is over: it may do nothing more."""
+    return who.session_id is not None and (session is None or session.id != who.session_id)
+
+
+def acting_console(open_session) -> tuple[int, Console] | None:
+    """This browser as a console that may still act: a console tablet, or a
+    browser bound to a visit while that visit is the room's open session
+    (``open_session(room_id)`` finds it)."""
+    found = request_console()
+    if found is None:
+        return None
+    room_id, who = found
+    if who.session_id is not None and console_ended(who, open_session(room_id)):
+        return None
+    return found
+
+
+# ---- the reception board ----------------------------------------------------------
+
+
+def board_unit() -> Unit:
+    """The unit whose board this is: a board tablet's own, or for an administrator
+    the unit named by ?unit= (a unit manager's own unit by default)."""
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "board":
+        if tablet.revoked_at is not None:
+            abort(revoked_response())
+        g.board_tablet = tablet
+        return tablet.unit
+
+    admin = current_admin()
+    if admin is None:
+        if tablet is not None and tablet.revoked_at is not None:
+            abort(revoked_response())
+        abort(403)
+    slug = request.args.get("unit", "")[:60]
+    if slug:
+        unit = db.session.scalar(select(Unit).where(Unit.slug == slug))
+        if unit is None:
+            abort(404)
+    elif admin.unit_id is not None:
+        unit = db.session.get(Unit, admin.unit_id)
+    else:
+        abort(redirect(url_for("admin.units"), code=303))  # a global admin picks a unit there
+    if not may_see_unit(admin, unit.id):
+        abort(403)
+    g.board_admin_unit = unit.slug
+    return unit
+
+
+def board_room(slug: str) -> tuple[Unit, Room]:
+    """A room of this board's unit; another unit's room is a 403."""
+    unit = board_unit()
+    room = room_or_404(slug)
+    if room.unit_id != unit.id:
+        abort(403)
+    return unit, room
+
+
+def board_actor() -> Actor:
+    """The board tablet, or the administrator looking at the board (after ``board_unit``)."""
+    tablet = g.get("board_tablet")
+    if tablet is not None:
+        return device_actor(tablet)
+    return admin_actor(current_admin())
+
+
+# ---- an administrator choosing a room (the device check) -------------------------
+
+
+def admin_room(raw_id: str) -> tuple[Room, Actor]:
+    """The room an administrator names by id: 403 without a login or for another
+    unit's room, 400 for a malformed id, 404 for an unknown one."""
+    admin = current_admin()
+    if admin is None:
+        abort(error_response(403))
+    raw = raw_id.strip()
+    if not raw.isdigit() or len(raw) > 9:
+        abort(error_response(400, "faults.devices.error.room"))
+    room = db.session.get(Room, int(raw))
+    if room is None:
+        abort(error_response(404))
+    if not may_see_unit(admin, room.unit_id):
+        abort(error_response(403, "admin.error.other_unit"))
+    return room, admin_actor(admin)

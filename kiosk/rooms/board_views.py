@@ -1,0 +1,216 @@
+"""The reception board: every video room of the unit, live, with its day; one
+room's day from reception (book, move, cancel, check in).
+
+A board tablet sees its own unit; an administrator the unit named by ?unit=
+(rooms/access.py decides). The board polls like the door: 204 while nothing
+changed, else the new board.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from flask import abort, current_app, g, request, url_for
+from sqlalchemy import select
+
+from .. import clock, hours
+from ..bookings import service as bookings
+from ..bookings import views_support as booking_views
+from ..errors import error_response
+from ..extensions import db
+from ..models import Event, Room, RoomSession, Tablet, Unit
+from ..render import is_htmx, render, unchanged
+from . import access, booking_forms, console, offline, pairing, service
+from .panel import check_in_with_code, minutes_field
+from .service import Actor, BadInput, RoomError
+
+BOARD = "rooms/board.html"
+BOARD_ROOM = "rooms/board_room.html"
+
+
+def _natural(room: Room):
+    """Videorum 2 before Videorum 10."""
+    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", room.name)], room.id
+
+
+def _board_rows(unit: Unit, with_day: bool = False):
+    """Every active room of the unit with its state and its door tablet's health
+    (and, for rendering, its day: the timeline, the free slots)."""
+    now = clock.now()
+    rooms = sorted(db.session.scalars(select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))).all(),
+                   key=_natural)
+    sessions = {s.room_id: s for s in db.session.scalars(select(RoomSession).join(Room).where(
+        Room.unit_id == unit.id, RoomSession.ended_at.is_(None)))}
+    doors = db.session.scalars(select(Tablet).where(Tablet.unit_id == unit.id, Tablet.kind == "door",
+                                                    Tablet.revoked_at.is_(None))).all()
+    # A door that answered within the last three poll intervals is never flagged:
+    # an action at the door (its events) counts as an answer as much as a poll does.
+    answered = set(db.session.scalars(select(Event.tablet_id).where(
+        Event.tablet_id.in_([t.id for t in doors] or [-1]), Event.at >= now - 3 * _poll_interval())).all())
+    door_health: dict[int, bool] = {}
+    for t in doors:
+        alive = pairing.heard_recently(t.last_seen_at, now) or t.id in answered
+        door_health[t.room_id] = door_health.get(t.room_id, False) or alive
+    rows = []
+    for room in rooms:
+        state = service.state_of(room, sessions.get(room.id), now)
+        session = sessions.get(room.id)
+        done, total = console.readiness_progress(session)
+        row = {"rs": state, "has_door": room.id in door_health,
+               "door_alive": door_health.get(room.id, False), "readiness_done": done,
+               "readiness_total": total,
+               "console": session is not None and (console.has_console_tablet(room.id)
+                                                   or console.claimed(session))}
+        if with_day:
+            day = bookings.day_of(room.id, now, session, session_known=True)
+            row.update(day=day, timeline=booking_views.timeline(day, session))
+        rows.append(row)
+    return rows
+
+
+def _poll_interval() -> timedelta:
+    return timedelta(seconds=int(current_app.config["POLL_SECONDS"]))
+
+
+def _board_night(unit: Unit, rows) -> hours.Night | None:
+    """The board sleeps outside the unit's hours while no room is in use."""
+    return hours.night(unit.opening_hours, any(r["rs"].session is not None for r in rows), clock.now())
+
+
+def _board_version(rows, unit: Unit) -> str:
+    parts = [f"{r['rs'].room.id}:{r['rs'].version}:{int(r['door_alive'])}:{int(r['has_door'])}:{int(r['console'])}"
+             for r in rows]
+    parts.append(current_app.extensions["kiosk_content"].version)
+    # The night screen's part.
+    parts.append(hours.version_suffix(unit.opening_hours, any(r["rs"].session is not None for r in rows),
+                                      clock.now()))
+    # The timelines' now-line and the next free slots move with the clock: every 5 minutes.
+    now = clock.now()
+    parts.append(now.strftime("%Y%m%d%H") + str(now.minute // 5))
+    parts.append(request.args.get("free", ""))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _release_due(unit: Unit) -> None:
+    """Bring the unit's rooms up to date: expired sessions, and bookings whose day
+    changed by time (an unclaimed booking to release, one about to start)."""
+    now = clock.now()
+    due = set(db.session.scalars(select(RoomSession.room_id).join(Room).where(
+        Room.unit_id == unit.id, RoomSession.ended_at.is_(None))).all())
+    due |= set(db.session.scalars(select(Room.id).where(Room.unit_id == unit.id, Room.bookings_due_at <= now)).all())
+    for room_id in sorted(due):
+        service.release_if_expired(room_id)
+
+
+def _free_filter() -> int | None:
+    """The board's filter "free now for at least N minutes" (?free=30), or None."""
+    raw = request.args.get("free", "")[:4]
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
+        abort(error_response(400, "bookings.error.bad_length"))
+    return int(raw)
+
+
+def _board_size(count: int) -> str:
+    """How dense the board's cards are: every room fits one screen."""
+    return "s" if count <= 4 else "m" if count <= 12 else "l" if count <= 24 else "xl"
+
+
+def board():
+    """The reception board: every video room of the unit, live, with its day."""
+    unit = access.board_unit()
+    free = _free_filter()
+    _release_due(unit)
+    rows = _board_rows(unit, with_day=True)
+    version = _board_version(rows, unit)
+    shown = [r for r in rows if free is None or r["day"].free_now_for(free)]
+    poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"), free=free)
+    night = {"night": _board_night(unit, rows), "night_name": unit.name,
+             "manifest_url": url_for("rooms.board_manifest") if g.get("board_tablet") else None}
+    response = render(BOARD, block="panel", fragment="board", no_store=True, unit=unit, rows=shown, all_rows=rows,
+                      free=free, size=_board_size(len(rows)), slot_minutes=bookings.SLOT_MINUTES,
+                      poll_url=poll_url, board_unit=g.get("board_admin_unit"), **night)
+    # A board tablet's page may be kept for a start without the server (an admin's view never).
+    return offline.keep_offline(response) if g.get("board_tablet") and not is_htmx() else response
+
+
+def board_poll():
+    unit = access.board_unit()
+    _free_filter()
+    tablet = g.get("board_tablet")
+    now = clock.now()
+    if tablet is not None and pairing.seen_long_ago(tablet.last_seen_at, now):
+        pairing.touch(tablet)
+        g.renew_device_cookie = True
+    rows = _board_rows(unit)
+    if request.args.get("v") == _board_version(rows, unit) and not any(
+            service.is_expired(r["rs"].session, r["rs"].now) or bookings.is_due(r["rs"].room.bookings_due_at, now)
+            for r in rows):
+        return unchanged(fragment="board", no_store=True)
+    return board()
+
+
+# ---- one room's day from reception -------------------------------------------------
+
+
+def _room_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    day = bookings.day_of(room.id, state.now, session, session_known=True)
+    context = {
+        "surface": "board-room", "room": room, "rs": state, "day": day,
+        "timeline": booking_views.timeline(day, session),
+        "terms": bookings.check_in_terms(room.id, state.now) if session is None else None,
+        "board_unit": g.get("board_admin_unit"), "show_clinician": True,
+        "meeting_minutes": service.MEETING_MINUTES, "slot_minutes": bookings.SLOT_MINUTES,
+        "default_minutes": int(current_app.config["DEFAULT_MEETING_MINUTES"]),
+        "error": error, "error_slots": slots or {}, "form": form or {},
+        "today": bookings.local_date(state.now).isoformat(),
+    }
+    return render(BOARD_ROOM, block="panel", status=status, fragment="board-room", no_store=True, **context)
+
+
+def board_room(slug: str):
+    """One room's day on the board: its bookings, book, move, cancel, check in."""
+    _unit, room = access.board_room(slug)
+    service.release_if_expired(room.id)
+    return _room_page(room)
+
+
+def _after_change(room: Room):
+    url = url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit"))
+    return booking_forms.after_change(room, url, _room_page)
+
+
+def _booking_action(slug: str, change):
+    """Reception books (a holder's name and title are optional; never a patient), moves, cancels."""
+    _unit, room = access.board_room(slug)
+    return booking_forms.act(room, access.board_actor(), change,
+                             lambda **refused: _room_page(access.room_or_404(slug), **refused), _after_change)
+
+
+def book(slug: str):
+    return _booking_action(slug, booking_forms.create)
+
+
+def move_booking(slug: str, booking_id: str):
+    return _booking_action(slug, booking_forms.move(booking_id))
+
+
+def cancel_booking(slug: str, booking_id: str):
+    return _booking_action(slug, booking_forms.cancel(booking_id))
+
+
+def check_in(slug: str):
+    """Reception checks a clinician into a free room (claiming the booking in its
+    window); the door follows within a poll and shows the console code."""
+    def check_in_here(room: Room, actor: Actor):
+        try:
+            minutes = minutes_field()
+        except RoomError as exc:
+            raise BadInput(exc.key) from None
+        check_in_with_code(room.id, actor, minutes)
+    return _booking_action(slug, check_in_here)

@@ -1,0 +1,223 @@
+"""The room console: claiming it with the door's code, its page and poll, the
+visit's steps taken from it, its fault report, guides and the room's bookings.
+
+A console bound to one visit may do nothing more once that visit is over
+(409); a permanently paired console follows whatever visit the room has.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from ..bookings import service as bookings
+from ..errors import error_response
+from ..extensions import db
+from ..models import Booking, Room
+from ..render import render, unchanged
+from . import access, booking_forms, console, service
+from .access import Console
+from .panel import (ROOM_GUIDES, check_in_with_code, console_checklists, door_context, fault_step, finish_step,
+                    minutes_field, panel_version, redeem_code, room_guide, skip_step, state_name, take_step,
+                    tick_step)
+from .service import RoomError
+
+CONSOLE = "rooms/console.html"
+CONSOLE_BOOKINGS = "rooms/console_bookings.html"
+PAGE = "rooms.console_page"
+
+
+def console_home():
+    """Claim a visit's console with the door's code; a bound console goes to its room."""
+    from . import pairing
+
+    tablet = pairing.current_tablet()
+    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None:
+        return redirect(url_for(PAGE, slug=tablet.room.slug), code=303)
+    if request.method == "GET":
+        bound = console.binding()
+        if bound is not None:
+            return redirect(url_for(PAGE, slug=db.session.get(Room, bound.room_id).slug), code=303)
+        return render("rooms/console_claim.html", code=request.values.get("code", "")[:40], error=None)
+    redeemed, refusal = redeem_code("rooms/console_claim.html", console.claim, console.ClaimError)
+    if refusal is not None:
+        return refusal
+    row, token = redeemed
+    response = redirect(url_for(PAGE, slug=db.session.get(Room, row.room_id).slug), code=303)
+    console.set_cookie(response, token)
+    return response
+
+
+def _panel(room: Room, who: Console, status: int = 200, state_before: str | None = None):
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    ended = access.console_ended(who, session)
+    context = {
+        **door_context(room, with_manifest=False),
+        "room_checklists": {} if ended else console_checklists(room, state.state, who),
+        "room_guides": ROOM_GUIDES,
+        "focus_heading": state_before is not None and (ended or state.state != state_before),
+        "surface": "console",
+        "ended": ended,
+        "permanent": who.session_id is None,
+        "poll_url": url_for("rooms.console_poll", slug=room.slug, v=panel_version(state)),
+    }
+    return render(CONSOLE, block="panel", status=status, fragment="console", no_store=True, **context)
+
+
+def console_page(slug: str):
+    """The room console: the whole visit, run from the computer in the room."""
+    room = access.room_or_404(slug)
+    who = access.current_console(room)
+    service.release_if_expired(room.id)
+    return _panel(room, who)
+
+
+def console_poll(slug: str):
+    """204 while the console shows the current state; else the new panel."""
+    room = access.room_or_404(slug)
+    access.current_console(room)
+    state = service.state_of(room, service.open_session(room.id))
+    if (request.args.get("v") == panel_version(state) and not service.is_expired(state.session, state.now)
+            and not bookings.is_due(room.bookings_due_at, state.now)):  # or the room's day moved
+        return unchanged(fragment="console", no_store=True)
+    return console_page(slug)
+
+
+def _acting(room: Room) -> Console | None:
+    """The console of ``room`` if it may still act (else None: its visit is over)."""
+    who = access.current_console(room)
+    return None if access.console_ended(who, service.open_session(room.id)) else who
+
+
+def _console_action(slug: str, action):
+    """Run one transition from the room's console and answer with its panel."""
+    room = access.room_or_404(slug)
+    who = _acting(room)
+    if who is None:
+        return error_response(409, "console.ended")
+    before = state_name(room)
+    refused_or_sent = take_step(slug, room.id, who.actor, PAGE, action)
+    if refused_or_sent is not None:
+        return refused_or_sent
+    return _panel(access.room_or_404(slug), who, state_before=before)
+
+
+def check_in(slug: str):
+    """A permanently paired console checks in itself (no code needed)."""
+    room = access.room_or_404(slug)
+    if access.current_console(room).session_id is not None:
+        return error_response(409, "console.ended")
+    try:
+        minutes = minutes_field()
+    except RoomError as exc:
+        return error_response(400, exc.key)
+    return _console_action(slug, lambda room_id, actor: service.check_in(
+        room_id, actor, minutes=minutes, name=request.form.get("name"), title=request.form.get("title")))
+
+
+def tick(slug: str):
+    return _console_action(slug, tick_step)
+
+
+def skip(slug: str):
+    return _console_action(slug, skip_step)
+
+
+def extend(slug: str):
+    return _console_action(slug, service.extend)
+
+
+def end(slug: str):
+    return _console_action(slug, service.end_meeting)
+
+
+def cancel(slug: str):
+    return _console_action(slug, service.cancel)
+
+
+def finish(slug: str):
+    return _console_action(slug, finish_step)
+
+
+def fault(slug: str):
+    """Report broken equipment from the room's console (a visit's console may do so while its visit runs)."""
+    room = access.room_or_404(slug)
+    who = _acting(room)
+    if who is None:
+        return error_response(409, "console.ended")
+    refused_or_sent = take_step(slug, room.id, who.actor, PAGE, fault_step("console"))
+    return refused_or_sent if refused_or_sent is not None else console_page(slug)
+
+
+def console_guide(slug: str, key: str):
+    """A guide on the console, inside the console's own page."""
+    room = access.room_or_404(slug)
+    who = access.current_console(room)
+    return room_guide(room, key, "console", ended=access.console_ended(who, service.open_session(room.id)))
+
+
+# ---- the console's bookings: the room's day, book, move, cancel ---------------------
+
+
+def _bookings_page(room: Room, label: str, status: int = 200, error: str | None = None, slots=None, form=None):
+    """The room's day from its console: book it later today or another day (a
+    follow-up); the bookings this console (``label``) made can be changed."""
+    session = service.open_session(room.id)
+    state = service.state_of(room, session)
+    context = booking_forms.page_context(room, session, state.now)
+    mine = {b.id for b in [*context["day"].bookings, *context["coming"]] if b.created_by == label}
+    context.update(rs=state, mine=mine, error=error, error_slots=slots or {}, form=form or {})
+    return render(CONSOLE_BOOKINGS, block="panel", status=status, fragment="console-bookings", no_store=True,
+                  **context)
+
+
+def console_bookings(slug: str):
+    """The room's day and its booking forms, opened from the console."""
+    room = access.room_or_404(slug)
+    who = access.current_console(room)
+    service.release_if_expired(room.id)
+    if access.console_ended(who, service.open_session(room.id)):
+        return redirect(url_for(PAGE, slug=slug), code=303)  # it says the visit is over
+    return _bookings_page(room, who.actor.label)
+
+
+def _made_elsewhere(room: Room, raw_id: str | None, label: str) -> bool:
+    """A manual booking of this room that another surface made. Anyone who passes
+    the door may check in and claim a visit's console, so a console moves and
+    cancels only what it booked itself; reception, an administrator or the one
+    who booked change the rest. (An unknown id or another room's booking is the
+    service's 404, a calendar's booking its 409.)"""
+    if raw_id is None or not raw_id.isdigit() or len(raw_id) > 12:
+        return False
+    booking = db.session.get(Booking, int(raw_id))
+    return (booking is not None and booking.room_id == room.id and booking.source == "manual"
+            and booking.created_by != label)
+
+
+def _booking_action(slug: str, change, booking_id: str | None):
+    """A booking change from this room's console (the console is the actor)."""
+    room = access.room_or_404(slug)
+    who = _acting(room)
+    if who is None:
+        return error_response(409, "console.ended")
+    if _made_elsewhere(room, booking_id, who.actor.label):
+        return error_response(403, "bookings.console.not_yours")
+    url, label = url_for("rooms.console_bookings", slug=slug), who.actor.label
+
+    def page(fresh: Room, **refused):
+        return _bookings_page(fresh, label, **refused)
+
+    return booking_forms.act(room, who.actor, change, lambda **refused: page(access.room_or_404(slug), **refused),
+                             lambda r: booking_forms.after_change(r, url, page))
+
+
+def book(slug: str):
+    return _booking_action(slug, booking_forms.create, None)
+
+
+def move_booking(slug: str, booking_id: str):
+    return _booking_action(slug, booking_forms.move(booking_id), booking_id)
+
+
+def cancel_booking(slug: str, booking_id: str):
+    return _booking_action(slug, booking_forms.cancel(booking_id), booking_id)

@@ -1,0 +1,159 @@
+"""The door panel: a paired door tablet's home, its poll, and the visit's steps
+taken at the door (check in, start, the readiness ticks, extend, end, finish,
+a fault report, the room's guides).
+
+Views stay thin: find the room and the tablet, call the service, render.
+Polls answer 204 when nothing changed; the fast path (rooms/fastpoll.py)
+usually answers them before Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, current_app, g, redirect, request, url_for
+
+from .. import clock
+from ..errors import error_response
+from ..extensions import db
+from ..models import Tablet
+from ..render import is_htmx, render, unchanged
+from . import access, console, offline, pairing, poll, service
+from .panel import (check_in_with_code, door_context, fault_step, finish_step, minutes_field, redeem_code,
+                    room_guide, skip_step, state_name, take_step, tick_step)
+from .service import RoomError
+
+DOOR = "rooms/door.html"
+PANEL = "rooms.door_panel"
+
+
+def pair():
+    """Bind this browser to a room or unit with a one-time code."""
+    if request.method == "GET":
+        return render("rooms/pair.html", code=request.values.get("code", "")[:40], error=None)
+    redeemed, refusal = redeem_code("rooms/pair.html", pairing.redeem, pairing.PairingError)
+    if refusal is not None:
+        return refusal
+    tablet, token = redeemed
+    target = {"door": "rooms.door", "board": "rooms.board", "console": "rooms.console_home"}[tablet.kind]
+    response = redirect(url_for(target), code=303)
+    pairing.set_device_cookie(response, token)
+    return response
+
+
+def door():
+    """A paired door tablet's home: its own room's panel."""
+    tablet = pairing.current_tablet()
+    if tablet is None:
+        return redirect(url_for("rooms.pair"), code=303)
+    if tablet.revoked_at is not None:
+        return access.revoked_response()
+    if tablet.kind == "board":
+        return redirect(url_for("rooms.board"), code=303)
+    if tablet.kind == "console":
+        return redirect(url_for("rooms.console_home"), code=303)
+    return redirect(url_for(PANEL, slug=tablet.room.slug), code=303)
+
+
+def door_panel(slug: str):
+    """The door panel: the room's state, the sign, and what can be done next."""
+    room = access.room_or_404(slug)
+    access.door_tablet(room)
+    service.release_if_expired(room.id)
+    g.renew_device_cookie = True
+    response = render(DOOR, block="panel", fragment="door", no_store=True, **door_context(room, with_manifest=True))
+    # A full page may be kept by the service worker for a start without the server.
+    return response if is_htmx() else offline.keep_offline(response)
+
+
+def door_poll(slug: str):
+    """204 when the panel is current; else the new panel. Usually answered by
+    the fast path before Flask; this view answers whatever reaches it."""
+    token = request.cookies.get(pairing.COOKIE)
+    if not token:
+        abort(403)
+    row = db.session.execute(poll.QUERY, {"slug": slug, "token": hashlib.sha256(token.encode()).hexdigest()}).first()
+    verdict = poll.decide(row, request.args.get("v"), clock.now(), current_app.extensions["kiosk_content"].version,
+                          service.max_session())
+    if verdict.answer == poll.UNKNOWN:
+        return door_panel(slug)  # unknown token, or no such room: the full path says which
+    if verdict.answer == poll.FORBIDDEN:
+        abort(403)
+    if verdict.answer == poll.REVOKED:
+        return access.revoked_response()
+    if verdict.last_seen_due:
+        pairing.touch(db.session.get(Tablet, verdict.tablet_id))
+        g.renew_device_cookie = True
+    if verdict.answer == poll.UNCHANGED:
+        return unchanged(fragment="door", no_store=True)
+    return door_panel(slug)
+
+
+def _door_action(slug: str, action):
+    """Run one transition for the door tablet of room ``slug`` and answer it."""
+    room = access.room_or_404(slug)
+    tablet = access.door_tablet(room)
+    before = state_name(room)
+    refused_or_sent = take_step(slug, room.id, access.device_actor(tablet), PANEL, action)
+    if refused_or_sent is not None:
+        return refused_or_sent
+    context = door_context(access.room_or_404(slug), with_manifest=True)
+    return render(DOOR, block="panel", fragment="door", no_store=True,
+                  focus_heading=context["rs"].state != before, **context)
+
+
+def check_in(slug: str):
+    try:
+        minutes = minutes_field()
+    except RoomError as exc:
+        return error_response(400, exc.key)
+    return _door_action(slug, lambda room_id, actor: check_in_with_code(room_id, actor, minutes))
+
+
+def start(slug: str):
+    return _door_action(slug, service.start_meeting)
+
+
+def console_code(slug: str):
+    """The door shows a new code for the visit's console (the last one expired)."""
+    return _door_action(slug, console.new_code)
+
+
+def tick(slug: str):
+    return _door_action(slug, tick_step)
+
+
+def skip(slug: str):
+    return _door_action(slug, skip_step)
+
+
+def extend(slug: str):
+    return _door_action(slug, service.extend)
+
+
+def end(slug: str):
+    return _door_action(slug, service.end_meeting)
+
+
+def cancel(slug: str):
+    return _door_action(slug, service.cancel)
+
+
+def finish(slug: str):
+    return _door_action(slug, finish_step)
+
+
+def fault(slug: str):
+    """Report broken equipment from the door tablet of the room."""
+    room = access.room_or_404(slug)
+    actor = access.device_actor(access.door_tablet(room))
+    refused_or_sent = take_step(slug, room.id, actor, PANEL, fault_step("door"))
+    return refused_or_sent if refused_or_sent is not None else door_panel(slug)
+
+
+def door_guide(slug: str, key: str):
+    """A guide opened from the door: the kiosk view, never a staff page; it
+    returns to the panel by itself after DOOR_GUIDE_IDLE_SECONDS without a touch."""
+    room = access.room_or_404(slug)
+    access.door_tablet(room)
+    return room_guide(room, key, "door")
