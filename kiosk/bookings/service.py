@@ -1,3 +1,4 @@
+# Over 400 lines: every rule a booking obeys (overlap, claim, release, feeds) read in one place.
 """Bookings: the one place a room's bookings change, and what a room's day looks like.
 
 A booking holds a room from a start to an end (stored in UTC, shown in

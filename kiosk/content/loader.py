@@ -1,3 +1,4 @@
+# Over 400 lines: one checker per kind of content file, all applied together at start-up.
 """Load, check and serve the content files.
 
 The files are read once at start-up. Everything wrong with them is reported

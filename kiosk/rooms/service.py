@@ -1,3 +1,4 @@
+# Over 400 lines: every transition of the state machine, under the same lock, in one place.
 """The room state machine: the only place a room's state changes.
 
     free ──check_in──► preparing ──start_meeting──► meeting ──end_meeting──► wrapup ──finish──► free
