@@ -19,15 +19,15 @@ from ..extensions import db
 from ..i18n import t
 from ..models import Booking, CalendarFeed, Room
 from ..render import render
-from ..rooms.service import Actor
-from .blueprint import address, bp, room_or_403, the_admin
+from ..rooms.access import admin_actor
+from .blueprint import bp, room_or_403, the_admin
 from .forms import BookForm, BookingForm, FeedForm
 
 DAYS_SHOWN = 14
 
 
-def _actor() -> Actor:
-    return Actor(the_admin().label, address=address())
+def _actor():
+    return admin_actor(the_admin())
 
 
 def _page(room: Room, status: int = 200, form=None):

@@ -13,8 +13,9 @@ from ..i18n import t
 from ..models import RoomFault
 from ..render import render
 from ..rooms import faults
-from ..rooms.service import Actor, BadInput, RoomError
-from .blueprint import address, bp, room_or_403, the_admin, visible_rooms
+from ..rooms.access import admin_actor
+from ..rooms.service import BadInput, RoomError
+from .blueprint import bp, room_or_403, the_admin, visible_rooms
 from .forms import FaultFixForm
 
 
@@ -44,7 +45,7 @@ def fault_fix(fault_id: int):
     room = room_or_403(fault.room_id)
     form = FaultFixForm()
     try:
-        faults.fix(fault.id, Actor(admin.label, address=address()), form.note.data)
+        faults.fix(fault.id, admin_actor(admin), form.note.data)
     except BadInput as exc:
         db.session.rollback()
         form.refuse(exc, "note")

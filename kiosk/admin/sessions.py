@@ -13,8 +13,9 @@ from ..i18n import t
 from ..models import Room, RoomSession
 from ..render import render
 from ..rooms import service
-from ..rooms.service import Actor, RoomError
-from .blueprint import address, bp, room_or_403, the_admin
+from ..rooms.access import admin_actor
+from ..rooms.service import RoomError
+from .blueprint import bp, room_or_403, the_admin
 from .forms import ForceEndForm
 
 
@@ -50,7 +51,7 @@ def force_end(room_id: int):
         db.session.rollback()
         return error_response(409, "admin.sessions.changed")
     try:
-        service.force_end(room.id, Actor(admin.label, address=address()), reason)
+        service.force_end(room.id, admin_actor(admin), reason)
     except RoomError as exc:
         db.session.rollback()
         return error_response(exc.status, exc.key)

@@ -20,14 +20,16 @@ from ..accounts import current_admin, may_see_unit
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
-from ..models import AdminUser, Room, RoomSession, Tablet, Unit
+from ..models import AdminUser, ConsoleCode, Room, RoomSession, Tablet, Unit
 from ..render import render
-from . import console, pairing
+from . import pairing
 from .service import Actor
 
 # The event log's label of each kind of paired device ("tablet:12" is a door).
 DEVICE_LABELS = {"door": "tablet", "console": "console", "board": "board"}
 STAFF_PAGE = "staff-page"
+# A browser bound to one visit by the door's code carries its token here.
+CONSOLE_COOKIE = "kiosk_console"
 
 
 @dataclass(frozen=True)
@@ -102,13 +104,21 @@ def door_in_use() -> tuple[int, Actor] | None:
 # ---- consoles ------------------------------------------------------------------
 
 
+def console_binding() -> ConsoleCode | None:
+    """The claimed code this browser's console cookie belongs to, if any."""
+    token = request.cookies.get(CONSOLE_COOKIE)
+    if not token:
+        return None
+    return db.session.scalar(select(ConsoleCode).where(ConsoleCode.token_hash == pairing.token_hash(token)))
+
+
 def request_console() -> tuple[int, Console] | None:
     """The room and the console this request comes from, if it comes from one:
     a paired console tablet (not revoked) or a browser bound by a claimed code."""
     tablet = pairing.current_tablet()
     if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room_id:
         return tablet.room_id, Console(device_actor(tablet), None)
-    bound = console.binding()
+    bound = console_binding()
     if bound is not None:
         return bound.room_id, Console(code_actor(bound.id), bound.session_id)
     return None
@@ -121,7 +131,7 @@ def current_console(room: Room) -> Console:
         if tablet.revoked_at is not None:
             abort(revoked_response())
         return Console(device_actor(tablet), None)
-    bound = console.binding()
+    bound = console_binding()
     if bound is not None and bound.room_id == room.id:
         return Console(code_actor(bound.id), bound.session_id)
     abort(403)

@@ -17,7 +17,6 @@ transition of the state machine.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -27,19 +26,14 @@ from sqlalchemy import select
 from ..extensions import db
 from ..errors import KeyedError
 from ..models import ConsoleCode, RoomSession, Tablet
-from . import pairing, service
+from . import access, pairing, service
 from .service import Actor
 
-COOKIE = "kiosk_console"
 CODE_LENGTH = 6
 
 
 class ClaimError(KeyedError):
     """A console code or claim refused; ``key`` names the message."""
-
-
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def format_code(code: str) -> str:
@@ -111,24 +105,16 @@ def claim(raw_code: str, address: str) -> tuple[ConsoleCode, str]:
         db.session.rollback()
         raise
     token = secrets.token_urlsafe(32)
-    row.used_at, row.token_hash = now, _hash(token)
-    service._event("console-claim", room, session, Actor(f"console-code:{row.id}", address=address), now)
+    row.used_at, row.token_hash = now, pairing.token_hash(token)
+    service._event("console-claim", room, session, access.code_actor(row.id, address), now)
     service._commit(room)
     return row, token
-
-
-def binding() -> ConsoleCode | None:
-    """The claimed code this browser's console cookie belongs to, if any."""
-    token = request.cookies.get(COOKIE)
-    if not token:
-        return None
-    return db.session.scalar(select(ConsoleCode).where(ConsoleCode.token_hash == _hash(token)))
 
 
 def set_cookie(response: Response, token: str) -> None:
     """The console token: HttpOnly, SameSite=Strict; it cannot outlive a session anyway."""
     hours = float(current_app.config["MAX_SESSION_HOURS"])
-    response.set_cookie(COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="Strict",
+    response.set_cookie(access.CONSOLE_COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/")
 
 

@@ -34,7 +34,7 @@ def console_home():
     if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None:
         return redirect(url_for(PAGE, slug=tablet.room.slug), code=303)
     if request.method == "GET":
-        bound = console.binding()
+        bound = access.console_binding()
         if bound is not None:
             return redirect(url_for(PAGE, slug=db.session.get(Room, bound.room_id).slug), code=303)
         return render("rooms/console_claim.html", code=request.values.get("code", "")[:40], error=None)

@@ -9,8 +9,6 @@ usually answers them before Flask.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, g, redirect, request, url_for
 
 from .. import clock
@@ -72,7 +70,7 @@ def door_poll(slug: str):
     token = request.cookies.get(pairing.COOKIE)
     if not token:
         abort(403)
-    row = db.session.execute(poll.QUERY, {"slug": slug, "token": hashlib.sha256(token.encode()).hexdigest()}).first()
+    row = db.session.execute(poll.QUERY, {"slug": slug, "token": pairing.token_hash(token)}).first()
     verdict = poll.decide(row, request.args.get("v"), clock.now(), current_app.extensions["kiosk_content"].version,
                           service.max_session())
     if verdict.answer == poll.UNKNOWN:

@@ -12,7 +12,6 @@ Tests compare the two paths.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 from http.cookies import SimpleCookie
@@ -78,8 +77,7 @@ class FastPoll:
             return False, None
         if self.engine is None:
             self._setup()
-        token_hash = hashlib.sha256(morsel.value.encode()).hexdigest()
-        params = {"slug": slug, "token": token_hash}
+        params = {"slug": slug, "token": pairing.token_hash(morsel.value)}
         conn = self.engine.raw_connection()
         try:
             cur = conn.cursor()

@@ -39,7 +39,8 @@ class PairingError(KeyedError):
     """A pairing code refused; ``key`` names the message."""
 
 
-def _hash(value: str) -> str:
+def token_hash(value: str) -> str:
+    """What the database keeps of a device token or a one-time code: its SHA-256."""
     return hashlib.sha256(value.encode()).hexdigest()
 
 
@@ -61,7 +62,7 @@ def new_code(kind: str, unit: Unit, room: Room | None, actor: str, address: str 
     begin_write()
     now = clock.now()
     minutes = int(current_app.config["PAIRING_CODE_MINUTES"])
-    db.session.add(PairingCode(code_hash=_hash(code), kind=kind, unit_id=unit_id, room_id=room_id,
+    db.session.add(PairingCode(code_hash=token_hash(code), kind=kind, unit_id=unit_id, room_id=room_id,
                                created_at=now, expires_at=now + timedelta(minutes=minutes)))
     record("pairing-code", actor, address=address, unit_id=unit_id, room_id=room_id, at=now, device=kind)
     db.session.commit()
@@ -75,7 +76,7 @@ def redeem(raw_code: str, address: str) -> tuple[Tablet, str]:
         raise PairingError("pair.error.format")
     begin_write()
     now = clock.now()
-    pc = db.session.scalar(select(PairingCode).where(PairingCode.code_hash == _hash(code)).with_for_update())
+    pc = db.session.scalar(select(PairingCode).where(PairingCode.code_hash == token_hash(code)).with_for_update())
     if pc is None:
         db.session.rollback()
         raise PairingError("pair.error.unknown")
@@ -86,7 +87,7 @@ def redeem(raw_code: str, address: str) -> tuple[Tablet, str]:
         db.session.rollback()
         raise PairingError("pair.error.expired")
     token = secrets.token_urlsafe(32)
-    tablet = Tablet(kind=pc.kind, unit_id=pc.unit_id, room_id=pc.room_id, token_hash=_hash(token),
+    tablet = Tablet(kind=pc.kind, unit_id=pc.unit_id, room_id=pc.room_id, token_hash=token_hash(token),
                     paired_at=now, last_seen_at=now)
     db.session.add(tablet)
     db.session.flush()
@@ -116,7 +117,7 @@ def current_tablet() -> Tablet | None:
     """The paired tablet this request comes from (revoked ones included), once per request."""
     if "tablet" not in g:
         token = request.cookies.get(COOKIE)
-        g.tablet = db.session.scalar(select(Tablet).where(Tablet.token_hash == _hash(token))) if token else None
+        g.tablet = db.session.scalar(select(Tablet).where(Tablet.token_hash == token_hash(token))) if token else None
     return g.tablet
 
 

@@ -105,12 +105,10 @@ def room_in_use() -> tuple[int, Actor] | None:
 
 
 def init_app(app: Flask) -> None:
-    from .console import COOKIE as CONSOLE_COOKIE
-
     @app.before_request
     def _room_stores():
         if (request.blueprint not in ("checklists", "guides") and request.endpoint not in ROOM_GUIDE_PAGES) or not (
-                request.cookies.get(pairing.COOKIE) or request.cookies.get(CONSOLE_COOKIE)):
+                request.cookies.get(pairing.COOKIE) or request.cookies.get(access.CONSOLE_COOKIE)):
             return
         found = room_in_use()
         if found is not None:
