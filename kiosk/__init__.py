@@ -75,7 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     bookings.init_app(app)  # its error handler and `calendars sync`
     from .rooms import faults as room_faults
 
-    room_faults.init_app(app)  # the templates' read-only fault helpers (issue 15)
+    room_faults.init_app(app)  # the templates' read-only fault helpers
 
     # Unchanged door polls are answered before Flask (see rooms/fastpoll.py).
     from .rooms.fastpoll import FastPoll

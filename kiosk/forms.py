@@ -1,4 +1,4 @@
-"""WTForms plumbing for the forms a person fills in (issue 10, item 6).
+"""WTForms plumbing for the forms a person fills in.
 
 A form class names its fields; each field's check is one of the rules in
 ``kiosk/validate.py`` (which wrap the one name rule, ``kiosk/names.py``),

@@ -28,7 +28,7 @@ COOKIE_MAX_AGE = 400 * 24 * 3600  # the most a browser keeps; renewed while in u
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 # What a paired device is: a room's door tablet, a unit's reception board, or
-# the computer inside a room paired as its console (issue 11).
+# the computer inside a room paired as its console.
 KINDS = ("door", "board", "console")
 ROOM_KINDS = ("door", "console")
 # A tablet's last-seen time is written at most this often (a poll writes nothing else).

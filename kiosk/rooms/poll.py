@@ -23,7 +23,7 @@ from . import pairing, service
 QUERY = (
     select(Tablet.id, Tablet.kind, Tablet.room_id, Tablet.revoked_at, Tablet.last_seen_at,
            Room.id, Room.version, RoomSession.state, RoomSession.expected_end, RoomSession.started_at,
-           Room.bookings_due_at, Unit.opening_hours)  # issue 15: the unit's hours (night screen)
+           Room.bookings_due_at, Unit.opening_hours)  # the unit's hours (night screen)
     .select_from(Tablet)
     .join(Room, Room.slug == bindparam("slug"))
     .join(Unit, Unit.id == Room.unit_id)
@@ -72,7 +72,7 @@ def decide(row, asked: str | None, now: datetime, content_version: str, max_sess
     if bookings.is_due(as_utc(bookings_due), now):
         return Verdict(CHANGED, tablet_id, due)  # a booking moment passed: the view writes it once and renders
     current = service.panel_version(version, service.is_overrun(state, as_utc(expected_end), now), content_version)
-    # issue 15: the night screen comes and goes by time alone (opening, closing, midnight):
+    # The night screen comes and goes by time alone (opening, closing, midnight):
     # its part of the version makes a poll across such a moment answer "changed".
     current += hours.version_suffix(opening_hours, state is not None, now)
     return Verdict(UNCHANGED if asked == current else CHANGED, tablet_id, due)

@@ -1,4 +1,4 @@
-/* Vårdmöteskiosk's service worker (issue 15): a door or board that reloads or
+/* Vårdmöteskiosk's service worker: a door or board that reloads or
  * restarts while the server cannot be reached shows its last known panel and
  * "no contact since ...", never the browser's error page.
  *

@@ -1,4 +1,4 @@
-/* The night screen of doors and boards outside opening hours (issue 15).
+/* The night screen of doors and boards outside opening hours.
  *
  * The server renders the night screen (rooms/_night.html) as the panel's first
  * child while the unit is closed and the room is not in use; the CSS hides the

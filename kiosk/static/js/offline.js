@@ -1,4 +1,4 @@
-/* A door or board that starts without the server (issue 15).
+/* A door or board that starts without the server.
  *
  * Registers our service worker (/sw.js, kiosk/static/sw.js) on a paired
  * tablet's door or board, and tells it what to keep: this page (fetched again

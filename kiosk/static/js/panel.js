@@ -100,7 +100,7 @@
     clearUnsaved();
     failures = 0;
     lastContact = serverNow();
-    remember(); // issue 15
+    remember();
     document.body.removeAttribute("data-offline-copy");
     var notice = document.getElementById("offline-notice");
     if (notice && !notice.hidden) { notice.hidden = true; notice.textContent = ""; }
@@ -240,7 +240,7 @@
     arm();
   }
 
-  // issue 15: a page the service worker served from its copy (the server could not be
+  // A page the service worker served from its copy (the server could not be
   // reached) says at once since when there is no contact, and its clock runs on.
   var CONTACT_KEY = "kiosk-last-contact";
   function remember() {
