@@ -28,6 +28,6 @@ def init_app(app: Flask) -> None:
     from . import views_support
     app.jinja_env.filters["hhmm"] = views_support.hhmm
     app.jinja_env.filters["localdate_iso"] = views_support.localdate_iso
-    app.jinja_env.globals.update(room_day=views_support.room_day, booking_holder=views_support.holder,
+    app.jinja_env.globals.update(booking_holder=views_support.holder,
                                  room_timeline=views_support.timeline,
                                  later_booking=views_support.later_booking)

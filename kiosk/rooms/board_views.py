@@ -22,7 +22,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..models import Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
-from . import access, booking_forms, console, offline, pairing, service
+from . import access, booking_forms, console, faults, offline, pairing, service
 from .panel import check_in_with_code, minutes_field
 from .service import Actor, BadInput, RoomError
 
@@ -127,6 +127,8 @@ def board():
     rows = _board_rows(unit, with_day=True)
     version = _board_version(rows, unit)
     shown = [r for r in rows if free is None or r["day"].free_now_for(free)]
+    for row in shown:
+        row["open_faults"] = faults.open_faults(row["rs"].room.id)
     poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"), free=free)
     night = {"night": _board_night(unit, rows), "night_name": unit.name,
              "manifest_url": url_for("rooms.board_manifest") if g.get("board_tablet") else None}

@@ -16,7 +16,7 @@ from ..models import Booking, Room
 from ..render import render, unchanged
 from . import access, booking_forms, console, service
 from .access import Console
-from .panel import (ROOM_GUIDES, check_in_with_code, console_checklists, door_context, fault_step, finish_step,
+from .panel import (ROOM_GUIDES, console_checklists, day_and_faults, door_context, fault_step, finish_step,
                     minutes_field, panel_version, redeem_code, room_guide, skip_step, state_name, take_step,
                     tick_step)
 from .service import RoomError
@@ -60,6 +60,7 @@ def _panel(room: Room, who: Console, status: int = 200, state_before: str | None
         "ended": ended,
         "permanent": who.session_id is None,
         "poll_url": url_for("rooms.console_poll", slug=room.slug, v=panel_version(state)),
+        **({} if ended else day_and_faults(state)),
     }
     return render(CONSOLE, block="panel", status=status, fragment="console", no_store=True, **context)
 

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Tablet
 from ..render import is_htmx, render, unchanged
 from . import access, console, offline, pairing, poll, service
-from .panel import (check_in_with_code, door_context, fault_step, finish_step, minutes_field, redeem_code,
+from .panel import (check_in_with_code, day_and_faults, door_context, fault_step, finish_step, minutes_field, redeem_code,
                     room_guide, skip_step, state_name, take_step, tick_step)
 from .service import RoomError
 
@@ -59,7 +59,7 @@ def door_panel(slug: str):
     access.door_tablet(room)
     service.release_if_expired(room.id)
     g.renew_device_cookie = True
-    response = render(DOOR, block="panel", fragment="door", no_store=True, **door_context(room, with_manifest=True))
+    response = render(DOOR, block="panel", fragment="door", no_store=True, **_context(room))
     # A full page may be kept by the service worker for a start without the server.
     return response if is_htmx() else offline.keep_offline(response)
 
@@ -87,6 +87,13 @@ def door_poll(slug: str):
     return door_panel(slug)
 
 
+def _context(room):
+    """The door panel's context: what it shows of the room, its day, and its open
+    faults (not in a meeting, when the sign fills the door)."""
+    context = door_context(room, with_manifest=True)
+    return {**context, **day_and_faults(context["rs"], with_faults=context["rs"].state != service.MEETING)}
+
+
 def _door_action(slug: str, action):
     """Run one transition for the door tablet of room ``slug`` and answer it."""
     room = access.room_or_404(slug)
@@ -95,7 +102,7 @@ def _door_action(slug: str, action):
     refused_or_sent = take_step(slug, room.id, access.device_actor(tablet), PANEL, action)
     if refused_or_sent is not None:
         return refused_or_sent
-    context = door_context(access.room_or_404(slug), with_manifest=True)
+    context = _context(access.room_or_404(slug))
     return render(DOOR, block="panel", fragment="door", no_store=True,
                   focus_heading=context["rs"].state != before, **context)
 

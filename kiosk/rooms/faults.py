@@ -208,6 +208,6 @@ def since_label(at: datetime, now: datetime | None = None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Template helpers (read only): a room's open faults, and when each was reported."""
-    app.context_processor(lambda: {"room_open_faults": open_faults, "fault_since": since_label,
+    """Template helpers (read only): when a fault was reported, the kinds, the text's length."""
+    app.context_processor(lambda: {"fault_since": since_label,
                                    "fault_kinds": FAULT_KINDS, "fault_text_max": TEXT_MAX})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from .. import clock, hours, ratelimit
+from ..bookings import service as bookings
 from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
 from ..events import client_address
@@ -19,7 +20,7 @@ from ..extensions import db
 from ..i18n import t
 from ..models import Room, RoomSession
 from ..render import is_htmx, render, unchanged
-from . import console, service
+from . import console, faults, service
 from .access import Console
 from .service import Actor, BadInput, RoomError
 
@@ -59,6 +60,12 @@ def door_context(room: Room, with_manifest: bool) -> dict:
         "night_name": room.name,
         "manifest_url": url_for("rooms.door_manifest", slug=room.slug) if with_manifest else None,
     }
+
+
+def day_and_faults(state: service.RoomState, with_faults: bool = True) -> dict:
+    """The room's day and (when the panel shows them) its open faults."""
+    day = bookings.day_of(state.room.id, state.now, state.session, session_known=True)
+    return {"day": day, "open_faults": faults.open_faults(state.room.id) if with_faults else []}
 
 
 def panel_version(state: service.RoomState) -> str:
@@ -182,8 +189,6 @@ def finish_step(room_id: int, actor: Actor):
 
 def fault_step(source: str):
     """Report the form's fault (a kind, an optional short text) from ``source``."""
-    from . import faults
-
     def report(room_id: int, actor: Actor) -> None:
         faults.report(room_id, actor, request.form.get("kind"), request.form.get("text"), source)
     return report
