@@ -159,8 +159,38 @@ class Form(FlaskForm):
         """Every refusal, the form's first, then the fields' in their order."""
         return [*self.form_errors, *(m for f in self for m in f.errors)]
 
+    def typed(self) -> dict[str, str]:
+        """What was sent, as it was typed, for a page that shows the form again."""
+        return {field.name: field.raw_data[0] for field in self if field.raw_data}
+
     def refused(self, status: int = 400):
         """The error page (or htmx message) for a form that is not shown again,
         such as a query string's filter or an on/off button: its first refusal."""
         first = self.messages()[0]
         return error_response(status, first.key, **first.said_slots())
+
+
+# ---- the kiosk's own forms ------------------------------------------------------------
+
+
+class BookingForm(Form):
+    """A booking, wherever a room is booked (admin, the reception board, the room
+    console, a staff page): its day, its start, and its end or length in
+    minutes; for a new booking who holds it (never a patient). The bookings
+    service parses and checks them (kiosk/rooms/booking_forms.py reads them)."""
+
+    day = plain_field(10)
+    start = plain_field(5)
+    end = plain_field(5)
+    minutes = plain_field(4)
+    name = plain_field()
+    title = plain_field()
+
+
+class CheckInForm(Form):
+    """A check-in at the door, the console or the board: the meeting's length
+    in minutes (empty: the default) and the clinician's name and title."""
+
+    minutes = plain_field()
+    name = plain_field()
+    title = plain_field()

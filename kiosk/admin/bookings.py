@@ -1,4 +1,4 @@
-"""A room's bookings in admin (issue 13): the coming two weeks, book, move,
+"""A room's bookings in admin: the coming two weeks, book, move,
 cancel, and the room's calendar feed (its address, "read now", the last error
 and the last good reading). Plain forms, 303 back with a message; a refused
 change shows the page again with the message and its status (400, 404, 409)."""
@@ -21,7 +21,9 @@ from ..models import Booking, CalendarFeed, Room
 from ..render import render
 from ..rooms.access import admin_actor
 from .blueprint import bp, room_or_403, the_admin
-from .forms import BookForm, BookingForm, FeedForm
+from ..forms import BookingForm
+from ..rooms.booking_forms import booking_times
+from .forms import FeedForm
 
 DAYS_SHOWN = 14
 
@@ -30,9 +32,9 @@ def _actor():
     return admin_actor(the_admin())
 
 
-def _page(room: Room, status: int = 200, form=None):
-    """The room's bookings; ``form`` is a refused form (its message on top; a
-    new booking's fields keep what was typed)."""
+def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = None):
+    """The room's bookings; ``form`` is a refused form (its message on top);
+    ``book`` a refused new booking (its fields keep what was typed)."""
     now = clock.now()
     start, _end = bookings.day_bounds(bookings.local_date(now))
     rows = list(db.session.scalars(select(Booking).where(
@@ -42,20 +44,20 @@ def _page(room: Room, status: int = 200, form=None):
     today = bookings.local_date(now).isoformat()
     return render("admin/bookings.html", room=room, rows=rows, feed=feed,
                   feed_host=urlsplit(feed.url).hostname if feed else None,
-                  form=form, book=form if isinstance(form, BookForm) else BookForm(formdata=None, day=today),
+                  form=form, book=book or BookingForm(formdata=None, day=today),
                   feed_form=FeedForm(formdata=None),
                   days=DAYS_SHOWN, status=status)
 
 
-def _refused(room: Room, form, exc: BookingError):
+def _refused(room: Room, form, exc: BookingError, book: BookingForm | None = None):
     db.session.rollback()
     form.refuse(exc)
-    return _page(db.session.get(Room, room.id), exc.status, form)
+    return _page(db.session.get(Room, room.id), exc.status, form, book)
 
 
 def _times(form: BookingForm) -> tuple:
-    day = form.day.data
-    return bookings.parse_local(day, form.start.data), bookings.parse_local(day, form.end.data)
+    """An admin's booking names its end (no length in minutes)."""
+    return booking_times(form, length_allowed=False)
 
 
 @bp.get("/rooms/<int:room_id>/bookings")
@@ -63,12 +65,13 @@ def room_bookings(room_id: int):
     return _page(room_or_403(room_id))
 
 
-def _change(room: Room, form, change, done: str):
-    """Make a booking change; 303 back with the done message, or the page again with the refusal."""
+def _change(room: Room, form, change, done: str, book: BookingForm | None = None):
+    """Make a booking change; 303 back with the done message, or the page again
+    with the refusal (``book``: a new booking's form, shown again as typed)."""
     try:
         change()
     except BookingError as exc:
-        return _refused(room, form, exc)
+        return _refused(room, form, exc, book)
     flash(t(done), "status")
     return redirect(url_for("admin.room_bookings", room_id=room.id), code=303)
 
@@ -76,9 +79,10 @@ def _change(room: Room, form, change, done: str):
 @bp.post("/rooms/<int:room_id>/bookings")
 def room_book(room_id: int):
     room = room_or_403(room_id)
-    form = BookForm()
+    form = BookingForm()
     return _change(room, form, lambda: bookings.create(room.id, _actor(), *_times(form), holder_name=form.name.data,
-                                                       holder_title=form.title.data), "bookings.admin.booked")
+                                                       holder_title=form.title.data), "bookings.admin.booked",
+                   book=form)
 
 
 @bp.post("/rooms/<int:room_id>/bookings/<int:booking_id>/move")

@@ -144,21 +144,6 @@ class FaultFixForm(Form):
     note = plain_field(1000)
 
 
-class BookingForm(Form):
-    """A booking's day and times (bookings/service.py parses and checks them)."""
-
-    day = plain_field(10)
-    start = plain_field(5)
-    end = plain_field(5)
-
-
-class BookForm(BookingForm):
-    """A new booking: its times, and who holds it (the one name rule, in the service)."""
-
-    name = plain_field()
-    title = plain_field()
-
-
 class FeedForm(Form):
     """A room's calendar feed address (empty: stop following it)."""
 

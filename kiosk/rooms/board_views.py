@@ -20,6 +20,7 @@ from ..bookings import service as bookings
 from ..bookings import views_support as booking_views
 from ..errors import error_response
 from ..extensions import db
+from ..forms import CheckInForm
 from ..models import Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
 from . import access, booking_forms, console, faults, offline, pairing, service
@@ -210,9 +211,10 @@ def check_in(slug: str):
     """Reception checks a clinician into a free room (claiming the booking in its
     window); the door follows within a poll and shows the console code."""
     def check_in_here(room: Room, actor: Actor):
+        form = CheckInForm()
         try:
-            minutes = minutes_field()
+            minutes = minutes_field(form)
         except RoomError as exc:
             raise BadInput(exc.key) from None
-        check_in_with_code(room.id, actor, minutes)
+        check_in_with_code(room.id, actor, form, minutes)
     return _booking_action(slug, check_in_here)

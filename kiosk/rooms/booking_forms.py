@@ -1,8 +1,9 @@
 """Booking forms where a room's day is shown: the reception board's
 room page, the room console's booking page and the staff room page.
 
-One reading of the form (its date, start and end or length, the booking's id)
-and one way to answer a change: the change runs through the bookings service
+One reading of the booking form (kiosk/forms.py's ``BookingForm``: its date,
+start and end or length; the booking's id from the URL) and one way to answer
+a change: the change runs through the bookings service
 (which locks the room, writes the event with the actor's address and bumps
 the room's version); a refused change answers an htmx request with the
 message in the page's message box (the form keeps what was typed, since
@@ -16,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import Response, redirect, request
+from flask import Response, redirect
 from sqlalchemy import select
 
 from .. import clock, names
 from ..bookings import service as bookings
 from ..errors import error_response
 from ..extensions import db
+from ..forms import BookingForm
 from ..models import Booking, Room
 from ..render import is_htmx
 from .service import Actor, RoomError
@@ -32,14 +34,15 @@ from .service import Actor, RoomError
 DAYS_AHEAD = 14
 
 
-def booking_times() -> tuple[datetime, datetime]:
-    """The form's date, start and end (local), or its length in minutes."""
-    day = request.form.get("day", "")[:10]
-    starts_at = bookings.parse_local(day, request.form.get("start", "")[:5])
-    end = request.form.get("end", "")[:5]
-    if end:
+def booking_times(form: BookingForm, length_allowed: bool = True) -> tuple[datetime, datetime]:
+    """The form's date, start and end (local), or (``length_allowed``: when the
+    end is empty) its length in minutes."""
+    day = form.day.data
+    starts_at = bookings.parse_local(day, form.start.data)
+    end = form.end.data
+    if end or not length_allowed:
         return starts_at, bookings.parse_local(day, end)
-    raw = request.form.get("minutes", "")[:4]
+    raw = form.minutes.data
     if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
         raise bookings.BookingError("bookings.error.bad_length")
     return starts_at, starts_at + timedelta(minutes=int(raw))
@@ -52,10 +55,10 @@ def booking_id(raw: str) -> int:
     return int(raw)
 
 
-def holder_name(required: bool = False) -> str | None:
+def holder_name(form: BookingForm, required: bool = False) -> str | None:
     """The form's holder name; on a staff page it is required (the one name rule,
     kiosk/names.py, then the bookings' own checks)."""
-    raw = request.form.get("name")
+    raw = form.name.data
     if required:
         try:
             names.clean(raw, bookings.NAME_MAX, required=True)
@@ -68,14 +71,16 @@ def holder_name(required: bool = False) -> str | None:
 
 def create(room: Room, actor: Actor, name_required: bool = False) -> Booking:
     """Book the room as the form says."""
-    starts_at, ends_at = booking_times()
-    return bookings.create(room.id, actor, starts_at, ends_at, holder_name=holder_name(name_required),
-                           holder_title=request.form.get("title"))
+    form = BookingForm()
+    starts_at, ends_at = booking_times(form)
+    return bookings.create(room.id, actor, starts_at, ends_at, holder_name=holder_name(form, name_required),
+                           holder_title=form.title.data)
 
 
 def move(raw_id: str) -> Callable[[Room, Actor], Booking]:
     """Move the booking ``raw_id`` of the room to the form's times."""
-    return lambda room, actor: bookings.move(booking_id(raw_id), actor, *booking_times(), room_id=room.id)
+    return lambda room, actor: bookings.move(booking_id(raw_id), actor, *booking_times(BookingForm()),
+                                             room_id=room.id)
 
 
 def cancel(raw_id: str) -> Callable[[Room, Actor], None]:
@@ -113,7 +118,7 @@ def act(room: Room, actor: Actor, change: Callable[[Room, Actor], object],
         db.session.rollback()
         if is_htmx():
             return error_response(exc.status, exc.key, **exc.slots)
-        return page(status=exc.status, error=exc.key, slots=exc.slots, form=request.form)
+        return page(status=exc.status, error=exc.key, slots=exc.slots, form=BookingForm().typed())
     except RoomError as exc:
         db.session.rollback()
         return error_response(exc.status, exc.key)

@@ -12,13 +12,14 @@ from flask import redirect, request, url_for
 from ..bookings import service as bookings
 from ..errors import error_response
 from ..extensions import db
+from ..forms import CheckInForm
 from ..models import Booking, Room
 from ..render import render, unchanged
-from . import access, booking_forms, console, service
+from . import access, booking_forms, console, panel, service
 from .access import Console
-from .panel import (ROOM_GUIDES, console_checklists, day_and_faults, door_context, fault_step, finish_step,
-                    minutes_field, panel_version, redeem_code, room_guide, skip_step, state_name, take_step,
-                    tick_step)
+from .panel import (ROOM_GUIDES, console_checklists, day_and_faults, door_context, fault_step,
+                    finish_step, minutes_field, panel_version, redeem_code, room_guide, skip_step, state_name,
+                    take_step, tick_step)
 from .service import RoomError
 
 CONSOLE = "rooms/console.html"
@@ -108,12 +109,12 @@ def check_in(slug: str):
     room = access.room_or_404(slug)
     if access.current_console(room).session_id is not None:
         return error_response(409, "console.ended")
+    form = CheckInForm()
     try:
-        minutes = minutes_field()
+        minutes = minutes_field(form)
     except RoomError as exc:
         return error_response(400, exc.key)
-    return _console_action(slug, lambda room_id, actor: service.check_in(
-        room_id, actor, minutes=minutes, name=request.form.get("name"), title=request.form.get("title")))
+    return _console_action(slug, lambda room_id, actor: panel.check_in(room_id, actor, form, minutes))
 
 
 def tick(slug: str):

@@ -14,6 +14,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from .. import clock
 from ..errors import error_response
 from ..extensions import db
+from ..forms import CheckInForm
 from ..models import Tablet
 from ..render import is_htmx, render, unchanged
 from . import access, console, offline, pairing, poll, service
@@ -108,11 +109,12 @@ def _door_action(slug: str, action):
 
 
 def check_in(slug: str):
+    form = CheckInForm()
     try:
-        minutes = minutes_field()
+        minutes = minutes_field(form)
     except RoomError as exc:
         return error_response(400, exc.key)
-    return _door_action(slug, lambda room_id, actor: check_in_with_code(room_id, actor, minutes))
+    return _door_action(slug, lambda room_id, actor: check_in_with_code(room_id, actor, form, minutes))
 
 
 def start(slug: str):

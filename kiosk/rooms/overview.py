@@ -21,7 +21,7 @@ others are read-only here (docs/rooms.md, "Who may book from a staff page").
 
 from __future__ import annotations
 
-from flask import abort, request, session, url_for
+from flask import abort, session, url_for
 from sqlalchemy import select
 
 from .. import clock, ratelimit
@@ -30,6 +30,7 @@ from ..bookings import service as bookings
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
+from ..forms import BookingForm
 from ..models import Room, RoomSession, Unit
 from ..render import is_htmx, render
 from . import access, booking_forms, service
@@ -110,7 +111,7 @@ def _limited(room: Room):
     """Over the address's limit: nothing is written, a clear 429."""
     if is_htmx():
         return error_response(429, "bookings.staff.limited")
-    return _page(room, 429, "bookings.staff.limited", form=request.form)
+    return _page(room, 429, "bookings.staff.limited", form=BookingForm().typed())
 
 
 def _own(slug: str, raw_id: str) -> Room:

@@ -17,6 +17,7 @@ from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
+from ..forms import CheckInForm
 from ..i18n import t
 from ..models import Room, RoomSession
 from ..render import is_htmx, render, unchanged
@@ -148,9 +149,9 @@ def take_step(slug: str, room_id: int, actor: Actor, page: str, action, args=(),
     return None
 
 
-def minutes_field() -> int | None:
+def minutes_field(form: CheckInForm) -> int | None:
     """The check-in form's length in minutes (blank: the default), or RoomError."""
-    raw = request.form.get("minutes", "").strip()
+    raw = form.minutes.data.strip()
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 4:
@@ -158,10 +159,15 @@ def minutes_field() -> int | None:
     return int(raw)
 
 
-def check_in_with_code(room_id: int, actor: Actor, minutes: int | None) -> None:
+def check_in(room_id: int, actor: Actor, form: CheckInForm, minutes: int | None) -> None:
+    """Check in as the form says (``minutes`` read from it by ``minutes_field``)."""
+    service.check_in(room_id, actor, minutes=minutes, name=form.name.data, title=form.title.data)
+
+
+def check_in_with_code(room_id: int, actor: Actor, form: CheckInForm, minutes: int | None) -> None:
     """Check in as the form says; the door then shows a code for the visit's
     console, unless the room's computer is paired as its console."""
-    service.check_in(room_id, actor, minutes=minutes, name=request.form.get("name"), title=request.form.get("title"))
+    check_in(room_id, actor, form, minutes)
     if not console.has_console_tablet(room_id):
         console.new_code(room_id, actor)
 
