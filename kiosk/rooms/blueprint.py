@@ -19,44 +19,42 @@ from . import offline, overview
 bp = Blueprint("rooms", __name__)
 staff_bp = Blueprint("overview", __name__)
 
-GET, POST = ["GET"], ["POST"]
+GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
 
 # Pairing and the door tablet.
-bp.add_url_rule("/pair", "pair", door.pair, methods=["GET", "POST"])
+bp.add_url_rule("/pair", "pair", door.pair, methods=FORM)
 bp.add_url_rule("/door", "door", door.door, methods=GET)
 bp.add_url_rule("/rooms/<slug>/door", "door_panel", door.door_panel, methods=GET)
 bp.add_url_rule("/rooms/<slug>/door/poll", "door_poll", door.door_poll, methods=GET)
 bp.add_url_rule("/rooms/<slug>/door/guides/<key>", "door_guide", door.door_guide, methods=GET)
 bp.add_url_rule("/rooms/<slug>/check-in", "check_in", door.check_in, methods=POST)
-bp.add_url_rule("/rooms/<slug>/start", "start", door.start, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console-code", "console_code", door.console_code, methods=POST)
-bp.add_url_rule("/rooms/<slug>/tick", "tick", door.tick, methods=POST)
-bp.add_url_rule("/rooms/<slug>/skip", "skip", door.skip, methods=POST)
-bp.add_url_rule("/rooms/<slug>/extend", "extend", door.extend, methods=POST)
-bp.add_url_rule("/rooms/<slug>/end", "end", door.end, methods=POST)
-bp.add_url_rule("/rooms/<slug>/cancel", "cancel", door.cancel, methods=POST)
-bp.add_url_rule("/rooms/<slug>/finish", "finish", door.finish, methods=POST)
+bp.add_url_rule("/rooms/<slug>/start", "start", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console-code", "console_code", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/tick", "tick", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/skip", "skip", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/extend", "extend", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/end", "end", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/cancel", "cancel", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/finish", "finish", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/fault", "fault", door.fault, methods=POST)
 
 # The room console.
-bp.add_url_rule("/console", "console_home", console.console_home, methods=["GET", "POST"])
+bp.add_url_rule("/console", "console_home", console.console_home, methods=FORM)
 bp.add_url_rule("/rooms/<slug>/console", "console_page", console.console_page, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/poll", "console_poll", console.console_poll, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/guides/<key>", "console_guide", console.console_guide, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/check-in", "console_check_in", console.check_in, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/tick", "console_tick", console.tick, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/skip", "console_skip", console.skip, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/extend", "console_extend", console.extend, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/end", "console_end", console.end, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/cancel", "console_cancel", console.cancel, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/finish", "console_finish", console.finish, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/tick", "console_tick", console.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/skip", "console_skip", console.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/extend", "console_extend", console.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/end", "console_end", console.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/cancel", "console_cancel", console.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/finish", "console_finish", console.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/fault", "console_fault", console.fault, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/bookings", "console_bookings", console.console_bookings, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/bookings", "console_book", console.book, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/bookings/<booking_id>/move", "console_booking_move", console.move_booking,
-                methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/bookings/<booking_id>/cancel", "console_booking_cancel",
-                console.cancel_booking, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/bookings/<booking_id>/move", "console_booking_move", console.move_booking, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/bookings/<booking_id>/cancel", "console_booking_cancel", console.cancel_booking, methods=POST)
 
 # The reception board.
 bp.add_url_rule("/board", "board", board.board, methods=GET)
@@ -64,8 +62,7 @@ bp.add_url_rule("/board/poll", "board_poll", board.board_poll, methods=GET)
 bp.add_url_rule("/board/rooms/<slug>", "board_room", board.board_room, methods=GET)
 bp.add_url_rule("/board/rooms/<slug>/bookings", "board_book", board.book, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/bookings/<booking_id>/move", "board_move", board.move_booking, methods=POST)
-bp.add_url_rule("/board/rooms/<slug>/bookings/<booking_id>/cancel", "board_cancel", board.cancel_booking,
-                methods=POST)
+bp.add_url_rule("/board/rooms/<slug>/bookings/<booking_id>/cancel", "board_cancel", board.cancel_booking, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/check-in", "board_check_in", board.check_in, methods=POST)
 
 # A door or board that starts without the server.
@@ -77,7 +74,5 @@ bp.add_url_rule("/board/manifest.webmanifest", "board_manifest", offline.board_m
 staff_bp.add_url_rule("/rooms", "index", overview.index, methods=GET)
 staff_bp.add_url_rule("/rooms/<slug>/day", "room_day", overview.room_day, methods=GET)
 staff_bp.add_url_rule("/rooms/<slug>/day/bookings", "room_book", overview.book, methods=POST)
-staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<booking_id>/move", "room_booking_move", overview.move_booking,
-                      methods=POST)
-staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<booking_id>/cancel", "room_booking_cancel",
-                      overview.cancel_booking, methods=POST)
+staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<booking_id>/move", "room_booking_move", overview.move_booking, methods=POST)
+staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<booking_id>/cancel", "room_booking_cancel", overview.cancel_booking, methods=POST)

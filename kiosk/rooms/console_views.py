@@ -17,9 +17,8 @@ from ..models import Booking, Room
 from ..render import render, unchanged
 from . import access, booking_forms, console, panel, service
 from .access import Console
-from .panel import (ROOM_GUIDES, console_checklists, day_and_faults, door_context, fault_step,
-                    finish_step, minutes_field, panel_version, redeem_code, room_guide, skip_step, state_name,
-                    take_step, tick_step)
+from .panel import (MEETING_STEPS, ROOM_GUIDES, console_checklists, day_and_faults, door_context, fault_step,
+                    minutes_field, panel_version, redeem_code, requested_step, room_guide, state_name, take_step)
 from .service import RoomError
 
 CONSOLE = "rooms/console.html"
@@ -117,28 +116,9 @@ def check_in(slug: str):
     return _console_action(slug, lambda room_id, actor: panel.check_in(room_id, actor, form, minutes))
 
 
-def tick(slug: str):
-    return _console_action(slug, tick_step)
-
-
-def skip(slug: str):
-    return _console_action(slug, skip_step)
-
-
-def extend(slug: str):
-    return _console_action(slug, service.extend)
-
-
-def end(slug: str):
-    return _console_action(slug, service.end_meeting)
-
-
-def cancel(slug: str):
-    return _console_action(slug, service.cancel)
-
-
-def finish(slug: str):
-    return _console_action(slug, finish_step)
+def step(slug: str):
+    """One step of the meeting from the console; the rule's last segment names it."""
+    return _console_action(slug, requested_step(MEETING_STEPS))
 
 
 def fault(slug: str):

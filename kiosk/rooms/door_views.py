@@ -18,8 +18,8 @@ from ..forms import CheckInForm
 from ..models import Tablet
 from ..render import is_htmx, render, unchanged
 from . import access, console, offline, pairing, poll, service
-from .panel import (check_in_with_code, day_and_faults, door_context, fault_step, finish_step, minutes_field, redeem_code,
-                    room_guide, skip_step, state_name, take_step, tick_step)
+from .panel import (MEETING_STEPS, check_in_with_code, day_and_faults, door_context, fault_step, minutes_field,
+                    redeem_code, requested_step, room_guide, state_name, take_step)
 from .service import RoomError
 
 DOOR = "rooms/door.html"
@@ -117,37 +117,14 @@ def check_in(slug: str):
     return _door_action(slug, lambda room_id, actor: check_in_with_code(room_id, actor, form, minutes))
 
 
-def start(slug: str):
-    return _door_action(slug, service.start_meeting)
+# The door's steps beyond the meeting's: start after the readiness list, and a
+# new code for the visit's console (the last one expired).
+DOOR_STEPS = {**MEETING_STEPS, "start": service.start_meeting, "console-code": console.new_code}
 
 
-def console_code(slug: str):
-    """The door shows a new code for the visit's console (the last one expired)."""
-    return _door_action(slug, console.new_code)
-
-
-def tick(slug: str):
-    return _door_action(slug, tick_step)
-
-
-def skip(slug: str):
-    return _door_action(slug, skip_step)
-
-
-def extend(slug: str):
-    return _door_action(slug, service.extend)
-
-
-def end(slug: str):
-    return _door_action(slug, service.end_meeting)
-
-
-def cancel(slug: str):
-    return _door_action(slug, service.cancel)
-
-
-def finish(slug: str):
-    return _door_action(slug, finish_step)
+def step(slug: str):
+    """One step of the visit at the door; the rule's last segment names it."""
+    return _door_action(slug, requested_step(DOOR_STEPS))
 
 
 def fault(slug: str):

@@ -193,6 +193,18 @@ def finish_step(room_id: int, actor: Actor):
     return service.finish(room_id, actor, request.form.get("outcome", "")[:20])
 
 
+# The meeting's steps, which the door and the console both take: the last
+# segment of the rule (POST /rooms/SLUG/extend, /rooms/SLUG/console/extend)
+# names the step; who may take it, and the answer, is the surface's.
+MEETING_STEPS = {"tick": tick_step, "skip": skip_step, "extend": service.extend, "end": service.end_meeting,
+                 "cancel": service.cancel, "finish": finish_step}
+
+
+def requested_step(steps: dict):
+    """The step this POST's rule names (its last segment), from ``steps``."""
+    return steps[request.url_rule.rule.rpartition("/")[2]]
+
+
 def fault_step(source: str):
     """Report the form's fault (a kind, an optional short text) from ``source``."""
     def report(room_id: int, actor: Actor) -> None:
