@@ -34,6 +34,7 @@ from .errors import KeyedError, error_response
 from .events import client_address, record
 from .extensions import db
 from .models import GLOBAL, ROLES, UNIT, AdminSession, AdminUser, Unit
+from .render import mark
 from .security import host_cookie_name
 
 PLAIN_COOKIE = "kiosk-admin"
@@ -356,9 +357,7 @@ def login_redirect():
     """Send a browser without a session to the login page (htmx: a full-page redirect)."""
     target = url_for("admin.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
-        response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = target
-        return response
+        return mark(current_app.response_class(status=204), htmx_redirect=target)
     return redirect(target, code=303)
 
 

@@ -21,6 +21,7 @@ from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
 from ..models import AdminUser, Room, Unit
+from ..render import mark
 
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,8 +42,7 @@ def _require_admin():
 @bp.after_request
 def _no_store(response):
     """Admin pages show who did what: never kept by a browser or proxy cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return mark(response, no_store=True)
 
 
 @bp.context_processor

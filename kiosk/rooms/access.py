@@ -92,13 +92,24 @@ def door_tablet(room: Room) -> Tablet:
     return tablet
 
 
-def door_in_use() -> tuple[int, Actor] | None:
-    """The room of the door tablet making this request, and the tablet as actor,
-    when the tablet is a live door of a room."""
+def _live_door() -> Tablet | None:
+    """The door tablet making this request, if it is a live door of a room."""
     tablet = pairing.current_tablet()
     if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room_id is None:
         return None
-    return tablet.room_id, device_actor(tablet)
+    return tablet
+
+
+def door_room() -> Room | None:
+    """The room of the live door tablet making this request, if any."""
+    tablet = _live_door()
+    return None if tablet is None else tablet.room
+
+
+def door_in_use() -> tuple[int, Actor] | None:
+    """The room of the live door tablet making this request, and the tablet as actor."""
+    tablet = _live_door()
+    return None if tablet is None else (tablet.room_id, device_actor(tablet))
 
 
 # ---- consoles ------------------------------------------------------------------

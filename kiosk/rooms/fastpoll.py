@@ -18,6 +18,7 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from .. import clock, security
+from ..render import FRAGMENT_HEADER
 from . import pairing, poll
 
 PATH = re.compile(r"^/rooms/([a-z0-9-]{1,60})/door/poll$")
@@ -111,7 +112,7 @@ class FastPoll:
         return timedelta(hours=float(self.app.config["MAX_SESSION_HOURS"]))
 
     def _headers(self, environ) -> list[tuple[str, str]]:
-        headers = [("X-Kiosk-Fragment", "door"), ("Cache-Control", "no-store"),
+        headers = [(FRAGMENT_HEADER, "door"), ("Cache-Control", "no-store"),
                    ("Vary", "HX-Request, Cookie")]
         headers += security.static_headers(environ.get("wsgi.url_scheme") == "https")
         return headers

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, request, url_for
 from .. import clock
 from ..errors import error_response
 from ..extensions import db
-from . import pairing, service
+from . import access, pairing, service
 from .service import RoomError
 
 
@@ -38,11 +38,11 @@ def door_home():
     """On a door tablet's staff pages (a guide opened from the door): the way back."""
     if not request.cookies.get(pairing.COOKIE):
         return None
-    tablet = pairing.current_tablet()
-    if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room is None:
+    room = access.door_room()
+    if room is None:
         return None
-    return {"url": url_for("rooms.door_panel", slug=tablet.room.slug), "room": tablet.room.name,
-            "in_use": service.open_session(tablet.room_id) is not None}
+    return {"url": url_for("rooms.door_panel", slug=room.slug), "room": room.name,
+            "in_use": service.open_session(room.id) is not None}
 
 
 def guide_url(key: str, slug: str) -> str:
