@@ -92,23 +92,26 @@ def door_tablet(room: Room) -> Tablet:
     return tablet
 
 
-def _live_door() -> Tablet | None:
-    """The door tablet making this request, if it is a live door of a room."""
+def live_tablet(kind: str) -> Tablet | None:
+    """The tablet making this request, if it is paired as ``kind`` and not
+    revoked (a door or console: of a room)."""
     tablet = pairing.current_tablet()
-    if tablet is None or tablet.kind != "door" or tablet.revoked_at is not None or tablet.room_id is None:
+    if tablet is None or tablet.kind != kind or tablet.revoked_at is not None:
+        return None
+    if kind in pairing.ROOM_KINDS and not tablet.room_id:
         return None
     return tablet
 
 
 def door_room() -> Room | None:
     """The room of the live door tablet making this request, if any."""
-    tablet = _live_door()
+    tablet = live_tablet("door")
     return None if tablet is None else tablet.room
 
 
 def door_in_use() -> tuple[int, Actor] | None:
     """The room of the live door tablet making this request, and the tablet as actor."""
-    tablet = _live_door()
+    tablet = live_tablet("door")
     return None if tablet is None else (tablet.room_id, device_actor(tablet))
 
 
@@ -126,8 +129,8 @@ def console_binding() -> ConsoleCode | None:
 def request_console() -> tuple[int, Console] | None:
     """The room and the console this request comes from, if it comes from one:
     a paired console tablet (not revoked) or a browser bound by a claimed code."""
-    tablet = pairing.current_tablet()
-    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None and tablet.room_id:
+    tablet = live_tablet("console")
+    if tablet is not None:
         return tablet.room_id, Console(device_actor(tablet), None)
     bound = console_binding()
     if bound is not None:

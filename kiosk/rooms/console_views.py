@@ -28,10 +28,8 @@ PAGE = "rooms.console_page"
 
 def console_home():
     """Claim a visit's console with the door's code; a bound console goes to its room."""
-    from . import pairing
-
-    tablet = pairing.current_tablet()
-    if tablet is not None and tablet.kind == "console" and tablet.revoked_at is None:
+    tablet = access.live_tablet("console")
+    if tablet is not None:
         return redirect(url_for(PAGE, slug=tablet.room.slug), code=303)
     if request.method == "GET":
         bound = access.console_binding()

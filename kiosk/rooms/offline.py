@@ -15,7 +15,7 @@ from flask import abort, current_app, jsonify, send_from_directory, url_for
 from ..assets import static_url
 from ..i18n import current_lang, t
 from ..render import mark
-from . import access, pairing
+from . import access
 
 KEEP = "keep"  # X-Kiosk-Offline: the worker may keep this page for an offline start
 THEME = "#00509e"
@@ -62,16 +62,16 @@ def _manifest(name: str, short_name: str, start_url: str):
 def door_manifest(slug: str):
     """The door's manifest: its name is the room's, it starts at the room's panel."""
     room = access.room_or_404(slug)
-    tablet = pairing.current_tablet()
-    if tablet is None or tablet.kind != "door" or tablet.room_id != room.id or tablet.revoked_at is not None:
+    tablet = access.live_tablet("door")
+    if tablet is None or tablet.room_id != room.id:
         abort(403)
     return _manifest(room.name, room.name, url_for("rooms.door_panel", slug=room.slug))
 
 
 def board_manifest():
     """The board tablet's manifest: it starts at the unit's board."""
-    tablet = pairing.current_tablet()
-    if tablet is None or tablet.kind != "board" or tablet.revoked_at is not None:
+    tablet = access.live_tablet("board")
+    if tablet is None:
         abort(403)
     return _manifest(tablet.unit.name, tablet.unit.name, url_for("rooms.board"))
 
