@@ -22,7 +22,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT
+
 PACKAGES = ("kiosk", "printables")
 MAX_LINES = 400
 REASON_LINES = 5
