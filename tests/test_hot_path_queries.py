@@ -1,0 +1,129 @@
+"""The statements the hot paths send to the database, counted.
+
+Thousands of door tablets and every reception board poll every few seconds;
+a query more per poll is a load the database carries all day. These counts
+are exact (they do not depend on timing), so a change that adds a query to a
+poll, or to the write a poll triggers when a booking moment passes, fails
+here and has to say why. The door's fast path (before Flask) is not counted:
+it runs on a raw DB-API connection; these are the view's answers, the
+authority behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from kiosk import clock
+from kiosk.bookings import service as bookings
+from kiosk.extensions import db
+from kiosk.models import Room
+from kiosk.rooms.service import Actor
+
+VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+RECEPTION = Actor("board:test")
+
+
+@contextmanager
+def statements(app):
+    """Collect the SQL statements (reads and writes, not BEGIN/COMMIT) sent meanwhile."""
+    sent: list[str] = []
+
+    def listen(_conn, _cursor, statement, _parameters, _context, _executemany):
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in VERBS:
+            sent.append(" ".join(statement.split())[:160])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def _version(html: str, kind: str) -> str:
+    return re.search(rf'/{kind}/poll\?v=([^"&]+)', html).group(1)
+
+
+@pytest.fixture
+def view_only(app, monkeypatch):
+    """Door polls reach the Flask view (the fast path in front answers most of them in production)."""
+    monkeypatch.setattr(app, "wsgi_app", app.wsgi_app.wsgi_app)
+
+
+@pytest.fixture
+def busy_day(frozen_clock, app, door_client):
+    """Three bookings today in the door's room (10:00 now): one at 10:30, two this afternoon."""
+    day = bookings.local_date(clock.now()).isoformat()
+    with app.app_context():
+        for start, end in (("10:30", "11:00"), ("13:00", "13:30"), ("15:00", "15:45")):
+            bookings.create(door_client.room_id, RECEPTION, bookings.parse_local(day, start),
+                            bookings.parse_local(day, end))
+    return door_client
+
+
+@pytest.fixture
+def board_client(app, busy_day, pair):
+    """A reception board of the busy room's unit."""
+    with app.app_context():
+        unit_id = db.session.get(Room, busy_day.room_id).unit_id
+    return pair(app.test_client(), unit_id=unit_id)
+
+
+def _assert_count(sent: list[str], expected: int) -> None:
+    assert len(sent) == expected, f"{len(sent)} statements, {expected} expected:\n" + "\n".join(sent)
+
+
+def test_an_unchanged_door_poll(app, view_only, busy_day):
+    slug = busy_day.slug
+    v = _version(busy_day.get(f"/rooms/{slug}/door").get_data(as_text=True), "door")
+    with statements(app) as sent:
+        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204
+    _assert_count(sent, 1)
+
+
+def test_a_changed_door_poll_in_a_meeting(app, view_only, busy_day):
+    slug = busy_day.slug
+    v = _version(busy_day.get(f"/rooms/{slug}/door").get_data(as_text=True), "door")
+    busy_day.hx_post(f"/rooms/{slug}/check-in", {})
+    busy_day.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    with statements(app) as sent:
+        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 200
+    _assert_count(sent, 13)
+
+
+def test_a_door_poll_when_a_booking_moment_passes(app, view_only, busy_day):
+    """The booking at 10:30 is about to start at 10:15: the poll writes the room's day once."""
+    slug = busy_day.slug
+    v = _version(busy_day.get(f"/rooms/{slug}/door").get_data(as_text=True), "door")
+    clock.advance(timedelta(minutes=16))
+    with statements(app) as sent:
+        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 200
+    _assert_count(sent, 22)
+
+
+def test_a_door_poll_that_releases_an_expired_session(app, view_only, busy_day):
+    slug = busy_day.slug
+    busy_day.hx_post(f"/rooms/{slug}/check-in", {})
+    v = _version(busy_day.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"}).get_data(as_text=True), "door")
+    clock.advance(timedelta(hours=3, seconds=1))
+    with statements(app) as sent:
+        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 200
+    _assert_count(sent, 25)
+
+
+def test_an_unchanged_and_a_changed_board_poll(app, board_client, busy_day):
+    v = _version(board_client.get("/board").get_data(as_text=True), "board")
+    with statements(app) as sent:
+        assert board_client.hx_get(f"/board/poll?v={v}").status_code == 204
+    _assert_count(sent, 6)
+    busy_day.hx_post(f"/rooms/{busy_day.slug}/check-in", {})
+    with statements(app) as sent:
+        assert board_client.hx_get(f"/board/poll?v={v}").status_code == 200
+    _assert_count(sent, 22)
