@@ -1,4 +1,4 @@
-"""A realistic day of bookings in every room, for the load benchmarks (issue 13).
+"""A realistic day of bookings in every room, for the load benchmarks.
 
 Eight bookings a room between 08:00 and 16:45 Swedish time, 30 or 45 minutes
 each; those already over are released (nobody checked in), the rest booked.
@@ -20,17 +20,17 @@ def seed_day(room_ids, now: datetime) -> int:
     """Insert the day's bookings of every room in ``room_ids``; return how many."""
     from sqlalchemy import insert, update
 
-    from kiosk.bookings.service import TZ, day_bounds, local_date
+    from kiosk import clock
     from kiosk.extensions import db
     from kiosk.models import Booking, Room
 
-    day = local_date(now)
-    _start, midnight = day_bounds(day)
+    day = clock.local_date(now)
+    _start, midnight = clock.day_bounds(day)
     rows, due = [], {}
     for n, room_id in enumerate(room_ids):
         moments = [midnight]
         for k, at in enumerate(STARTS):
-            starts = datetime.combine(day, at, TZ).astimezone(now.tzinfo)
+            starts = clock.wall(day, at)
             ends = starts + timedelta(minutes=45 if (n + k) % 3 == 0 else 30)
             over = ends <= now
             rows.append({"room_id": room_id, "starts_at": starts, "ends_at": ends, "holder_name": None,

@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Flask
 
+from . import clock
+
 DEFAULTS: dict[str, Any] = {
     # The database; None means SQLite in the instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
@@ -35,7 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "LANGUAGES": ["sv", "en"],
     "DEFAULT_LANGUAGE": "sv",
     "BABEL_DEFAULT_LOCALE": "sv",
-    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    # The unit's wall clock: dates and times shown, and where a day starts (kiosk/clock.py).
+    "BABEL_DEFAULT_TIMEZONE": clock.DEFAULT_ZONE,
     # Content: None means the files shipped in kiosk/content/.
     "CONTENT_DIR": None,
     # Rooms.
@@ -117,6 +120,7 @@ def load(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(uri)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    clock.use_zone(app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _loads(value: str) -> Any:

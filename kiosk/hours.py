@@ -1,4 +1,4 @@
-"""Opening hours of a unit, and the night screen outside them (issue 15).
+"""Opening hours of a unit, and the night screen outside them.
 
 A unit's hours are one short text column, Monday first, one entry per weekday::
 
@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
+
+from . import clock
 
 log = logging.getLogger(__name__)
-TZ = ZoneInfo("Europe/Stockholm")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_LEN = 120
 
@@ -117,21 +117,16 @@ def for_form(text: str | None) -> dict[str, str]:
     return values
 
 
-def _local(day: date, at: time) -> datetime:
-    """A wall-clock time in Sweden as UTC (a time in the spring gap lands after it)."""
-    return datetime.combine(day, at, TZ).astimezone(timezone.utc).astimezone(TZ)
-
-
 def is_open(text: str | None, now: datetime) -> bool:
     """Whether the unit is open at ``now`` (always, when it has no hours)."""
     days = parse(text)
     if days is None:
         return True
-    local = now.astimezone(TZ)
+    local = clock.local(now)
     span = days[local.weekday()]
     if span is None:
         return False
-    return _local(local.date(), span[0]) <= local < _local(local.date(), span[1])
+    return clock.wall(local.date(), span[0]) <= now < clock.wall(local.date(), span[1])
 
 
 def next_opening(text: str | None, now: datetime) -> datetime | None:
@@ -139,14 +134,14 @@ def next_opening(text: str | None, now: datetime) -> datetime | None:
     days = parse(text)
     if days is None:
         return None
-    today = now.astimezone(TZ).date()
+    today = clock.local_date(now)
     for ahead in range(8):
         day = today + timedelta(days=ahead)
         span = days[day.weekday()]
         if span is not None:
-            opens = _local(day, span[0])
+            opens = clock.wall(day, span[0])
             if opens > now:
-                return opens.astimezone(timezone.utc)
+                return opens
     return None
 
 
@@ -167,8 +162,8 @@ def night(text: str | None, in_use: bool, now: datetime) -> Night | None:
     opens = next_opening(text, now)
     if opens is None:
         return Night(None, None)
-    local = opens.astimezone(TZ)
-    far = (local.date() - now.astimezone(TZ).date()).days >= 2
+    local = clock.local(opens)
+    far = (local.date() - clock.local_date(now)).days >= 2
     return Night(opens, DAYS[local.weekday()] if far else None)
 
 
@@ -178,4 +173,4 @@ def version_suffix(text: str | None, in_use: bool, now: datetime) -> str:
     today) and the panel changes back at the opening time."""
     if night(text, in_use, now) is None:
         return ""
-    return f".n{now.astimezone(TZ).date():%Y%m%d}"
+    return f".n{clock.local_date(now):%Y%m%d}"

@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 from urllib.request import url2pathname
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import current_app, render_template, url_for
@@ -94,17 +93,11 @@ def qr_data_uri(url: str) -> str:
     return segno.make(url, error="m").svg_data_uri(border=2)
 
 
-def print_date() -> date:
-    """Today in the unit's time zone: the date printed in the footer."""
-    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return clock.now().astimezone(tz).date()
-
-
 def html_for(job: PrintJob, *, preview: bool, today: date | None = None) -> str:
     """The document's HTML, for WeasyPrint or (``preview``) for the browser."""
     content = store().get(job.lang)
     document = content.document
-    today = today or print_date()
+    today = today or clock.today()
     status = document.status(today, int(current_app.config["ROUTINE_WARN_DAYS"]))
     warning = ""
     if status == "expired":
@@ -161,7 +154,7 @@ def cache() -> PdfCache:
 def pdf_for(job: PrintJob) -> tuple[bytes, str, CacheKey]:
     """The PDF of ``job``, from the cache when it holds it; also says where it
     came from ("memory", "disk" or "rendered") and under which key."""
-    today = print_date()
+    today = clock.today()
     key = CacheKey(job.printable.name, job.lang, job.params, store().version, today.isoformat())
     found = cache().get(key)
     if found is not None:

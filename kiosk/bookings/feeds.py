@@ -159,7 +159,7 @@ def check_url_or_fail(url: str) -> None:
 def _utc(value) -> datetime:
     """A DTSTART/DTEND value as aware UTC; a floating time is Sweden's."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=service.TZ)
+        value = value.replace(tzinfo=clock.zone())
     return value.astimezone(timezone.utc)
 
 

@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -43,7 +42,6 @@ from ..extensions import db
 from ..i18n import local_time
 from ..models import Booking, Room, RoomSession
 
-TZ = ZoneInfo("Europe/Stockholm")
 ACTIVE = ("booked", "claimed")
 SOON = timedelta(minutes=15)  # "Bokat 14:00-14:30" shows, and check-in claims, from 15 minutes before
 MIN_LENGTH = timedelta(minutes=5)
@@ -63,15 +61,7 @@ class BookingError(KeyedError):
 # ---- time: the room's day is Sweden's ------------------------------------------
 
 
-def local_date(at: datetime) -> date:
-    return at.astimezone(TZ).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The day's start and end in UTC: 23 hours in March, 25 in October."""
-    start = datetime.combine(day, time(0), TZ)
-    end = datetime.combine(day + timedelta(days=1), time(0), TZ)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+local_date, day_bounds = clock.local_date, clock.day_bounds
 
 
 def release_after() -> timedelta:
@@ -460,8 +450,7 @@ def parse_local(day: str, hhmm: str) -> datetime:
         t = time.fromisoformat(hhmm)
     except (TypeError, ValueError):
         raise BookingError("bookings.error.bad_time") from None
-    local = datetime.combine(d, t.replace(second=0, microsecond=0, tzinfo=None)).replace(tzinfo=TZ, fold=0)
-    utc = local.astimezone(timezone.utc)
-    if utc.astimezone(TZ).replace(tzinfo=None) != local.replace(tzinfo=None):
+    t = t.replace(second=0, microsecond=0, tzinfo=None)
+    if not clock.shows(d, t):
         raise BookingError("bookings.error.no_such_time")
-    return utc
+    return clock.wall(d, t)

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from .. import clock
 from . import service
-from .service import TZ, RoomDay
+from .service import RoomDay
 
 # The board's timeline shows at least the working day; it widens to show a
 # booking, a session or the present moment outside it.
@@ -56,17 +56,17 @@ class Timeline:
 
 def timeline(day: RoomDay, session=None) -> Timeline:
     local_day = day.day
-    start = datetime.combine(local_day, TIMELINE_FROM, TZ)
-    end = datetime.combine(local_day, TIMELINE_TO, TZ)
+    start = clock.wall(local_day, TIMELINE_FROM)
+    end = clock.wall(local_day, TIMELINE_TO)
     moments = [b.starts_at for b in day.bookings] + [b.ends_at for b in day.bookings] + [day.now]
     if session is not None:
         moments.append(session.started_at)
     lo = max(day.start, min([start] + [m for m in moments if m >= day.start]))
     hi = min(day.end, max([end] + [m for m in moments if m <= day.end]))
     # Whole hours, so the scale reads like a clock face.
-    lo = lo.astimezone(TZ).replace(minute=0, second=0, microsecond=0)
-    if hi.astimezone(TZ).minute or hi.astimezone(TZ).second:
-        hi = hi.astimezone(TZ).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    lo = clock.local(lo).replace(minute=0, second=0, microsecond=0)
+    if clock.local(hi).minute or clock.local(hi).second:
+        hi = clock.local(hi).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     lo_utc, hi_utc = lo.astimezone(day.start.tzinfo), min(day.end, hi.astimezone(day.start.tzinfo))
 
     def x(at: datetime) -> int:
@@ -98,10 +98,10 @@ def later_booking(day: RoomDay):
 def hhmm(at: datetime) -> str:
     """A time as an <input type="time"> value must be written (HTML's machine format,
     whatever the language; not a time to read, which goes through i18n's filter)."""
-    local = at.astimezone(TZ)
+    local = clock.local(at)
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
 def localdate_iso(at: datetime) -> str:
-    """A moment's date in Sweden, as an <input type="date"> value (YYYY-MM-DD)."""
-    return at.astimezone(TZ).date().isoformat()
+    """A moment's date on the wall clock, as an <input type="date"> value (YYYY-MM-DD)."""
+    return clock.local_date(at).isoformat()

@@ -202,15 +202,15 @@ def find_choice(current: Flow, step_key: str, choice_key: str) -> s.Choice | Non
 # ---- input ------------------------------------------------------------------
 
 
-def parse_booked_time(value: str, today: date, tz) -> datetime | None:
-    """'14:30' (or '14.30') today in the unit's time zone; None if not a time."""
+def parse_booked_time(value: str, today: date) -> datetime | None:
+    """'14:30' (or '14.30') on the wall clock ``today``, as UTC; None if not a time."""
     match = _TIME.match(value or "")
     if not match or len(value) > 10:
         return None
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
         return None
-    return datetime.combine(today, time(hour, minute), tzinfo=tz)
+    return clock.wall(today, time(hour, minute))
 
 
 def script_slots(content: Content) -> list[s.Slot]:

@@ -10,8 +10,6 @@ in it also works as a plain POST (303 back to the page).
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 
 from .. import clock
@@ -28,10 +26,6 @@ bp = Blueprint("guides", __name__, url_prefix="/guides")
 NO_SHOW_PAGE = "guides/no_show.html"
 # Browsers may fill in the clinician's own details (WCAG 1.3.5).
 AUTOCOMPLETE = {"name": "name", "title": "organization-title", "clinic": "organization"}
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def script_previews(c: Content, guide: s.Guide) -> dict[str, str]:
@@ -86,10 +80,9 @@ def booked_time_texts(current: Flow) -> dict[str, str]:
     booked = current.record.booked_at
     if booked is None:
         return {}
-    local = booked.astimezone(_tz())
-    dated = t("guides.no_show.booked_on", date=local.date().isoformat(), time=_clock_text(booked))
-    today = clock.now().astimezone(_tz()).date()
-    spoken = t("guides.no_show.booked_today", time=_clock_text(booked)) if local.date() == today else dated
+    day = clock.local_date(booked)
+    dated = t("guides.no_show.booked_on", date=day.isoformat(), time=_clock_text(booked))
+    spoken = t("guides.no_show.booked_today", time=_clock_text(booked)) if day == clock.today() else dated
     return {"voicemail": spoken, "dated": dated}
 
 
@@ -164,7 +157,7 @@ def no_show_start():
         booked = now
     else:
         raw = request.form.get("booked_time", "").strip()
-        booked = noshow.parse_booked_time(raw, now.astimezone(_tz()).date(), _tz())
+        booked = noshow.parse_booked_time(raw, clock.local_date(now))
         if booked is None:
             message = (t("guides.no_show.errors.time_invalid", value=raw[:10]) if raw
                        else t("guides.no_show.errors.time_missing"))

@@ -101,8 +101,8 @@ def test_overlap_is_refused_with_409_and_touching_bookings_are_not(room, day, hh
         book(room, start + timedelta(minutes=15), 30)
     assert exc.value.status == 409 and exc.value.key == "bookings.error.overlap"
     # In Swedish, as the request would show it (the one time filter: 14.00).
-    assert exc.value.slots == {"start": start.astimezone(bookings.TZ).strftime("%H.%M"),
-                               "end": (start + timedelta(minutes=30)).astimezone(bookings.TZ).strftime("%H.%M")}
+    assert exc.value.slots == {"start": clock.local(start).strftime("%H.%M"),
+                               "end": clock.local(start + timedelta(minutes=30)).strftime("%H.%M")}
     with pytest.raises(BookingError):
         book(room, start - timedelta(minutes=10), 60)  # around it
     after = book(room, start + timedelta(minutes=30), 30)  # end == next start: no overlap

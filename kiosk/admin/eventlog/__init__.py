@@ -4,7 +4,7 @@ page (page.py) and the CSV download (export.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import abort, request
 from sqlalchemy import select
@@ -14,7 +14,6 @@ from ...errors import error_response
 from ...extensions import db
 from ...models import AdminUser, Event, Room
 from ...validate import FieldError
-from .. import stats
 from ..blueprint import visible_rooms
 from ..forms import EventFilterForm
 
@@ -41,7 +40,7 @@ def event_filter(admin: AdminUser, form_class=EventFilterForm) -> tuple[EventFil
     rooms = visible_rooms(admin)
     form = form_class(formdata=request.args)
     if form.validate():
-        today = clock.now().astimezone(stats.tz()).date()
+        today = clock.today()
         start = form.start.data or today - timedelta(days=30)
         end = form.end.data or today
         if start > end:
@@ -55,9 +54,8 @@ def event_filter(admin: AdminUser, form_class=EventFilterForm) -> tuple[EventFil
 
 
 def event_query(admin: AdminUser, f: EventFilter):
-    zone = stats.tz()
-    query = select(Event).where(Event.at >= datetime.combine(f.start, time(0), zone),
-                                Event.at < datetime.combine(f.end + timedelta(days=1), time(0), zone))
+    since, until = clock.day_bounds(f.start, f.end)
+    query = select(Event).where(Event.at >= since, Event.at < until)
     if not admin.is_global:
         query = query.where(Event.unit_id == admin.unit_id)
     if f.room_id is not None:

@@ -9,6 +9,7 @@ from collections import Counter
 from flask import current_app, stream_with_context
 from sqlalchemy import select
 
+from ... import clock
 from ...database import begin_write
 from ...errors import error_response
 from ...events import record
@@ -100,7 +101,7 @@ def _events_csv_response(admin: AdminUser, f: EventFilter, release):
         try:
             yield header
             for e in db.session.scalars(query.execution_options(yield_per=500)):
-                yield [e.at.astimezone(stats.tz()).isoformat(timespec="seconds"), kind_name.get(e.kind, e.kind),
+                yield [clock.local(e.at).isoformat(timespec="seconds"), kind_name.get(e.kind, e.kind),
                        e.kind, room_names.get(e.room_id, ""), e.actor, names.get(e.actor, ""), e.address, e.detail]
         finally:
             release()

@@ -17,13 +17,12 @@ import operator
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import or_, select
 
+from ... import clock
 from ...extensions import db
 from ...models import Room, RoomSession, Unit
 
@@ -31,16 +30,12 @@ from ...models import Room, RoomSession, Unit
 OUTCOMES = ("held", "no-show", "technical")
 END_REASONS = ("completed", "cancelled", "auto-released", "force-ended")
 # Exactly one of these per visit (a check-in), so the outcome table sums to the
-# visits (issue 12: "Avslutade vid dörren" was counted beside the outcomes).
+# visits ("Avslutade vid dörren" is one of them, never counted beside the outcomes).
 VISIT_OUTCOMES = ("held", "no-show", "technical", "cancelled", "auto-released", "force-ended", "ongoing")
 # One of these per visit too: a visit that never started its meeting counts as such.
 CHECKLIST_RESULTS = ("complete", "skipped", "not-started")
 MAX_DAYS = 366
 CHARTS = ("meetings", "endings", "checklists", "length")
-
-
-def tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def iso_week(day: date) -> str:
@@ -153,15 +148,9 @@ def median(minutes: list[float]) -> float | None:
     return round(statistics.median(minutes), 1) if minutes else None
 
 
-def local_range(start: date, end: date) -> tuple[ZoneInfo, datetime, datetime]:
-    """Sweden's zone, and the moments the local days start to end (inclusive) begin and stop."""
-    zone = tz()
-    return zone, datetime.combine(start, time(0), zone), datetime.combine(end + timedelta(days=1), time(0), zone)
-
-
 def compute(unit: Unit, start: date, end: date) -> Stats:
     """Count the unit's room sessions that started between start and end (local dates, inclusive)."""
-    zone, since, until = local_range(start, end)
+    since, until = clock.day_bounds(start, end)
     rows = db.session.execute(
         select(RoomSession, Room.id).join(Room, Room.id == RoomSession.room_id)
         .where(Room.unit_id == unit.id, RoomSession.started_at >= since, RoomSession.started_at < until)
@@ -171,7 +160,7 @@ def compute(unit: Unit, start: date, end: date) -> Stats:
                                .order_by(Room.name, Room.id)).all()
     cells: dict[tuple[str, int], Cell] = {}
     for session, room_id in rows:
-        week = iso_week(session.started_at.astimezone(zone).date())
+        week = iso_week(clock.local_date(session.started_at))
         cell = cells.setdefault((week, room_id), Cell())
         cell.sessions += 1
         outcome = visit_outcome(session)

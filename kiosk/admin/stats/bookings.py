@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from ..stats import RoomTable, iso_week, local_range, weeks_between
+from ..stats import RoomTable, iso_week, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import stats_page, stats_request_or_400
@@ -82,7 +82,7 @@ class BookingStats(RoomTable):
 
 def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
     """Bookings that start, and room sessions that start, between start and end (local dates, inclusive)."""
-    zone, since, until = local_range(start, end)
+    since, until = clock.day_bounds(start, end)
     now = clock.now()
     rooms = list(db.session.scalars(select(Room).where(Room.unit_id == unit.id).order_by(Room.name, Room.id)))
     room_ids = [r.id for r in rooms] or [-1]
@@ -91,7 +91,7 @@ def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
     for b in db.session.scalars(select(Booking).where(
             Booking.room_id.in_(room_ids), Booking.status.in_(COUNTED),
             Booking.starts_at >= since, Booking.starts_at < until)):
-        cell = cells.setdefault((iso_week(b.starts_at.astimezone(zone).date()), b.room_id), BookingCell())
+        cell = cells.setdefault((iso_week(clock.local_date(b.starts_at)), b.room_id), BookingCell())
         cell.bookings += 1
         cell.booked_minutes += int((_minute(b.ends_at) - _minute(b.starts_at)).total_seconds() // 60)
         if b.status == "claimed":
@@ -106,7 +106,7 @@ def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
     for s in db.session.scalars(select(RoomSession).where(
             RoomSession.room_id.in_(room_ids), RoomSession.started_at >= since, RoomSession.started_at < until)):
         begin, finish = _minute(s.started_at), _minute(s.ended_at or now)
-        cell = cells.setdefault((iso_week(s.started_at.astimezone(zone).date()), s.room_id), BookingCell())
+        cell = cells.setdefault((iso_week(clock.local_date(s.started_at)), s.room_id), BookingCell())
         minutes = max(0, int((finish - begin).total_seconds() // 60))
         cell.used_minutes += minutes
         if s.id in claimed_sessions:
@@ -117,7 +117,7 @@ def compute_bookings(unit: Unit, start: date, end: date) -> BookingStats:
         # offsets: an hour boundary in UTC is one in Sweden, also on the DST nights).
         at = begin
         while at < finish:
-            local = at.astimezone(zone)
+            local = clock.local(at)
             piece = min(finish, at.replace(minute=0) + timedelta(hours=1))
             key = (local.weekday(), local.hour)
             occupancy[key] = occupancy.get(key, 0) + int((piece - at).total_seconds() // 60)

@@ -17,12 +17,13 @@ from datetime import date, datetime
 from flask import abort
 from sqlalchemy import or_, select
 
+from ... import clock
 from ...extensions import db
 from ...i18n import current_lang, t
 from ...models import FAULT_KINDS, DeviceCheck, Room, RoomFault, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from . import RoomTable, local_range, median
+from . import RoomTable, median
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import _number, stats_page, stats_request_or_400
@@ -64,7 +65,7 @@ median_hours = median  # hours to fix, rounded as the meetings' minutes are
 
 def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
     """Count the unit's faults reported and device checks run between start and end (local dates, inclusive)."""
-    zone, since, until = local_range(start, end)
+    since, until = clock.day_bounds(start, end)
     faults = db.session.execute(
         select(RoomFault, Room.id).join(Room, Room.id == RoomFault.room_id)
         .where(Room.unit_id == unit.id, RoomFault.reported_at >= since, RoomFault.reported_at < until)).all()
@@ -77,7 +78,7 @@ def compute_faults(unit: Unit, start: date, end: date) -> FaultStats:
                                .order_by(Room.name, Room.id)).all()
 
     def month_of(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m")
+        return clock.local(moment).strftime("%Y-%m")
 
     cells: dict[tuple[str, int], FaultCell] = {}
     for fault, room_id in faults:

@@ -14,7 +14,7 @@ from ...rooms import service
 from ...validate import FieldError
 from ..blueprint import bp, the_admin, unit_or_403, visible_units
 from ..forms import StatsFilterForm
-from ..stats import CHARTS, END_REASONS, MAX_DAYS, OUTCOMES, VISIT_OUTCOMES, compute, median, outcome_label, tz, week_label
+from ..stats import CHARTS, END_REASONS, MAX_DAYS, OUTCOMES, VISIT_OUTCOMES, compute, median, outcome_label, week_label
 
 
 def stats_request_or_400():
@@ -30,7 +30,7 @@ def stats_request_or_400():
     if not form.unit.errors:
         unit = unit_or_403(form.unit.data) if form.unit.data is not None else units[0]
     if valid:
-        end = form.end.data or clock.now().astimezone(tz()).date()
+        end = form.end.data or clock.today()
         start = form.start.data or end - timedelta(days=27)
         if start > end:
             form.refuse(FieldError("to", "admin.field.range"))
