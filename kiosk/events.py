@@ -11,6 +11,7 @@ named in the content in both languages.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, request
@@ -20,6 +21,21 @@ from .extensions import db
 from .models import Event
 
 ADDRESS_MAX = 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, for the event log: a label (``tablet:7``,
+    ``admin:3``, ``system`` ...), the tablet if one acted, and the address."""
+
+    label: str
+    tablet_id: int | None = None
+    address: str = ""
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The kiosk itself: a release by time, a calendar feed's sync."""
+        return cls("system")
 
 
 def client_address() -> str:

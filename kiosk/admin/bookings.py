@@ -12,9 +12,10 @@ from flask import flash, redirect, url_for
 from sqlalchemy import select
 
 from .. import clock
+from ..bookings import day as bookings_day
 from ..bookings import feeds
+from ..bookings.day import BookingError
 from ..bookings import service as bookings
-from ..bookings.service import BookingError
 from ..extensions import db
 from ..i18n import t
 from ..models import Booking, CalendarFeed, Room
@@ -36,12 +37,12 @@ def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = N
     """The room's bookings; ``form`` is a refused form (its message on top);
     ``book`` a refused new booking (its fields keep what was typed)."""
     now = clock.now()
-    start, _end = bookings.day_bounds(bookings.local_date(now))
+    start, _end = clock.day_bounds(clock.local_date(now))
     rows = list(db.session.scalars(select(Booking).where(
         Booking.room_id == room.id, Booking.ends_at > start, Booking.starts_at < now + timedelta(days=DAYS_SHOWN),
-        Booking.status.in_(bookings.ACTIVE + ("released",))).order_by(Booking.starts_at, Booking.id)))
+        Booking.status.in_(bookings_day.ACTIVE + ("released",))).order_by(Booking.starts_at, Booking.id)))
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.room_id == room.id))
-    today = bookings.local_date(now).isoformat()
+    today = clock.local_date(now).isoformat()
     return render("admin/bookings.html", room=room, rows=rows, feed=feed,
                   feed_host=urlsplit(feed.url).hostname if feed else None,
                   form=form, book=book or BookingForm(formdata=None, day=today),

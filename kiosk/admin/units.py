@@ -1,4 +1,8 @@
 """Units and their rooms: create, rename, move, take out of use.
+
+A change that shows on a door or a board (a room's name, a unit's hours ...)
+runs in the rooms' write unit (kiosk/room_write.py), so their next poll
+renders it.
 """
 
 from __future__ import annotations
@@ -9,11 +13,12 @@ from sqlalchemy import func, select
 from .. import clock, hours, validate
 from ..accounts import global_required
 from ..database import begin_write
-from ..events import record
+from ..events import Actor, record
 from ..extensions import db
 from ..i18n import t
 from ..models import Room, Tablet, Unit
 from ..render import render
+from ..room_write import room_write, rooms_write
 from ..validate import FieldError
 from .blueprint import address, bp, room_or_403, the_admin, unit_or_403, visible_rooms, visible_units
 from .forms import ActiveForm, RoomEditForm, RoomForm, UnitEditForm, UnitForm
@@ -44,9 +49,9 @@ def _to_change(find, row_id: int):
     return the_admin(), find(row_id)
 
 
-def _apply(row, **fields) -> dict:
-    """Set the fields that differ on a unit or room; returns what changed, for the
-    event log (a new name also records the old one, as ``old_name``)."""
+def _changes(row, **fields) -> dict:
+    """The fields that differ on a unit or room, for the event log (a new name
+    also records the old one, as ``old_name``); nothing is set yet."""
     changes = {}
     for field, value in fields.items():
         old = getattr(row, field)
@@ -54,8 +59,14 @@ def _apply(row, **fields) -> dict:
             if field == "name":
                 changes["old_name"] = old
             changes[field] = value
-            setattr(row, field, value)
     return changes
+
+
+def _apply(row, changes: dict) -> None:
+    """Set what :func:`_changes` found on the row."""
+    for field, value in changes.items():
+        if field != "old_name":
+            setattr(row, field, value)
 
 
 @bp.get("/units")
@@ -96,7 +107,7 @@ def unit_create():
 def unit_edit(unit_id: int):
     unit = unit_or_403(unit_id)
     form = UnitEditForm(formdata=None, data={"name": unit.name, "show_clinician": "1" if unit.show_clinician else "0",
-                                             **hours.for_form(unit.opening_hours)})  # issue 15: opening hours
+                                             **hours.for_form(unit.opening_hours)})
     return render("admin/unit.html", unit=unit, form=form, hour_days=hours.DAYS)
 
 
@@ -107,17 +118,17 @@ def unit_update(unit_id: int):
     form = UnitEditForm()
     if not form.validate():
         return render("admin/unit.html", unit=unit, form=form, status=400, hour_days=hours.DAYS)
-    changes = _apply(unit, name=form.name.data, show_clinician=form.show_clinician.data == "1")
+    changes = _changes(unit, name=form.name.data, show_clinician=form.show_clinician.data == "1")
     opening_hours = form.opening_hours
-    if opening_hours != (unit.opening_hours or None):  # issue 15
+    if opening_hours != (unit.opening_hours or None):
         changes.update(opening_hours=opening_hours or "")
-        unit.opening_hours = opening_hours
     if changes:
         # The boards and doors of the unit show the change at their next poll.
-        for room in unit.rooms:
-            room.version += 1
-        record("unit-update", admin.label, address=address(), unit_id=unit.id, **changes)
-        db.session.commit()
+        with rooms_write(room.id for room in unit.rooms):
+            _apply(unit, changes)
+            if "opening_hours" in changes:
+                unit.opening_hours = opening_hours
+            record("unit-update", admin.label, address=address(), unit_id=unit.id, **changes)
     flash(t("admin.saved"), "status")
     return redirect(url_for("admin.unit_edit", unit_id=unit.id), code=303)
 
@@ -127,13 +138,11 @@ def unit_update(unit_id: int):
 def unit_deactivate(unit_id: int):
     """Take a unit out of use: every room of it becomes inactive (rooms keep their history)."""
     admin, unit = _to_change(unit_or_403, unit_id)
-    changed = [room for room in unit.rooms if room.active]
-    for room in changed:
-        room.active = False
-        room.version += 1
-    record("unit-deactivate", admin.label, address=address(), unit_id=unit.id, rooms=len(changed))
-    db.session.commit()
-    flash(t("admin.units.deactivated", name=unit.name, n=len(changed)), "status")
+    with rooms_write(room.id for room in unit.rooms if room.active) as writes:
+        for w in writes:
+            w.room.active = False
+        record("unit-deactivate", admin.label, address=address(), unit_id=unit.id, rooms=len(writes))
+    flash(t("admin.units.deactivated", name=unit.name, n=len(writes)), "status")
     return redirect(url_for("admin.unit_edit", unit_id=unit.id), code=303)
 
 
@@ -191,11 +200,11 @@ def room_update(room_id: int):
     if not form.validate():
         return render("admin/room.html", room=room, form=form, status=400,
                       doors=_door_tablets(room.id), online=tablet_online)
-    changes = _apply(room, name=form.name.data, location=form.location.data)
+    changes = _changes(room, name=form.name.data, location=form.location.data)
     if changes:
-        room.version += 1
-        record("room-update", admin.label, address=address(), unit_id=room.unit_id, room_id=room.id, **changes)
-        db.session.commit()
+        with room_write(room.id) as w:
+            _apply(w.room, changes)
+            w.record("room-update", Actor(admin.label, address=address()), **changes)
     flash(t("admin.saved"), "status")
     return redirect(url_for("admin.room_edit", room_id=room.id), code=303)
 
@@ -209,10 +218,8 @@ def room_active(room_id: int):
         return form.refused()
     wanted = form.active.data == "1"
     if wanted != room.active:
-        room.active = wanted
-        room.version += 1
-        record("room-activate" if wanted else "room-deactivate", admin.label, address=address(),
-                   unit_id=room.unit_id, room_id=room.id)
-        db.session.commit()
+        with room_write(room.id) as w:
+            w.room.active = wanted
+            w.record("room-activate" if wanted else "room-deactivate", Actor(admin.label, address=address()))
     flash(t("admin.rooms.activated" if wanted else "admin.rooms.deactivated", name=room.name), "status")
     return redirect(url_for("admin.room_edit", room_id=room.id), code=303)

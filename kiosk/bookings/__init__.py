@@ -1,9 +1,10 @@
-"""Bookings of rooms and the calendar feeds they may come from (issue 13).
+"""Bookings of rooms and the calendar feeds they may come from.
 
-``service`` holds the rules (overlap, claim window, release of unclaimed
-bookings, the room's day); ``feeds`` reads published iCalendar feeds; the
-room state machine (kiosk/rooms/service.py) calls ``service`` on check-in and
-under its room lock. ``init_app`` adds the error handler and the CLI.
+``day`` reads a room's day (what is booked and free, what a check-in means,
+when the day next changes); ``service`` writes (create, move, cancel, claim at
+check-in); ``feeds`` reads published iCalendar feeds. Every write runs in the
+room's write unit (kiosk/room_write.py), which also releases unclaimed
+bookings that are due. ``init_app`` adds the error handler and the CLI.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ def init_app(app: Flask) -> None:
     from ..errors import error_response
     from ..extensions import db
     from .cli import init_cli
-    from .service import BookingError
+    from .day import BookingError
 
     @app.errorhandler(BookingError)
     def _booking_error(exc: BookingError):

@@ -34,9 +34,12 @@ from sqlalchemy import select
 
 from .. import clock
 from ..errors import KeyedError
+from ..events import Actor
 from ..extensions import db
 from ..models import Booking, CalendarFeed, Room
+from ..room_write import RoomWrite, room_write
 from . import service
+from .day import ACTIVE
 
 log = logging.getLogger(__name__)
 
@@ -79,23 +82,23 @@ def check_url(raw: str | None) -> str:
 def set_feed(room_id: int, url: str | None, actor) -> CalendarFeed | None:
     """Follow a feed (or, with an empty address, stop: its future bookings are cancelled)."""
     url = check_url(url) if (url or "").strip() else None
-    room, now = service._lock(room_id)
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.room_id == room.id))
-    if url is None:
-        if feed is not None:
-            for b in _feed_bookings(feed, now):
-                b.status, b.updated_at, b.updated_by = "cancelled", now, actor.label
-            for b in db.session.scalars(select(Booking).where(Booking.feed_id == feed.id)):
-                b.feed_id = None
-            db.session.delete(feed)
-            feed = None
-    elif feed is None:
-        feed = CalendarFeed(room_id=room.id, url=url, created_at=now)
-        db.session.add(feed)
-    elif feed.url != url:
-        feed.url, feed.etag, feed.last_modified = url, None, None
-    service._event("calendar-set", room, actor, now, following=url is not None)
-    service._commit(room, now)
+    with room_write(room_id, missing=service.BookingError("rooms.error.no_room", 404)) as w:
+        room, now = w.room, w.now
+        feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.room_id == room.id))
+        if url is None:
+            if feed is not None:
+                for b in _feed_bookings(feed, now):
+                    b.status, b.updated_at, b.updated_by = "cancelled", now, actor.label
+                for b in db.session.scalars(select(Booking).where(Booking.feed_id == feed.id)):
+                    b.feed_id = None
+                db.session.delete(feed)
+                feed = None
+        elif feed is None:
+            feed = CalendarFeed(room_id=room.id, url=url, created_at=now)
+            db.session.add(feed)
+        elif feed.url != url:
+            feed.url, feed.etag, feed.last_modified = url, None, None
+        w.record("calendar-set", actor, following=url is not None)
     return feed
 
 
@@ -249,10 +252,9 @@ def parse(body: bytes, start: datetime, end: datetime) -> list[Instance]:
 
 def window(now: datetime) -> tuple[datetime, datetime]:
     """The days read from a feed: from FEED_DAYS_BEFORE before today to FEED_DAYS_AHEAD after."""
-    today = service.local_date(now)
-    start, _ = service.day_bounds(today - timedelta(days=int(current_app.config["FEED_DAYS_BEFORE"])))
-    _, end = service.day_bounds(today + timedelta(days=int(current_app.config["FEED_DAYS_AHEAD"])))
-    return start, end
+    today = clock.local_date(now)
+    return clock.day_bounds(today - timedelta(days=int(current_app.config["FEED_DAYS_BEFORE"])),
+                            today + timedelta(days=int(current_app.config["FEED_DAYS_AHEAD"])))
 
 
 def _feed_bookings(feed: CalendarFeed, now: datetime) -> list[Booking]:
@@ -284,13 +286,22 @@ def sync(feed_id: int) -> SyncResult:
         instances = parse(body, start, end) if body is not None else None
     except FeedError as exc:
         return _failed(feed_id, exc.key)
-    room, now = service._lock(room_id)
+    with room_write(room_id) as w:
+        result = _bring_in_line(w, feed_id, instances, new_etag, new_modified)
+    if not result.unchanged_feed:
+        log.info("calendar feed %s: %d added, %d changed, %d removed", feed_id, result.added, result.changed,
+                 result.removed)
+    return result
+
+
+def _bring_in_line(w: RoomWrite, feed_id: int, instances: list[Instance] | None, new_etag, new_modified) -> SyncResult:
+    """Inside the room's write unit: store what was read (None: the feed had not changed)."""
+    room, now = w.room, w.now
     feed = db.session.get(CalendarFeed, feed_id)
     feed.last_attempt_at = feed.last_success_at = now
     feed.last_error = None
     feed.etag, feed.last_modified = (new_etag or None), (new_modified or None)
     if instances is None:
-        service._commit(room, now)
         return SyncResult(room.id, True, unchanged_feed=True)
     added = changed = removed = 0
     existing = {(b.feed_uid, b.recurrence_id): b for b in db.session.scalars(
@@ -321,13 +332,11 @@ def sync(feed_id: int) -> SyncResult:
     start, end = window(now)
     for key, b in existing.items():
         # Gone from the feed (cancelled, deleted, an EXDATE): only within the window read, and not over yet.
-        if key not in seen and b.status in service.ACTIVE and b.ends_at > now and b.starts_at < end:
+        if key not in seen and b.status in ACTIVE and b.ends_at > now and b.starts_at < end:
             b.status, b.updated_at, b.updated_by = "cancelled", now, "calendar"
             removed += 1
     if added or changed or removed:  # an event per change, not per reading (a timer reads every few minutes)
-        service._event("calendar-sync", room, service.SYSTEM, now, added=added, changed=changed, removed=removed)
-    service._commit(room, now)
-    log.info("calendar feed %s: %d added, %d changed, %d removed", feed_id, added, changed, removed)
+        w.record("calendar-sync", Actor.system(), added=added, changed=changed, removed=removed)
     return SyncResult(room.id, True, added=added, changed=changed, removed=removed)
 
 
@@ -337,12 +346,11 @@ def _failed(feed_id: int, key: str) -> SyncResult:
     feed = db.session.get(CalendarFeed, feed_id)
     room_id = feed.room_id
     db.session.rollback()
-    room, now = service._lock(room_id)
-    feed = db.session.get(CalendarFeed, feed_id)
-    if feed.last_error != key:
-        service._event("calendar-sync-failed", room, service.SYSTEM, now, error=key)
-    feed.last_attempt_at, feed.last_error = now, key
-    service._commit(room, now)
+    with room_write(room_id) as w:
+        feed = db.session.get(CalendarFeed, feed_id)
+        if feed.last_error != key:
+            w.record("calendar-sync-failed", Actor.system(), error=key)
+        feed.last_attempt_at, feed.last_error = w.now, key
     log.warning("calendar feed %s could not be read: %s", feed_id, key)
     return SyncResult(room_id, False, error=key)
 

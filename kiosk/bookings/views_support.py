@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from .. import clock
-from . import service
-from .service import RoomDay
+from . import day as bookings_day
+from .day import RoomDay
 
 # The board's timeline shows at least the working day; it widens to show a
 # booking, a session or the present moment outside it.
@@ -23,8 +23,8 @@ TIMELINE_TO = time(18, 0)
 def room_day(room, rs=None) -> RoomDay:
     """The room's day now (with the state's session when the caller has it)."""
     if rs is not None:
-        return service.day_of(room.id, rs.now, rs.session, session_known=True)
-    return service.day_of(room.id, clock.now())
+        return bookings_day.day_of(room.id, rs.now, rs.session, session_known=True)
+    return bookings_day.day_of(room.id, clock.now())
 
 
 def holder(booking) -> str | None:
@@ -91,7 +91,7 @@ def timeline(day: RoomDay, session=None) -> Timeline:
 def later_booking(day: RoomDay):
     """The next booking later today that the door does not already show as about to start."""
     soon_id = day.soon.id if day.soon is not None else None
-    return next((b for b in day.bookings if b.status in service.ACTIVE and b.starts_at > day.now
+    return next((b for b in day.bookings if b.status in bookings_day.ACTIVE and b.starts_at > day.now
                  and b.id != soon_id), None)
 
 

@@ -16,7 +16,7 @@ from flask import abort, current_app, g, request, url_for
 from sqlalchemy import select
 
 from .. import clock, hours
-from ..bookings import service as bookings
+from ..bookings import day as bookings_day
 from ..bookings import views_support as booking_views
 from ..errors import error_response
 from ..extensions import db
@@ -65,7 +65,7 @@ def _board_rows(unit: Unit, with_day: bool = False):
                "console": session is not None and (console.has_console_tablet(room.id)
                                                    or console.claimed(session))}
         if with_day:
-            day = bookings.day_of(room.id, now, session, session_known=True)
+            day = bookings_day.day_of(room.id, now, session, session_known=True)
             row.update(day=day, timeline=booking_views.timeline(day, session))
         rows.append(row)
     return rows
@@ -110,7 +110,7 @@ def _free_filter() -> int | None:
     raw = request.args.get("free", "")[:4]
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
+    if not raw.isdigit() or int(raw) not in bookings_day.SLOT_MINUTES:
         abort(error_response(400, "bookings.error.bad_length"))
     return int(raw)
 
@@ -134,7 +134,7 @@ def board():
     night = {"night": _board_night(unit, rows), "night_name": unit.name,
              "manifest_url": url_for("rooms.board_manifest") if g.get("board_tablet") else None}
     response = render(BOARD, block="panel", fragment="board", no_store=True, unit=unit, rows=shown, all_rows=rows,
-                      free=free, size=_board_size(len(rows)), slot_minutes=bookings.SLOT_MINUTES,
+                      free=free, size=_board_size(len(rows)), slot_minutes=bookings_day.SLOT_MINUTES,
                       poll_url=poll_url, board_unit=g.get("board_admin_unit"), **night)
     # A board tablet's page may be kept for a start without the server (an admin's view never).
     return offline.keep_offline(response) if g.get("board_tablet") and not is_htmx() else response
@@ -150,7 +150,7 @@ def board_poll():
         g.renew_device_cookie = True
     rows = _board_rows(unit)
     if request.args.get("v") == _board_version(rows, unit) and not any(
-            service.is_expired(r["rs"].session, r["rs"].now) or bookings.is_due(r["rs"].room.bookings_due_at, now)
+            service.is_expired(r["rs"].session, r["rs"].now) or bookings_day.is_due(r["rs"].room.bookings_due_at, now)
             for r in rows):
         return unchanged(fragment="board", no_store=True)
     return board()
@@ -162,16 +162,16 @@ def board_poll():
 def _room_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
     session = service.open_session(room.id)
     state = service.state_of(room, session)
-    day = bookings.day_of(room.id, state.now, session, session_known=True)
+    day = bookings_day.day_of(room.id, state.now, session, session_known=True)
     context = {
         "surface": "board-room", "room": room, "rs": state, "day": day,
         "timeline": booking_views.timeline(day, session),
-        "terms": bookings.check_in_terms(room.id, state.now) if session is None else None,
+        "terms": bookings_day.check_in_terms(room.id, state.now) if session is None else None,
         "board_unit": g.get("board_admin_unit"), "show_clinician": True,
-        "meeting_minutes": service.MEETING_MINUTES, "slot_minutes": bookings.SLOT_MINUTES,
+        "meeting_minutes": service.MEETING_MINUTES, "slot_minutes": bookings_day.SLOT_MINUTES,
         "default_minutes": int(current_app.config["DEFAULT_MEETING_MINUTES"]),
         "error": error, "error_slots": slots or {}, "form": form or {},
-        "today": bookings.local_date(state.now).isoformat(),
+        "today": clock.local_date(state.now).isoformat(),
     }
     return render(BOARD_ROOM, block="panel", status=status, fragment="board-room", no_store=True, **context)
 

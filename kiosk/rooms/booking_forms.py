@@ -21,6 +21,7 @@ from flask import Response, redirect
 from sqlalchemy import select
 
 from .. import clock, names
+from ..bookings import day as bookings_day
 from ..bookings import service as bookings
 from ..errors import error_response
 from ..extensions import db
@@ -43,7 +44,7 @@ def booking_times(form: BookingForm, length_allowed: bool = True) -> tuple[datet
     if end or not length_allowed:
         return starts_at, bookings.parse_local(day, end)
     raw = form.minutes.data
-    if not raw.isdigit() or int(raw) not in bookings.SLOT_MINUTES:
+    if not raw.isdigit() or int(raw) not in bookings_day.SLOT_MINUTES:
         raise bookings.BookingError("bookings.error.bad_length")
     return starts_at, starts_at + timedelta(minutes=int(raw))
 
@@ -88,11 +89,11 @@ def cancel(raw_id: str) -> Callable[[Room, Actor], None]:
     return lambda room, actor: bookings.cancel(booking_id(raw_id), actor, room_id=room.id)
 
 
-def coming(room_id: int, day: bookings.RoomDay) -> list[Booking]:
+def coming(room_id: int, day: bookings_day.RoomDay) -> list[Booking]:
     """The room's active bookings after today, up to DAYS_AHEAD days (a follow-up
     booked for another day shows, and can be moved or cancelled, here)."""
     return list(db.session.scalars(select(Booking).where(
-        Booking.room_id == room_id, Booking.status.in_(bookings.ACTIVE), Booking.starts_at >= day.end,
+        Booking.room_id == room_id, Booking.status.in_(bookings_day.ACTIVE), Booking.starts_at >= day.end,
         Booking.starts_at < day.end + timedelta(days=DAYS_AHEAD)).order_by(Booking.starts_at, Booking.id)))
 
 
@@ -102,10 +103,10 @@ def page_context(room: Room, session, now: datetime | None = None) -> dict:
     from ..bookings import views_support
 
     now = now or clock.now()
-    day = bookings.day_of(room.id, now, session, session_known=True)
+    day = bookings_day.day_of(room.id, now, session, session_known=True)
     return {"room": room, "day": day, "timeline": views_support.timeline(day, session),
-            "coming": coming(room.id, day), "slot_minutes": bookings.SLOT_MINUTES,
-            "today": bookings.local_date(now).isoformat()}
+            "coming": coming(room.id, day), "slot_minutes": bookings_day.SLOT_MINUTES,
+            "today": clock.local_date(now).isoformat()}
 
 
 def act(room: Room, actor: Actor, change: Callable[[Room, Actor], object],

@@ -68,16 +68,16 @@ def shown_code(session: RoomSession | None) -> ConsoleCode | None:
 
 def new_code(room_id: int, actor: Actor) -> str:
     """A fresh code for the room's open session; older unused codes stop working."""
-    room, session, now = service._lock(room_id)
-    service._require(session, service.PREPARING, service.MEETING, service.WRAPUP)
-    for old in db.session.scalars(select(ConsoleCode).where(ConsoleCode.session_id == session.id,
-                                                            ConsoleCode.used_at.is_(None))):
-        old.expires_at = min(old.expires_at, now)
-    code = "".join(secrets.choice(pairing.ALPHABET) for _ in range(CODE_LENGTH))
-    db.session.add(ConsoleCode(room_id=room.id, session_id=session.id, code=code, created_at=now,
-                               expires_at=now + timedelta(minutes=code_minutes())))
-    service._event("console-code", room, session, actor, now)
-    service._commit(room)
+    with service.transition(room_id) as w:
+        room, session, now = w.room, w.session, w.now
+        service.require(session, service.PREPARING, service.MEETING, service.WRAPUP)
+        for old in db.session.scalars(select(ConsoleCode).where(ConsoleCode.session_id == session.id,
+                                                                ConsoleCode.used_at.is_(None))):
+            old.expires_at = min(old.expires_at, now)
+        code = "".join(secrets.choice(pairing.ALPHABET) for _ in range(CODE_LENGTH))
+        db.session.add(ConsoleCode(room_id=room.id, session_id=session.id, code=code, created_at=now,
+                                   expires_at=now + timedelta(minutes=code_minutes())))
+        w.record("console-code", actor, session=session)
     return code
 
 
@@ -91,23 +91,19 @@ def claim(raw_code: str, address: str) -> tuple[ConsoleCode, str]:
     if found is None:
         raise ClaimError("console.error.unknown")
     db.session.rollback()  # end the read; the room's lock re-reads below
-    room, session, now = service._lock(found)
-    row = db.session.scalar(select(ConsoleCode).where(ConsoleCode.code == code)
-                            .order_by(ConsoleCode.id.desc()).limit(1))
-    try:
+    with service.transition(found) as w:
+        session, now = w.session, w.now
+        row = db.session.scalar(select(ConsoleCode).where(ConsoleCode.code == code)
+                                .order_by(ConsoleCode.id.desc()).limit(1))
         if row.used_at is not None:
             raise ClaimError("console.error.used")
         if session is None or row.session_id != session.id:
             raise ClaimError("console.error.ended")
         if now >= row.expires_at:
             raise ClaimError("console.error.expired")
-    except ClaimError:
-        db.session.rollback()
-        raise
-    token = secrets.token_urlsafe(32)
-    row.used_at, row.token_hash = now, pairing.token_hash(token)
-    service._event("console-claim", room, session, access.code_actor(row.id, address), now)
-    service._commit(room)
+        token = secrets.token_urlsafe(32)
+        row.used_at, row.token_hash = now, pairing.token_hash(token)
+        w.record("console-claim", access.code_actor(row.id, address), session=session)
     return row, token
 
 

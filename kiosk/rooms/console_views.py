@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 
-from ..bookings import service as bookings
+from ..bookings import day as bookings_day
 from ..errors import error_response
 from ..extensions import db
 from ..forms import CheckInForm
@@ -77,7 +77,7 @@ def console_poll(slug: str):
     access.current_console(room)
     state = service.state_of(room, service.open_session(room.id))
     if (request.args.get("v") == panel_version(state) and not service.is_expired(state.session, state.now)
-            and not bookings.is_due(room.bookings_due_at, state.now)):  # or the room's day moved
+            and not bookings_day.is_due(room.bookings_due_at, state.now)):  # or the room's day moved
         return unchanged(fragment="console", no_store=True)
     return console_page(slug)
 

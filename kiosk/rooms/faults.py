@@ -5,8 +5,9 @@ a kind from a fixed list and an optional short text by the name rule (no
 patient data). While it is open the door and the board say so ("Fel anmält:
 kamera (sedan tis 09.12)") without blocking check-in, and the readiness
 checklist reminds whoever checks in. An administrator or the unit's manager
-marks it fixed with a note. Each step is an event; reporting and fixing bump
-``room.version``, so the door's and the board's next poll re-render.
+marks it fixed with a note. Reporting and fixing run in the room's write unit
+(kiosk/room_write.py): an event each, and ``room.version`` bumped, so the
+door's and the board's next poll re-render.
 
 A device check run on a room's console (or by an administrator who chose the
 room) stores only its outcome: camera, microphone and sound each ok, failed
@@ -15,6 +16,7 @@ or untested.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +28,7 @@ from ..database import begin_write
 from ..events import record
 from ..extensions import db
 from ..models import DEVICE_RESULTS, FAULT_KINDS, FAULT_SOURCES, DeviceCheck, Room, RoomFault
+from ..room_write import RoomWrite, room_write
 from .service import Actor, BadInput, RoomError
 
 TEXT_MAX = 140
@@ -51,13 +54,9 @@ def clean_text(raw: str | None, max_len: int = TEXT_MAX, key: str = "faults.erro
         raise BadInput(key) from None
 
 
-def _lock_room(room_id: int) -> Room:
-    """Start a write transaction holding the room (as the state machine does)."""
-    begin_write()
-    room = db.session.scalar(select(Room).where(Room.id == room_id).with_for_update())
-    if room is None:
-        raise RoomError("rooms.error.no_room")
-    return room
+def _write(room_id: int) -> AbstractContextManager[RoomWrite]:
+    """The room's write unit (the room locked, as the state machine locks it)."""
+    return room_write(room_id, missing=RoomError("rooms.error.no_room"))
 
 
 def report(room_id: int, actor: Actor, kind: str | None, text: str | None, source: str) -> RoomFault:
@@ -66,18 +65,14 @@ def report(room_id: int, actor: Actor, kind: str | None, text: str | None, sourc
     text = clean_text(text)
     if source not in FAULT_SOURCES:
         raise BadInput("faults.error.kind")
-    room = _lock_room(room_id)
-    now = clock.now()
-    if len(open_faults(room.id)) >= OPEN_MAX:
-        raise RoomError("faults.error.too_many")
-    fault = RoomFault(room_id=room.id, kind=kind, text=text, source=source, reported_at=now,
-                      reported_by=actor.label)
-    db.session.add(fault)
-    db.session.flush()
-    record("fault-report", actor.label, address=actor.address, unit_id=room.unit_id, room_id=room.id,
-           tablet_id=actor.tablet_id, at=now, fault=fault.id, what=kind, source=source)
-    room.version += 1
-    db.session.commit()
+    with _write(room_id) as w:
+        if len(open_faults(w.room.id)) >= OPEN_MAX:
+            raise RoomError("faults.error.too_many")
+        fault = RoomFault(room_id=w.room.id, kind=kind, text=text, source=source, reported_at=w.now,
+                          reported_by=actor.label)
+        db.session.add(fault)
+        db.session.flush()
+        w.record("fault-report", actor, fault=fault.id, what=kind, source=source)
     return fault
 
 
@@ -87,17 +82,13 @@ def fix(fault_id: int, actor: Actor, note: str | None) -> RoomFault:
     fault = db.session.get(RoomFault, fault_id)
     if fault is None:
         raise RoomError("faults.error.unknown")
-    room = _lock_room(fault.room_id)
-    db.session.refresh(fault)
-    if fault.fixed_at is not None:
-        raise RoomError("faults.error.already_fixed")
-    now = clock.now()
-    fault.fixed_at, fault.fixed_by, fault.fix_note = now, actor.label, note
-    record("fault-fix", actor.label, address=actor.address, unit_id=room.unit_id, room_id=room.id,
-           tablet_id=actor.tablet_id, at=now, fault=fault.id, what=fault.kind,
-           minutes=int((now - fault.reported_at).total_seconds() // 60))
-    room.version += 1
-    db.session.commit()
+    with _write(fault.room_id) as w:
+        db.session.refresh(fault)
+        if fault.fixed_at is not None:
+            raise RoomError("faults.error.already_fixed")
+        fault.fixed_at, fault.fixed_by, fault.fix_note = w.now, actor.label, note
+        w.record("fault-fix", actor, fault=fault.id, what=fault.kind,
+                 minutes=int((w.now - fault.reported_at).total_seconds() // 60))
     return fault
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from .. import clock, ratelimit
 from ..accounts import current_admin, may_see_unit
-from ..bookings import service as bookings
+from ..bookings import day as bookings_day
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
@@ -56,7 +56,7 @@ def unit_rows() -> tuple[list[tuple[Unit, list[service.RoomState], bool]], dict]
         entry = by_unit.setdefault(room.unit_id, (room.unit, [], admin is not None and may_see_unit(admin, room.unit_id)))
         state = service.state_of(room, session, now)
         entry[1].append(state)
-        slots[state.room.id] = bookings.next_free_slot(room.id, 30, now, session)
+        slots[state.room.id] = bookings_day.next_free_slot(room.id, 30, now, session)
     return list(by_unit.values()), slots
 
 

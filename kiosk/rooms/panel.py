@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, url_for
 
 from .. import clock, hours, ratelimit
-from ..bookings import service as bookings
+from ..bookings import day as bookings_day
 from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
 from ..events import client_address
@@ -65,7 +65,7 @@ def door_context(room: Room, with_manifest: bool) -> dict:
 
 def day_and_faults(state: service.RoomState, with_faults: bool = True) -> dict:
     """The room's day and (when the panel shows them) its open faults."""
-    day = bookings.day_of(state.room.id, state.now, state.session, session_known=True)
+    day = bookings_day.day_of(state.room.id, state.now, state.session, session_known=True)
     return {"day": day, "open_faults": faults.open_faults(state.room.id) if with_faults else []}
 
 

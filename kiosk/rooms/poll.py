@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, select
 
 from .. import hours
 from ..models import Room, RoomSession, Tablet, Unit
-from ..bookings import service as bookings
+from ..bookings import day as bookings_day
 from . import pairing, service
 
 # One indexed read: the tablet by its token hash (unique index), the room by
@@ -69,7 +69,7 @@ def decide(row, asked: str | None, now: datetime, content_version: str, max_sess
     started = as_utc(started)
     if started is not None and now >= started + max_session:
         return Verdict(CHANGED, tablet_id, due)  # the view releases the expired session
-    if bookings.is_due(as_utc(bookings_due), now):
+    if bookings_day.is_due(as_utc(bookings_due), now):
         return Verdict(CHANGED, tablet_id, due)  # a booking moment passed: the view writes it once and renders
     current = service.panel_version(version, service.is_overrun(state, as_utc(expected_end), now), content_version)
     # The night screen comes and goes by time alone (opening, closing, midnight):

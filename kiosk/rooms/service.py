@@ -7,16 +7,19 @@
                           └──cancel──► free              └── release (automatic after MAX_SESSION_HOURS,
                                                              or an admin's force_end) ──► free
 
-Every entry point (door tablet, admin, CLI, the automatic release) calls these
-functions. Each runs in one write transaction that locks the room first
-(BEGIN IMMEDIATE on SQLite, SELECT ... FOR UPDATE on PostgreSQL), changes the
-open session, bumps ``room.version`` (what polls compare) and writes an event.
-A database rule (one open session per room) backs the lock: two clinicians
-tapping at once cannot both win.
+Every entry point (door tablet, console, board, admin, CLI, the automatic
+release) calls these functions. Each runs in the room's write unit
+(kiosk/room_write.py: the room locked, ``room.version`` bumped, the event
+committed with the change) entered through :func:`transition`, which first
+releases a session past the maximum length. A database rule (one open
+session per room) backs the lock: two clinicians tapping at once cannot both
+win.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,11 +28,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, names
+from ..bookings import day as bookings_day
 from ..bookings import service as bookings
-from ..database import begin_write
+from ..bookings.day import open_session  # the room's open session: one query for rooms and bookings
+from ..events import Actor
 from ..extensions import db
-from ..events import record
 from ..models import ChecklistTick, Room, RoomSession
+from ..room_write import RoomWrite, room_write
 
 FREE, PREPARING, MEETING, WRAPUP = "free", "preparing", "meeting", "wrapup"
 STATES = (FREE, PREPARING, MEETING, WRAPUP)
@@ -57,19 +62,6 @@ class RoomTaken(RoomError):
 
 class BadInput(RoomError):
     status = 400
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change, for the event log."""
-
-    label: str
-    tablet_id: int | None = None
-    address: str = ""
-
-    @classmethod
-    def system(cls) -> Actor:
-        return cls("system")
 
 
 @dataclass(frozen=True)
@@ -101,12 +93,6 @@ class RoomState:
 
 
 # ---- reading ----------------------------------------------------------------
-
-
-def open_session(room_id: int) -> RoomSession | None:
-    return db.session.scalar(
-        select(RoomSession).where(RoomSession.room_id == room_id, RoomSession.ended_at.is_(None))
-    )
 
 
 def is_overrun(state: str | None, expected_end: datetime | None, now: datetime) -> bool:
@@ -162,36 +148,25 @@ def ticks(session: RoomSession | None) -> set[tuple[str, str]]:
 # ---- the transitions ------------------------------------------------------------
 
 
-def _lock(room_id: int) -> tuple[Room, RoomSession | None, datetime]:
-    """Start a write transaction holding the room; release an expired session."""
-    begin_write()
-    room = db.session.scalar(select(Room).where(Room.id == room_id).with_for_update())
-    if room is None:
-        raise RoomError("rooms.error.no_room")
-    now = clock.now()
-    session = open_session(room.id)
-    if is_expired(session, now):
-        _release(room, session, Actor.system(), "auto-released", now)
-        session = None
+def _release_expired(w: RoomWrite) -> None:
+    """A session past the maximum length is released before anything else happens."""
+    if is_expired(w.session, w.now):
+        _release(w, w.session, Actor.system(), "auto-released")
+        w.session = None
         db.session.flush()
-    bookings.refresh(room, now)  # release unclaimed bookings that are due (_commit recomputes the next moment)
-    return room, session, now
 
 
-def _event(kind: str, room: Room, session: RoomSession | None, actor: Actor, now: datetime, **detail) -> None:
-    record(kind, actor.label, address=actor.address, unit_id=room.unit_id, room_id=room.id,
-           session_id=session.id if session else None, tablet_id=actor.tablet_id, at=now, **detail)
+@contextmanager
+def transition(room_id: int) -> Iterator[RoomWrite]:
+    """The room's write unit as every transition enters it: the room locked, an
+    expired session released, bookings up to date (``w.session`` is the open
+    session after that)."""
+    with room_write(room_id, missing=RoomError("rooms.error.no_room"), settle=_release_expired) as w:
+        yield w
 
 
-def _commit(room: Room) -> None:
-    db.session.flush()
-    # A session's end can start an unclaimed booking's grace: recompute when the day next changes.
-    room.bookings_due_at = bookings.next_change(room.id, clock.now())
-    room.version += 1
-    db.session.commit()
-
-
-def _require(session: RoomSession | None, *states: str) -> None:
+def require(session: RoomSession | None, *states: str) -> None:
+    """Refuse unless the room is in one of ``states`` (taken, or not allowed now)."""
     state = session.state if session else FREE
     if state not in states:
         key = "rooms.error.taken" if FREE in states else "rooms.error.not_allowed"
@@ -214,25 +189,23 @@ def check_in(room_id: int, actor: Actor, minutes: int | None = None,
         raise BadInput("rooms.error.bad_minutes")
     name, title = _clean_name(name), _clean_name(title)
     try:
-        room, session, now = _lock(room_id)
-        if not room.active:
-            raise RoomError("rooms.error.inactive")
-        if session is not None:
-            raise RoomTaken("rooms.error.taken", session.state)
-        session = RoomSession(room_id=room.id, state=PREPARING, started_at=now, planned_minutes=minutes,
-                              clinician_name=name, clinician_title=title)
-        db.session.add(session)
-        db.session.flush()
-        # Within a booking's window this claims it (expected end = the booking's end);
-        # otherwise the check-in is ad hoc, allowed up to the next booking.
-        terms = bookings.claim_on_check_in(room, session, now, actor)
-        _event("check-in", room, session, actor, now, minutes=minutes,
-               **({"booking": terms.booking.id} if terms.booking else {}))
-        _commit(room)
+        with transition(room_id) as w:
+            if not w.room.active:
+                raise RoomError("rooms.error.inactive")
+            if w.session is not None:
+                raise RoomTaken("rooms.error.taken", w.session.state)
+            session = RoomSession(room_id=w.room.id, state=PREPARING, started_at=w.now, planned_minutes=minutes,
+                                  clinician_name=name, clinician_title=title)
+            db.session.add(session)
+            db.session.flush()
+            # Within a booking's window this claims it (expected end = the booking's end);
+            # otherwise the check-in is ad hoc, allowed up to the next booking.
+            terms = bookings.claim_on_check_in(w, session, actor)
+            w.record("check-in", actor, session=session, minutes=minutes,
+                     **({"booking": terms.booking.id} if terms.booking else {}))
         return session
     except IntegrityError:
         # The lock makes this rare; the unique index makes it impossible to win twice.
-        db.session.rollback()
         raise RoomTaken("rooms.error.taken", PREPARING) from None
 
 
@@ -257,59 +230,58 @@ def tick(room_id: int, actor: Actor, checklist_key: str, item_key: str, on: bool
         raise BadInput("rooms.error.bad_item")
     if state not in TICK_STATES or (state == "na" and (checklist_key, item_key) not in may_not_apply_keys()):
         raise BadInput("rooms.error.bad_item")
-    room, session, now = _lock(room_id)
-    _require(session, PREPARING, MEETING, WRAPUP)
-    existing = db.session.scalar(select(ChecklistTick).where(
-        ChecklistTick.session_id == session.id, ChecklistTick.checklist_key == checklist_key,
-        ChecklistTick.item_key == item_key))
-    if on and existing is None:
-        db.session.add(ChecklistTick(session_id=session.id, checklist_key=checklist_key,
-                                     item_key=item_key, state=state, ticked_at=now))
-    elif on and existing.state != state:
-        existing.state, existing.ticked_at = state, now
-    elif not on and existing is not None:
-        db.session.delete(existing)
-    db.session.flush()
-    if on and session.state == PREPARING and readiness_keys() <= ticks(session):
-        _start(room, session, actor, now, "complete", None)
-    _commit(room)
+    with transition(room_id) as w:
+        session = w.session
+        require(session, PREPARING, MEETING, WRAPUP)
+        existing = db.session.scalar(select(ChecklistTick).where(
+            ChecklistTick.session_id == session.id, ChecklistTick.checklist_key == checklist_key,
+            ChecklistTick.item_key == item_key))
+        if on and existing is None:
+            db.session.add(ChecklistTick(session_id=session.id, checklist_key=checklist_key,
+                                         item_key=item_key, state=state, ticked_at=w.now))
+        elif on and existing.state != state:
+            existing.state, existing.ticked_at = state, w.now
+        elif not on and existing is not None:
+            db.session.delete(existing)
+        db.session.flush()
+        if on and session.state == PREPARING and readiness_keys() <= ticks(session):
+            _start(w, actor, "complete", None)
     return session
 
 
 def reset_ticks(room_id: int, actor: Actor, checklist_key: str) -> None:
     """Untick every item of one checklist in the room's session."""
-    room, session, now = _lock(room_id)
-    _require(session, PREPARING, MEETING, WRAPUP)
-    for row in db.session.scalars(select(ChecklistTick).where(
-            ChecklistTick.session_id == session.id, ChecklistTick.checklist_key == checklist_key)):
-        db.session.delete(row)
-    _commit(room)
+    with transition(room_id) as w:
+        require(w.session, PREPARING, MEETING, WRAPUP)
+        for row in db.session.scalars(select(ChecklistTick).where(
+                ChecklistTick.session_id == w.session.id, ChecklistTick.checklist_key == checklist_key)):
+            db.session.delete(row)
 
 
 def start_meeting(room_id: int, actor: Actor, skip_reason: str | None = None) -> RoomSession:
     """Preparing → In meeting: the checklist is complete, or skipped with a reason."""
-    room, session, now = _lock(room_id)
-    _require(session, PREPARING)
-    if skip_reason is None:
-        if not readiness_keys() <= ticks(session):
-            raise RoomError("rooms.error.checklist_incomplete", PREPARING)
-        result = "complete"
-    elif skip_reason in SKIP_REASONS:
-        result = "skipped"
-    else:
-        raise BadInput("rooms.error.bad_reason")
-    _start(room, session, actor, now, result, skip_reason)
-    _commit(room)
-    return session
+    with transition(room_id) as w:
+        require(w.session, PREPARING)
+        if skip_reason is None:
+            if not readiness_keys() <= ticks(w.session):
+                raise RoomError("rooms.error.checklist_incomplete", PREPARING)
+            result = "complete"
+        elif skip_reason in SKIP_REASONS:
+            result = "skipped"
+        else:
+            raise BadInput("rooms.error.bad_reason")
+        _start(w, actor, result, skip_reason)
+    return w.session
 
 
-def _start(room: Room, session: RoomSession, actor: Actor, now: datetime, result: str, reason: str | None) -> None:
+def _start(w: RoomWrite, actor: Actor, result: str, reason: str | None) -> None:
+    session = w.session
     session.state = MEETING
-    session.meeting_started_at = now
-    session.expected_end = bookings.expected_end_at_start(session, now)
+    session.meeting_started_at = w.now
+    session.expected_end = bookings_day.expected_end_at_start(session, w.now)
     session.checklist_result = result
     session.skip_reason = reason
-    _event("start", room, session, actor, now, checklist=result, **({"reason": reason} if reason else {}))
+    w.record("start", actor, session=session, checklist=result, **({"reason": reason} if reason else {}))
 
 
 def extend(room_id: int, actor: Actor, minutes: int | None = None) -> RoomSession:
@@ -317,52 +289,52 @@ def extend(room_id: int, actor: Actor, minutes: int | None = None) -> RoomSessio
     minutes = minutes or int(current_app.config["EXTEND_MINUTES"])
     if not 1 <= minutes <= 120:
         raise BadInput("rooms.error.bad_minutes")
-    room, session, now = _lock(room_id)
-    _require(session, MEETING)
-    base = max(session.expected_end or now, now)
-    if now > (session.expected_end or now):
-        session.overran = True
-    session.expected_end = base + timedelta(minutes=minutes)
-    session.extended_minutes += minutes
-    _event("extend", room, session, actor, now, minutes=minutes)
-    _commit(room)
+    with transition(room_id) as w:
+        session, now = w.session, w.now
+        require(session, MEETING)
+        base = max(session.expected_end or now, now)
+        if now > (session.expected_end or now):
+            session.overran = True
+        session.expected_end = base + timedelta(minutes=minutes)
+        session.extended_minutes += minutes
+        w.record("extend", actor, session=session, minutes=minutes)
     return session
 
 
 def end_meeting(room_id: int, actor: Actor) -> RoomSession:
     """In meeting → Wrap-up (journal note, attachments, evaluation)."""
-    room, session, now = _lock(room_id)
-    _require(session, MEETING)
-    session.state = WRAPUP
-    session.meeting_ended_at = now
-    if session.expected_end:
-        session.ended_early = now < session.expected_end
-        session.overran = session.overran or now > session.expected_end
-    _event("end", room, session, actor, now, early=session.ended_early)
-    _commit(room)
+    with transition(room_id) as w:
+        session, now = w.session, w.now
+        require(session, MEETING)
+        session.state = WRAPUP
+        session.meeting_ended_at = now
+        if session.expected_end:
+            session.ended_early = now < session.expected_end
+            session.overran = session.overran or now > session.expected_end
+        w.record("end", actor, session=session, early=session.ended_early)
     return session
 
 
 def cancel(room_id: int, actor: Actor) -> None:
     """Preparing → Free: the check-in is taken back; no meeting was held."""
-    room, session, now = _lock(room_id)
-    _require(session, PREPARING)
-    bookings.unclaim(session, now, actor)
-    _close(session, now, "cancelled")
-    _event("cancel", room, session, actor, now)
-    _commit(room)
+    with transition(room_id) as w:
+        session = w.session
+        require(session, PREPARING)
+        bookings.unclaim(session, w.now, actor)
+        _close(session, w.now, "cancelled")
+        w.record("cancel", actor, session=session)
 
 
 def finish(room_id: int, actor: Actor, outcome: str) -> None:
     """Wrap-up → Free, recording how the visit went (no patient data)."""
     if outcome not in OUTCOMES:
         raise BadInput("rooms.error.bad_outcome")
-    room, session, now = _lock(room_id)
-    _require(session, WRAPUP)
-    session.outcome = outcome
-    _close(session, now, "completed")
-    _event("finish", room, session, actor, now, outcome=outcome)
-    _commit(room)
+    with transition(room_id) as w:
+        session = w.session
+        require(session, WRAPUP)
+        session.outcome = outcome
+        _close(session, w.now, "completed")
+        w.record("finish", actor, session=session, outcome=outcome)
 
 
 NO_SHOW_CHOICES = ("joined", "technical", "no-answer")
@@ -378,20 +350,20 @@ def record_no_show(room_id: int, actor: Actor, *, booked_at: datetime | None = N
         raise BadInput("rooms.error.bad_outcome")
     if result is not None and result not in NO_SHOW_RESULTS:
         raise BadInput("rooms.error.bad_outcome")
-    room, session, now = _lock(room_id)
-    _require(session, PREPARING, MEETING, WRAPUP)
-    if reset or booked_at is not None:
-        session.no_show_booked_at = booked_at
-        session.no_show_outcome = None
-        session.no_show_result = None
-    if choice is not None:
-        session.no_show_outcome = choice
-        session.no_show_result = None
-    if result is not None:
-        session.no_show_result = result
-    detail = {k: v for k, v in (("choice", choice), ("result", result)) if v}
-    _event("no-show", room, session, actor, now, **detail)
-    _commit(room)
+    with transition(room_id) as w:
+        session = w.session
+        require(session, PREPARING, MEETING, WRAPUP)
+        if reset or booked_at is not None:
+            session.no_show_booked_at = booked_at
+            session.no_show_outcome = None
+            session.no_show_result = None
+        if choice is not None:
+            session.no_show_outcome = choice
+            session.no_show_result = None
+        if result is not None:
+            session.no_show_result = result
+        detail = {k: v for k, v in (("choice", choice), ("result", result)) if v}
+        w.record("no-show", actor, session=session, **detail)
     return session
 
 
@@ -400,11 +372,10 @@ def force_end(room_id: int, actor: Actor, reason: str) -> None:
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 200:
         raise BadInput("rooms.error.bad_reason")
-    room, session, now = _lock(room_id)
-    if session is None:
-        raise RoomError("rooms.error.already_free", FREE)
-    _release(room, session, actor, "force-ended", now, reason=reason)
-    _commit(room)
+    with transition(room_id) as w:
+        if w.session is None:
+            raise RoomError("rooms.error.already_free", FREE)
+        _release(w, w.session, actor, "force-ended", reason=reason)
 
 
 def release_if_expired(room_id: int) -> bool:
@@ -414,11 +385,11 @@ def release_if_expired(room_id: int) -> bool:
     now = clock.now()
     session = open_session(room_id)
     due = db.session.scalar(select(Room.bookings_due_at).where(Room.id == room_id))
-    if not is_expired(session, now) and not bookings.is_due(due, now):
+    if not is_expired(session, now) and not bookings_day.is_due(due, now):
         return False
-    db.session.rollback()  # end the read; _lock re-reads under the write lock
-    room, _session, _now = _lock(room_id)  # _lock releases it
-    _commit(room)
+    db.session.rollback()  # end the read; the write unit re-reads under the write lock
+    with transition(room_id):
+        pass  # entering releases what is due; leaving recomputes the next moment
     return True
 
 
@@ -439,12 +410,13 @@ def _close(session: RoomSession, now: datetime, reason: str) -> None:
     session.end_reason = reason
 
 
-def _release(room: Room, session: RoomSession, actor: Actor, end_reason: str, now: datetime, **detail) -> None:
+def _release(w: RoomWrite, session: RoomSession, actor: Actor, end_reason: str, **detail) -> None:
     # An automatic release counts from the moment the maximum was reached,
     # not from when somebody happened to look, so statistics stay true.
+    now = w.now
     at = min(now, session.started_at + max_session()) if end_reason == "auto-released" else now
     previous = session.state
     if previous == MEETING and session.expected_end and at > session.expected_end:
         session.overran = True
     _close(session, at, end_reason)
-    _event(end_reason, room, session, actor, now, previous_state=previous, **detail)
+    w.record(end_reason, actor, session=session, previous_state=previous, **detail)

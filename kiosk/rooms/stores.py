@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flask import Flask, g, redirect, request, url_for
 
-from ..bookings import service as bookings
+from ..bookings import day as bookings_day
 from ..checklists.ticks import use_ticks
 from ..guides.noshow import NoShowRecord, use_no_show
 from ..render import mark
@@ -69,7 +69,7 @@ class RoomNoShow:
         booked_at = session.no_show_booked_at
         if booked_at is None:
             # The visit uses its booking: the booked start is known, not asked for.
-            booking = bookings.claimed_booking(session.id)
+            booking = bookings_day.claimed_booking(session.id)
             booked_at = booking.starts_at if booking is not None else None
         return NoShowRecord(booked_at, session.no_show_outcome, session.no_show_result)
 

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import insert
 
 from kiosk import clock
-from kiosk.bookings.service import local_date
 from kiosk.extensions import db
 from kiosk.models import Event, Room, Unit
 from kiosk.rooms import pairing
@@ -100,7 +99,7 @@ def test_door_polls_are_answered_while_exports_are_in_flight(admin_app, make_adm
             browser.request("POST", "/admin/login", {"email": account.email, "password": account.password})
             assert any(c.name == "kiosk-admin" for c in browser.jar)  # logged in
             cookies.append("; ".join(f"{c.name}={c.value}" for c in browser.jar))
-        today = local_date(clock.now())  # Sweden's day: after 23.00 UTC it is tomorrow
+        today = clock.today()  # Sweden's day: after 23.00 UTC it is tomorrow
         path = f"/admin/events.csv?from={(today - timedelta(days=365)).isoformat()}&to={today.isoformat()}"
         for cookie in cookies * 3:  # three downloads per account, none of them read
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)

@@ -1,4 +1,4 @@
-"""Bookings (kiosk/bookings/service.py): overlap, the claim window, release of
+"""Bookings (kiosk/bookings: day.py reads, service.py writes): overlap, the claim window, release of
 unclaimed bookings, overrun into the next booking, ad-hoc check-in up to the
 next booking - each on an ordinary day and on the days of the spring
 (2027-03-28, 23 hours) and autumn (2027-10-31, 25 hours) DST changes - and the
@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from kiosk import clock
+from kiosk.bookings import day as bookings_day
 from kiosk.bookings import service as bookings
-from kiosk.bookings.service import BookingError
+from kiosk.bookings.day import BookingError
 from kiosk.extensions import db
 from kiosk.models import Booking, Event, Room, RoomSession
 from kiosk.rooms import service
@@ -64,7 +65,7 @@ def test_the_days_of_the_dst_changes_have_23_and_25_hours():
     from datetime import date
 
     hours = {d: (e - s) / timedelta(hours=1) for d in ("2026-11-26", "2027-03-28", "2027-10-31")
-             for s, e in [bookings.day_bounds(date.fromisoformat(d))]}
+             for s, e in [clock.day_bounds(date.fromisoformat(d))]}
     assert hours == {"2026-11-26": 24, "2027-03-28": 23, "2027-10-31": 25}
 
 
@@ -171,14 +172,14 @@ def test_free_until_and_the_booking_about_to_start(room, day, hhmm):
     freeze(start - timedelta(hours=3))
     book(room, start, 30)
     clock.freeze(start - timedelta(minutes=16))
-    d = bookings.day_of(room)
+    d = bookings_day.day_of(room)
     assert d.free_now and d.free_until == start and d.soon is None and d.upcoming.starts_at == start
     assert d.free_now_for(15) and not d.free_now_for(30)
     clock.freeze(start - timedelta(minutes=10))
-    d = bookings.day_of(room)
+    d = bookings_day.day_of(room)
     assert d.free_until == start and d.soon is not None and d.soon.starts_at == start
     clock.freeze(start + timedelta(minutes=30))
-    d = bookings.day_of(room)
+    d = bookings_day.day_of(room)
     assert d.free_now and d.free_until is None and d.soon is None  # "Ledigt resten av dagen"
     assert len(d.bookings) == 1 and d.end - d.start == {"2027-03-28": timedelta(hours=23),
                                                          "2027-10-31": timedelta(hours=25)}.get(day, timedelta(hours=24))
@@ -189,21 +190,21 @@ def test_next_free_slot_of_each_length(room):
     book(room, at("2026-11-26", "13:20"), 20)   # 13:20-13:40
     book(room, at("2026-11-26", "14:10"), 30)   # 14:10-14:40
     book(room, at("2026-11-26", "15:00"), 480)  # 15:00-23:00
-    d = bookings.day_of(room)
+    d = bookings_day.day_of(room)
     assert d.slots[15] == at("2026-11-26", "13:05")
     assert d.slots[30] == at("2026-11-26", "13:40")
     assert d.slots[45] == d.slots[60] == at("2026-11-26", "23:00")  # the last hour of the day
     book(room, at("2026-11-26", "23:00"), 30)
-    assert bookings.day_of(room).slots[60] is None  # none left today (a slot does not cross midnight)
+    assert bookings_day.day_of(room).slots[60] is None  # none left today (a slot does not cross midnight)
     with pytest.raises(BookingError):
-        bookings.next_free_slot(room, 20)
+        bookings_day.next_free_slot(room, 20)
 
 
 def test_next_free_slot_counts_an_open_meeting(room):
     freeze(at("2026-11-26", "10:00"))
     service.check_in(room, WHO, minutes=45)
     service.start_meeting(room, WHO, skip_reason="urgent")
-    assert bookings.day_of(room).slots[30] == at("2026-11-26", "10:45")
+    assert bookings_day.day_of(room).slots[30] == at("2026-11-26", "10:45")
 
 
 # ---- claim window, ad-hoc check-in, release, overrun ----------------------------------------
@@ -215,7 +216,7 @@ def test_check_in_within_the_window_claims_the_booking(room, day, hhmm):
     freeze(start - timedelta(hours=1))
     b = book(room, start, 30)
     clock.freeze(start + timedelta(minutes=2))
-    assert bookings.check_in_terms(room).booking.id == b
+    assert bookings_day.check_in_terms(room).booking.id == b
     session = service.check_in(room, WHO, minutes=15)
     assert get(b).status == "claimed" and get(b).session_id == session.id
     db.session.expire_all()
@@ -251,7 +252,7 @@ def test_ad_hoc_check_in_is_allowed_up_to_the_next_booking(room, day, hhmm):
     freeze(start - timedelta(hours=1))
     b = book(room, start, 30)
     clock.freeze(start - timedelta(minutes=40))
-    terms = bookings.check_in_terms(room)
+    terms = bookings_day.check_in_terms(room)
     assert terms.booking is None and terms.limited and terms.until == start
     session = service.check_in(room, WHO, minutes=60)
     assert get(b).status == "booked"
@@ -262,7 +263,7 @@ def test_ad_hoc_check_in_is_allowed_up_to_the_next_booking(room, day, hhmm):
     # Without a booking later, the planned length stands.
     other = room + 0
     bookings.cancel(b, RECEPTION)
-    assert not bookings.check_in_terms(other).limited
+    assert not bookings_day.check_in_terms(other).limited
 
 
 @pytest.mark.parametrize("day,hhmm", DAYS, ids=DAY_IDS)
@@ -279,7 +280,7 @@ def test_an_unclaimed_booking_is_released_after_ten_minutes(room, day, hhmm):
     assert get(b).status == "released" and version(room) == v + 1
     event = db.session.scalar(select(Event).where(Event.kind == "booking-release"))
     assert event.actor == "system" and json.loads(event.detail)["unclaimed"] is True
-    assert bookings.day_of(room).free_now and bookings.check_in_terms(room).booking is None
+    assert bookings_day.day_of(room).free_now and bookings_day.check_in_terms(room).booking is None
     assert service.release_if_expired(room) is False  # written once
 
 
@@ -304,7 +305,7 @@ def test_release_waits_for_a_meeting_that_overruns_into_the_booking(room):
     clock.freeze(start + timedelta(minutes=12))
     service.release_if_expired(room)
     assert get(b).status == "booked"
-    d = bookings.day_of(room)
+    d = bookings_day.day_of(room)
     assert d.overrun_into is not None and d.overrun_into.id == b
     assert service.state_of(db.session.get(Room, room), service.open_session(room)).overrun
     service.end_meeting(room, WHO)
@@ -312,7 +313,7 @@ def test_release_waits_for_a_meeting_that_overruns_into_the_booking(room):
     service.finish(room, WHO, "held")  # free from 14:15: ten minutes to claim from now
     clock.freeze(start + timedelta(minutes=24))
     service.release_if_expired(room)
-    assert get(b).status == "booked" and bookings.check_in_terms(room).booking.id == b
+    assert get(b).status == "booked" and bookings_day.check_in_terms(room).booking.id == b
     clock.freeze(start + timedelta(minutes=25))
     service.release_if_expired(room)
     assert get(b).status == "released"
@@ -328,9 +329,9 @@ def test_overrun_into_the_next_booking_is_computed(room, day, hhmm):
     service.check_in(room, WHO)
     service.start_meeting(room, WHO, skip_reason="urgent")
     clock.freeze(start - timedelta(minutes=1))
-    assert bookings.day_of(room).overrun_into is None
+    assert bookings_day.day_of(room).overrun_into is None
     clock.freeze(start + timedelta(minutes=1))
-    d = bookings.day_of(room)
+    d = bookings_day.day_of(room)
     assert d.overrun_into.id == b2 and get(b1).status == "claimed"
     assert not d.free_now and d.free_until is None
 
@@ -348,7 +349,7 @@ def test_the_door_poll_renders_once_at_each_booking_moment(frozen_clock, door_cl
         start = clock.now() + timedelta(hours=1)
         bookings.create(room, RECEPTION, start, start + timedelta(minutes=30))
         due = db.session.get(Room, room).bookings_due_at
-    assert due == start - bookings.SOON
+    assert due == start - bookings_day.SOON
     v = panel_version(door_client.get(f"/rooms/{slug}/door").get_data(as_text=True))
     calls = []
     view = app.view_functions["rooms.door_poll"]

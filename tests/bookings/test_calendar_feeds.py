@@ -15,8 +15,8 @@ from sqlalchemy import String, Text, or_, select
 
 from kiosk import clock
 from kiosk.bookings import feeds
+from kiosk.bookings.day import BookingError
 from kiosk.bookings import service as bookings
-from kiosk.bookings.service import BookingError
 from kiosk.extensions import db
 from kiosk.models import Booking, CalendarFeed, Event, Room
 from kiosk.rooms.service import Actor

@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from kiosk import clock
 from kiosk.models import AdminSession
-from kiosk.bookings.service import local_date
 from kiosk.extensions import db
 from kiosk.models import Room, Unit
 from kiosk.rooms import service
@@ -175,7 +174,7 @@ def test_the_statistics_fit_a_desk_screen_without_sideways_scrolling(admin_app, 
         db.session.commit()
     page = new_page(viewport={"width": 1440, "height": 900})
     log_in_page(page, make_admin())
-    today = local_date(clock.now())  # Sweden's day: after 23.00 UTC it is tomorrow
+    today = clock.today()  # Sweden's day: after 23.00 UTC it is tomorrow
     page.goto(f"/admin/stats?unit={unit_id}&from={(today - timedelta(days=60)).isoformat()}&to={today.isoformat()}")
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
