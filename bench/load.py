@@ -77,7 +77,7 @@ def prepare(database_url: str, instance: Path, rooms: int, boards: int, actors: 
             {"kind": "board", "unit_id": units[i % len(units)].id, "room_id": None, "label": "",
              "token_hash": hashlib.sha256(f"board-{i}".encode()).hexdigest(), "paired_at": now, "last_seen_at": now}
             for i in range(boards)])
-        # A realistic day of bookings in every room (issue 13): the unchanged poll must stay as cheap.
+        # A realistic day of bookings in every room: the unchanged poll must stay as cheap.
         from bench.bookings_day import seed_day
 
         booked = seed_day(list(room_ids.values()), now)

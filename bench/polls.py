@@ -6,7 +6,7 @@ Serves the kiosk (SQLite in a temporary instance folder, the demo rooms, a
 paired door tablet) and bench/bare.py with the same gunicorn.conf.py, then
 measures requests per second of: the bare endpoint, an unchanged door poll
 (204), and a poll whose panel changed (200 with the fragment). Prints each and
-its ratio to the bare endpoint. Goals (issue 3): unchanged poll >= 0.8x bare,
+its ratio to the bare endpoint. Goals: unchanged poll >= 0.8x bare,
 and >= 1,000 req/s (5,000 tablets polling every 5 s).
 """
 
@@ -54,7 +54,7 @@ def prepare(instance: Path, database_url: str | None) -> tuple[str, str]:
         upgrade()
         seed_demo()
         room = db.session.scalar(db.select(Room).where(Room.slug == "videorum-1"))
-        # A realistic day of bookings in every room (issue 13): the unchanged poll must stay as cheap.
+        # A realistic day of bookings in every room: the unchanged poll must stay as cheap.
         from bench.bookings_day import seed_day
         from kiosk import clock
 

@@ -8,7 +8,7 @@ rooms) and asks for each PDF through the test client, so every time includes
 Flask's own work: the first request renders (the first door sign of the
 process also pays WeasyPrint's one-time font set-up), the repeats come from
 memory, and a cleared memory shows the disk cache. Then the cache is emptied
-and ``flask printables build`` writes the whole set. Goals (issue 5): a first
+and ``flask printables build`` writes the whole set. Goals: a first
 door sign under 0.3 s, a cached one under 10 ms, the whole set under 20 s.
 """
 

@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_MEETING_MINUTES": 30,
     "EXTEND_MINUTES": 15,
     "PAIRING_CODE_MINUTES": 10,
-    # How long the door's code for a visit's console works (issue 11: a few minutes).
+    # How long the door's code for a visit's console works: a few minutes.
     "CONSOLE_CODE_MINUTES": 5,
     # A guide opened from a door returns to the door's panel after this long without a touch.
     "DOOR_GUIDE_IDLE_SECONDS": 90,
@@ -78,7 +78,7 @@ DEFAULTS: dict[str, Any] = {
     # Abuse limits (kiosk/ratelimit.py), counted in the database.
     "LOGIN_LIMIT_PER_MINUTE": 10,
     "PAIR_LIMIT_PER_MINUTE": 10,
-    # issue 13: bookings from a staff page (not logged in), per client address and hour.
+    # Bookings from a staff page (not logged in), per client address and hour.
     "STAFF_BOOKING_LIMIT_PER_HOUR": 10,
     # Failed logins an hour per account *and address*: that address is locked out of that account.
     "LOGIN_FAILURES_PER_HOUR": 20,

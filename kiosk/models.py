@@ -34,7 +34,7 @@ class Unit(db.Model):
     # Show the checked-in clinician's name and title on the door (off by default).
     show_clinician: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    # Opening hours (issue 15), Monday first: "07:30-17:00;...;;" (kiosk/hours.py).
+    # Opening hours, Monday first: "07:30-17:00;...;;" (kiosk/hours.py).
     # Empty or NULL: no hours, always open, no night screen.
     opening_hours: Mapped[str | None] = mapped_column(String(120))
 
@@ -247,7 +247,7 @@ EVENT_KINDS: dict[str, tuple[str, ...]] = {
               "admin-deactivate", "admin-password", "admin-unlock", "unit-create", "unit-update", "unit-deactivate",
               "room-create", "room-update", "room-activate", "room-deactivate", "stats-export", "events-export",
               "purge"),
-    # Room health (issue 15): faults reported and fixed, device checks stored for a room.
+    # Room health: faults reported and fixed, device checks stored for a room.
     "faults": ("fault-report", "fault-fix", "device-check"),
 }
 ALL_EVENT_KINDS: frozenset[str] = frozenset(k for kinds in EVENT_KINDS.values() for k in kinds)

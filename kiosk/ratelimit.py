@@ -53,7 +53,7 @@ LOGIN_ADDRESS = Limit("login-address", "LOGIN_LIMIT_PER_MINUTE", timedelta(minut
 PAIR_ADDRESS = Limit("pair-address", "PAIR_LIMIT_PER_MINUTE", timedelta(minutes=1))
 LOGIN_LOCK = Limit("login-lock", "LOGIN_FAILURES_PER_HOUR", timedelta(hours=1))
 LOGIN_ACCOUNT = Limit("login-account", "LOGIN_SLOW_AFTER", timedelta(minutes=15))
-# issue 13: bookings (and moves) from a staff page, per address: anyone on the
+# Bookings (and moves) from a staff page, per address: anyone on the
 # network may hold a free slot in their own name, but not fill the rooms' days.
 STAFF_BOOKING = Limit("staff-booking", "STAFF_BOOKING_LIMIT_PER_HOUR", timedelta(hours=1))
 # How long counted attempts are kept (longer than any window).

@@ -42,7 +42,7 @@ RETRY = timedelta(minutes=5)
 ERASED_COLUMNS = (
     ("sessions", RoomSession, "started_at", ("clinician_name", "clinician_title")),
     ("bookings", Booking, "ends_at", ("holder_name", "holder_title")),
-    # A fault's short text and fix note (issue 15): the kind and times stay.
+    # A fault's short text and fix note: the kind and times stay.
     ("faults", RoomFault, "reported_at", ("text", "fix_note")),
 )
 # Events whose detail may carry a person's free text, and the keys that do.

@@ -20,7 +20,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
-    # issue 15: the door's service worker (/sw.js) and the tablets' web app manifests
+    # The door's service worker (/sw.js) and the tablets' web app manifests
     "worker-src 'self'; manifest-src 'self'"
 )
 NO_DEVICES = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

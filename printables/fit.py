@@ -77,7 +77,7 @@ NBSP = "\u00a0"
 
 def keep_dashes(text: str) -> str:
     """A lone dash bound by no-break spaces to the words on both sides: a line
-    neither starts with a dash nor ends with one ("videomöte -" dangling, issue 12),
+    neither starts with a dash nor ends with one ("videomöte -" dangling),
     on paper and in any browser that reflows the preview."""
     words = text.split(" ")
     out: list[str] = []

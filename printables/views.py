@@ -53,7 +53,7 @@ def pdf(name: str):
     response = make_response(data)
     response.mimetype = "application/pdf"
     # "Ladda ner PDF" asks for the file (?download=1) and gets it saved, whichever
-    # browser; any other link opens the PDF in the browser (issue 12).
+    # browser; any other link opens the PDF in the browser.
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{job.filename}"'
     # Where the PDF came from (memory, disk, rendered): for tests and for a

@@ -7,11 +7,11 @@ Importing the modules registers their views on the blueprint.
 
 from .blueprint import bp
 from . import accounts, login, sessions, tablets, units  # noqa: F401  (views)
-from . import faults  # noqa: F401  (views: room health, issue 15)
-from .stats import faults as stats_faults  # noqa: F401  (views: room-health statistics, issue 15)
+from . import faults  # noqa: F401  (views: room health)
+from .stats import faults as stats_faults  # noqa: F401  (views: room-health statistics)
 from .eventlog import export as eventlog_export, page as eventlog_page  # noqa: F401  (views)
 from .stats import charts as stats_charts, export as stats_export, page as stats_page  # noqa: F401  (views)
 
 __all__ = ["bp"]
-from . import bookings as room_bookings  # noqa: F401,E402  (views: a room's bookings and calendar, issue 13)
-from .stats import bookings as stats_bookings  # noqa: F401,E402  (views: booking statistics, issue 13)
+from . import bookings as room_bookings  # noqa: F401,E402  (views: a room's bookings and calendar)
+from .stats import bookings as stats_bookings  # noqa: F401,E402  (views: booking statistics)

@@ -1,4 +1,4 @@
-"""Room health in admin (issue 15): open faults per room, marking one fixed
+"""Room health in admin: open faults per room, marking one fixed
 with a note, and each room's device checks (the last one, the last good one,
 and the rooms whose last check failed). A unit manager sees the unit's rooms.
 """

@@ -70,7 +70,7 @@ class UnitForm(Form):
 
 class UnitEditForm(Form):
     """A unit's name, whether its doors show the clinician, and its opening
-    hours (issue 15: Monday first, both times empty for a closed day; the
+    hours (Monday first, both times empty for a closed day; the
     ``opens_<day>``/``closes_<day>`` fields are added below)."""
 
     name = text_field(validate.NAME_MAX)

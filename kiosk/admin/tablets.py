@@ -61,7 +61,7 @@ def tablet_pair():
     if not form.validate():
         return _tablets_page(form, 400)
     kind = form.kind.data
-    if kind in ("door", "console"):  # a console: the room's computer, for good (issue 11)
+    if kind in ("door", "console"):  # a console: the room's computer, for good
         room = room_or_403(form.room.data)
         if not room.active:
             form.refuse(FieldError("room", "admin.tablets.inactive_room"))

@@ -1,8 +1,8 @@
 """console codes: a browser becomes a room session's console
 
-A short one-time code shown on the door binds a browser to one room session
-(issue 11). Permanently paired consoles are tablets of kind "console" and
-need no new column.
+A short one-time code shown on the door binds a browser to one room session.
+Permanently paired consoles are tablets of kind "console" and need no new
+column.
 
 Revision ID: b4e8c2d1f9a6
 Revises: b4e1c9d2a7f3

@@ -1,4 +1,4 @@
-"""Booking statistics for the head of unit (issue 13): per room and week, the
+"""Booking statistics for the head of unit: per room and week, the
 booked hours, the used hours, the bookings checked in to, the unclaimed
 (released) bookings and the ad-hoc visits; and when the rooms are in use, an
 hour-of-day x weekday table. Each with its chart and its CSV.

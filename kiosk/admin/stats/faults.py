@@ -1,4 +1,4 @@
-"""Statistics of room health (issue 15): faults per room and kind per month,
+"""Statistics of room health: faults per room and kind per month,
 the time to fix them, and failed device checks - each chart with its table,
 and a CSV for Excel like the room statistics. Its own page
 (``/admin/stats/faults``) on the same unit and date choice as ``/admin/stats``

@@ -1,4 +1,4 @@
-"""room health (issue 15, helper h-health): faults reported from a room, device checks per room
+"""room health: faults reported from a room, device checks per room
 
 Revision ID: c9f15a0e7d21
 Revises: b4e8c2d1f9a6

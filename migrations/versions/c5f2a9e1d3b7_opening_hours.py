@@ -1,4 +1,4 @@
-"""opening hours per unit (issue 15, helper night): the door's night screen
+"""opening hours per unit: the door's night screen
 
 One short text column on unit, Monday first ("07:30-17:00;...;;", see
 kiosk/hours.py). NULL means no hours: always open, as before.
