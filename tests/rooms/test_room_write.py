@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,8 +16,8 @@ from kiosk.events import Actor
 from kiosk.extensions import db
 from kiosk.models import Booking, Event, Room, RoomSession
 from kiosk.room_write import room_write, rooms_write
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 WHO = Actor("tablet:test", address="127.0.0.1")
 
 
