@@ -76,54 +76,46 @@ def board_client(app, busy_day, pair):
     return pair(app.test_client(), unit_id=unit_id)
 
 
-def _assert_count(sent: list[str], expected: int) -> None:
+def _assert_counted(app, client, url: str, status: int, expected: int) -> None:
+    """Ask ``url`` (the answer must be ``status``) and count the statements it sent."""
+    with statements(app) as sent:
+        assert client.hx_get(url).status_code == status
     assert len(sent) == expected, f"{len(sent)} statements, {expected} expected:\n" + "\n".join(sent)
 
 
+def _door_version(client) -> str:
+    return _version(client.get(f"/rooms/{client.slug}/door").get_data(as_text=True), "door")
+
+
 def test_an_unchanged_door_poll(app, view_only, busy_day):
-    slug = busy_day.slug
-    v = _version(busy_day.get(f"/rooms/{slug}/door").get_data(as_text=True), "door")
-    with statements(app) as sent:
-        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 204
-    _assert_count(sent, 1)
+    v = _door_version(busy_day)
+    _assert_counted(app, busy_day, f"/rooms/{busy_day.slug}/door/poll?v={v}", 204, 1)
 
 
 def test_a_changed_door_poll_in_a_meeting(app, view_only, busy_day):
-    slug = busy_day.slug
-    v = _version(busy_day.get(f"/rooms/{slug}/door").get_data(as_text=True), "door")
-    busy_day.hx_post(f"/rooms/{slug}/check-in", {})
-    busy_day.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
-    with statements(app) as sent:
-        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 200
-    _assert_count(sent, 13)
+    v = _door_version(busy_day)
+    busy_day.hx_post(f"/rooms/{busy_day.slug}/check-in", {})
+    busy_day.hx_post(f"/rooms/{busy_day.slug}/skip", {"reason": "urgent"})
+    _assert_counted(app, busy_day, f"/rooms/{busy_day.slug}/door/poll?v={v}", 200, 13)
 
 
 def test_a_door_poll_when_a_booking_moment_passes(app, view_only, busy_day):
     """The booking at 10:30 is about to start at 10:15: the poll writes the room's day once."""
-    slug = busy_day.slug
-    v = _version(busy_day.get(f"/rooms/{slug}/door").get_data(as_text=True), "door")
+    v = _door_version(busy_day)
     clock.advance(timedelta(minutes=16))
-    with statements(app) as sent:
-        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 200
-    _assert_count(sent, 21)
+    _assert_counted(app, busy_day, f"/rooms/{busy_day.slug}/door/poll?v={v}", 200, 21)
 
 
 def test_a_door_poll_that_releases_an_expired_session(app, view_only, busy_day):
-    slug = busy_day.slug
-    busy_day.hx_post(f"/rooms/{slug}/check-in", {})
-    v = _version(busy_day.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"}).get_data(as_text=True), "door")
+    busy_day.hx_post(f"/rooms/{busy_day.slug}/check-in", {})
+    busy_day.hx_post(f"/rooms/{busy_day.slug}/skip", {"reason": "urgent"})
+    v = _door_version(busy_day)
     clock.advance(timedelta(hours=3, seconds=1))
-    with statements(app) as sent:
-        assert busy_day.hx_get(f"/rooms/{slug}/door/poll?v={v}").status_code == 200
-    _assert_count(sent, 24)
+    _assert_counted(app, busy_day, f"/rooms/{busy_day.slug}/door/poll?v={v}", 200, 24)
 
 
 def test_an_unchanged_and_a_changed_board_poll(app, board_client, busy_day):
     v = _version(board_client.get("/board").get_data(as_text=True), "board")
-    with statements(app) as sent:
-        assert board_client.hx_get(f"/board/poll?v={v}").status_code == 204
-    _assert_count(sent, 6)
+    _assert_counted(app, board_client, f"/board/poll?v={v}", 204, 6)
     busy_day.hx_post(f"/rooms/{busy_day.slug}/check-in", {})
-    with statements(app) as sent:
-        assert board_client.hx_get(f"/board/poll?v={v}").status_code == 200
-    _assert_count(sent, 22)
+    _assert_counted(app, board_client, f"/board/poll?v={v}", 200, 22)
