@@ -25,11 +25,11 @@ from sqlalchemy import func, select
 
 from .. import clock, names
 from ..database import begin_write
-from ..events import record
+from ..events import Actor, record
 from ..extensions import db
 from ..models import DEVICE_RESULTS, FAULT_KINDS, FAULT_SOURCES, DeviceCheck, Room, RoomFault
 from ..room_write import RoomWrite, room_write
-from .service import Actor, BadInput, RoomError
+from .service import BadInput, RoomError
 
 TEXT_MAX = 140
 NOTE_MAX = 200
