@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import clock
 from tests.paths import ROOT
 
 CHROMIUM = os.environ.get("KIOSK_CHROMIUM", "/usr/bin/chromium")
@@ -76,8 +77,11 @@ def open_page(browser, base_url: str, *, init_script: str | None = None, **conte
     """A page in a fresh browser context (its own cookies) on ``base_url``, as
     every browser test opens one: axe-core ready, the action timeout set, its
     console errors collected in ``page.watch``. ``init_script`` runs first in
-    every document (a fake device, a listener); close ``page.context`` after."""
+    every document (a fake device, a listener); close ``page.context`` after.
+    The page's JavaScript clock starts where the kiosk's clock is (tests/moment.py)
+    and runs on: a page's own Date agrees with its server's day."""
     context = browser.new_context(base_url=base_url, **context_options)
+    context.clock.install(time=clock.now())
     # Injected through the DevTools protocol, so the page's CSP does not block it.
     context.add_init_script(path=str(AXE_JS))
     if init_script:
@@ -166,7 +170,7 @@ class NuChecker:
                 pytest.fail("The Nu HTML checker did not start")
 
     def _launch(self, java: str) -> None:
-        from tests.conftest import free_port
+        from tests.servers import free_port
 
         self.port = free_port()
         proc = subprocess.Popen(

@@ -18,8 +18,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import free_port
 from tests.paths import ROOT
+from tests.servers import free_port
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 

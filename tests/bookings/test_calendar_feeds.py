@@ -20,7 +20,7 @@ from kiosk.bookings import service as bookings
 from kiosk.extensions import db
 from kiosk.models import Booking, CalendarFeed, Event, Room
 from kiosk.rooms.service import Actor
-from tests.conftest import SHUTDOWN_POLL, free_port
+from tests.servers import SHUTDOWN_POLL, free_port
 
 ADMIN = Actor("admin:1")
 PNR = "19121212-1212"

@@ -8,7 +8,26 @@ from kiosk.extensions import db
 from kiosk.models import Room
 from tests.browser.helpers import POLL
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import LiveServer
+from tests.moment import describe, on_machine_clock, real_clock_reason
+from tests.servers import LiveServer
+
+@pytest.fixture(autouse=True)
+def _on_the_suites_clock(request, suite_clock, suite_moment):
+    """Every browser test starts on the suite's clock (tests/moment.py), and a
+    server it starts refuses the machine's clock unless the test is marked
+    real_clock with its reason: a browser test must pass on any day."""
+    reason = real_clock_reason(request.node)
+
+    def check() -> None:
+        if reason is None and on_machine_clock():
+            pytest.fail("a browser test's server on the machine's clock: leave the clock at the suite's "
+                        f"moment ({describe(suite_moment)}), freeze or move it, or mark the test "
+                        "@pytest.mark.real_clock(\"why\")")
+
+    LiveServer.clock_check = check
+    yield
+    LiveServer.clock_check = None
+
 
 @pytest.fixture
 def fast_app(make_app):

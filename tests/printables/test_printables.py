@@ -23,7 +23,9 @@ from kiosk.extensions import db
 from printables import fit
 from printables.documents import QUICK_REFERENCE_GUIDES, SUITABILITY_REQUIREMENT, catalogue
 from printables.render import ASSETS_DIR, AssetFetcher
-from tests.conftest import FROZEN_AT, SHUTDOWN_POLL, _test_config
+from tests.database_support import app_config
+from tests.moment import FROZEN_AT
+from tests.servers import SHUTDOWN_POLL
 
 CONTENT = load_content()
 LANGS = ("sv", "en")
@@ -61,7 +63,7 @@ def page_count(pdf: bytes) -> int:
 @pytest.fixture(scope="module")
 def print_app(database_url, tmp_path_factory):
     """An app of its own for the module, so its rendered PDFs can be shared."""
-    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("print-instance")))
+    app = create_app(app_config(database_url, tmp_path_factory.mktemp("print-instance")))
     yield app
     with app.app_context():
         db.session.remove()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import Event, RoomSession
-from tests.conftest import LiveServer
+from tests.servers import LiveServer
 
 
 def test_twenty_concurrent_check_ins_one_winner(app, door_client):

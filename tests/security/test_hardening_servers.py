@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.servers import free_port
 from tests.instances import Instance, chunked_413
 from tests.paths import ROOT
 
