@@ -14,6 +14,7 @@ import ast
 import pytest
 
 from tests.paths import ROOT
+
 # Where the kiosk reads the time and builds its zone: only here.
 CLOCK = ROOT / "kiosk" / "clock.py"
 # The zone's setting is read by the clock, defaulted by the configuration.
@@ -46,12 +47,21 @@ def clock_reads(source: str) -> list[int]:
             and (_dotted_tail(node.func.value), node.func.attr) in READS_NOW]
 
 
+def _is_now(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("now", "utcnow")
+
+
 def utc_dates(source: str) -> list[int]:
-    """Lines that take ``.date()`` of a ``now()`` call: the UTC day, not Sweden's."""
-    return [node.lineno for node in ast.walk(ast.parse(source))
+    """Lines that take ``.date()`` of a ``now()`` call, or of a name bound to one
+    (``moment = clock.now()`` ... ``moment.date()``): the UTC day, not Sweden's."""
+    tree = ast.parse(source)
+    bound = {target.id for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign)) and _is_now(node.value)
+             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+             if isinstance(target, ast.Name)}
+    return [node.lineno for node in ast.walk(tree)
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "date"
-            and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute)
-            and node.func.value.func.attr == "now"]
+            and not node.args
+            and (_is_now(node.func.value) or (isinstance(node.func.value, ast.Name) and node.func.value.id in bound))]
 
 
 def zone_builds(source: str) -> list[int]:
@@ -95,9 +105,12 @@ def test_the_clock_rule_finds_what_it_should(snippet, finds):
 @pytest.mark.parametrize("snippet, finds", [
     ("today = clock.now().date()", True),
     ("today = datetime.now(timezone.utc).date()", True),
+    ("moment = clock.now()\nday = moment.date()", True),
+    ("moment: datetime = clock.now()\nday = moment.date()", True),
     ("today = clock.local_date(clock.now())", False),
     ("today = clock.today()", False),
     ("day = clock.now().astimezone(TZ).date()", False),
+    ("moment = clock.now().astimezone(TZ)\nday = moment.date()", False),
 ])
 def test_the_day_rule_finds_what_it_should(snippet, finds):
     assert bool(utc_dates(snippet)) is finds
