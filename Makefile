@@ -1,6 +1,7 @@
 # The two commands: `make run` serves the kiosk, `make test` runs every test
-# (`make test-fast`: all but the browser and live-server tests). They set up what they need
-# first; a second run skips what is already there.
+# (`make test-fast`: all but the browser and live-server tests). They set up what
+# they need first; a second run skips what is already there. The browser tests
+# run at the suite's moment (KIOSK_TEST_MOMENT, printed in the report header).
 PORT ?= 8000
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -32,7 +33,7 @@ endef
 # kiosk's modules and pytest's rewritten tests again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: run test test-fast test-nobrowser setup test-setup lock bench clean
+.PHONY: run test test-fast test-nobrowser test-browser setup test-setup lock bench clean
 
 run: setup
 	$(FLASK) db upgrade
@@ -50,10 +51,14 @@ test: setup test-setup
 test-fast: setup test-setup
 	$(call run-parallel,not browser and not slow and ,--hypothesis-profile=fast)
 
-# Everything but the browser tests, live servers included: what CI runs again
-# with the machine's clock moved (.ci/run).
+# Everything but the browser tests, live servers included: what CI runs on PostgreSQL.
 test-nobrowser: setup test-setup
-	$(call run-tests,not browser and ,--hypothesis-profile=fast)
+	$(call run-tests,not browser and ,)
+
+# The browser tests alone, at the suite's moment: KIOSK_TEST_MOMENT="2027-06-27 23:55"
+# make test-browser runs them at another (tests/moment.py; CI runs two).
+test-browser: setup test-setup
+	$(call run-tests,browser and ,)
 
 setup: $(VENV)/.installed node_modules/.installed $(HTMX)
 
