@@ -54,6 +54,8 @@ def text(field: str, raw: str | None, *, max_len: int, required: bool = True) ->
             raise FieldError(field, "admin.field.required") from None
         if exc.problem == names.TOO_LONG:
             raise FieldError(field, "admin.field.too_long", max=max_len) from None
+        if exc.problem == names.PERSONAL_NUMBER:
+            raise FieldError(field, "admin.field.personal_number") from None
         raise FieldError(field, "admin.field.characters") from None
     if not _TEXT.fullmatch(value):
         raise FieldError(field, "admin.field.characters")

@@ -235,7 +235,8 @@ def read_slots(content: Content, form) -> tuple[dict[str, str], dict[str, str]]:
     errors: dict[str, str] = {}
     problems = {names.MISSING: "guides.no_show.errors.slot_missing",
                 names.TOO_LONG: "guides.no_show.errors.slot_too_long",
-                names.CHARACTERS: "guides.no_show.errors.slot_control"}
+                names.CHARACTERS: "guides.no_show.errors.slot_control",
+                names.PERSONAL_NUMBER: "guides.no_show.errors.slot_personal_number"}
     for slot in script_slots(content):
         raw = form.get(slot.key, "")
         # What goes back into the form never carries the bad characters.
@@ -244,4 +245,6 @@ def read_slots(content: Content, form) -> tuple[dict[str, str], dict[str, str]]:
             values[slot.key] = names.clean(raw, slot.max_length)
         except names.NameProblem as exc:
             errors[slot.key] = problems[exc.problem]
+            if exc.problem == names.PERSONAL_NUMBER:
+                values[slot.key] = ""  # never shown back, not even in the form
     return values, errors

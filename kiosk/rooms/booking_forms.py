@@ -66,6 +66,8 @@ def holder_name(form: BookingForm, required: bool = False) -> str | None:
         except names.NameProblem as exc:
             if exc.problem == names.MISSING:
                 raise bookings.BookingError("bookings.staff.name_required") from None
+            if exc.problem == names.PERSONAL_NUMBER:
+                raise bookings.BookingError("bookings.error.personal_number") from None
             raise bookings.BookingError("bookings.error.bad_holder") from None
     return raw
 

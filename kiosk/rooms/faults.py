@@ -50,7 +50,9 @@ def clean_text(raw: str | None, max_len: int = TEXT_MAX, key: str = "faults.erro
         raise BadInput(key)
     try:
         return names.clean(raw, max_len, required=False) or None
-    except names.NameProblem:
+    except names.NameProblem as exc:
+        if exc.problem == names.PERSONAL_NUMBER:
+            raise BadInput("faults.error.personal_number") from None
         raise BadInput(key) from None
 
 

@@ -177,7 +177,9 @@ def _clean_name(value: str | None) -> str | None:
     """The clinician's name or title by the one name rule (kiosk/names.py); None when empty."""
     try:
         return names.clean(value, NAME_MAX, required=False) or None
-    except names.NameProblem:
+    except names.NameProblem as exc:
+        if exc.problem == names.PERSONAL_NUMBER:
+            raise BadInput("rooms.error.personal_number") from None
         raise BadInput("rooms.error.bad_name") from None
 
 
