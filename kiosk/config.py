@@ -59,6 +59,14 @@ DEFAULTS: dict[str, Any] = {
     "FEED_TIMEOUT_SECONDS": 10,
     "FEED_DAYS_BEFORE": 1,
     "FEED_DAYS_AHEAD": 60,
+    # The whole read of one feed (connect, headers, body) within this many seconds.
+    "FEED_DEADLINE_SECONDS": 30,
+    # More meetings than this in a feed's window: "too many", the last good bookings stay.
+    "FEED_MAX_INSTANCES": 5000,
+    # Feeds read at once by one process (the timer's run and "read now" together).
+    "FEED_MAX_CONCURRENT": 4,
+    # Hosts ("host" or "host:port") read though they resolve to an internal address.
+    "FEED_ALLOWED_HOSTS": "",
     # Warn about the routine's validity this many days before it ends (R1).
     "ROUTINE_WARN_DAYS": 60,
     # The address tablets use, for pairing links and QR codes.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, request, url_for
 from sqlalchemy import select
 
 from .. import clock
@@ -45,6 +45,8 @@ def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = N
     today = clock.local_date(now).isoformat()
     return render("admin/bookings.html", room=room, rows=rows, feed=feed,
                   feed_host=urlsplit(feed.url).hostname if feed else None,
+                  feed_skipped=feeds.decode_skipped(feed.read_skipped) if feed else [],
+                  feed_days=int(current_app.config["FEED_DAYS_AHEAD"]),
                   form=form, book=book or BookingForm(formdata=None, day=today),
                   feed_form=FeedForm(formdata=None),
                   days=DAYS_SHOWN, status=status)
@@ -121,7 +123,7 @@ def room_calendar_sync(room_id: int):
     feed_id = db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.room_id == room.id))
     if feed_id is None:
         return _refused(room, FeedForm(formdata=None), BookingError("bookings.admin.no_feed", 409))
-    result = feeds.sync(feed_id)
+    result = feeds.sync(feed_id, accept_smaller=request.form.get("accept_smaller") == "1")
     if result.ok:
         flash(t("bookings.admin.synced", added=result.added, changed=result.changed, removed=result.removed),
               "status")

@@ -87,8 +87,12 @@ def index():
     doc = content().document
     last_purge = db.session.scalar(select(Maintenance.last_run_at).where(
         Maintenance.name == retention.JOB))
+    from ..bookings import feeds
+
+    admin = the_admin()
+    failing = [f for f in feeds.failing(clock.now()) if auth.may_see_unit(admin, f.room.unit_id)]
     return render("admin/index.html", routine_state=routine_status(), doc=doc, last_purge=last_purge,
-                  retention_days=current_app.config["RETENTION_DAYS"])
+                  retention_days=current_app.config["RETENTION_DAYS"], failing_feeds=failing)
 
 
 @bp.get("/account")

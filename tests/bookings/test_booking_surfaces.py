@@ -313,7 +313,9 @@ def test_admin_sets_a_feed_and_sync_now_shows_the_error(frozen_clock, app, admin
     assert "Följer 127.0.0.1" in page and "Läs kalendern nu" in page
     assert admin_client.form_post(f"{url}/calendar/sync").status_code == 303
     page = text_of(admin_client.get(f"{url}/bookings").get_data(as_text=True))
-    assert "Senaste fel Kalendern gick inte att nå." in page and "Senast lästa utan fel –" in page
+    # Loopback is an internal address: refused unless KIOSK_FEED_ALLOWED_HOSTS lists it.
+    assert "Senaste fel Adressen pekar på ett internt nät" in page and "Senast lästa utan fel –" in page
+    assert "Har inte lästs utan fel sedan" in page and "Ingen hel läsning ännu." in page
     assert admin_client.form_post(f"{url}/calendar", {"url": ""}).status_code == 303
     assert "Följer Ingen kalender" in text_of(admin_client.get(f"{url}/bookings").get_data(as_text=True))
 

@@ -160,8 +160,10 @@ class FeedServer:
 
 
 @pytest.fixture
-def server():
+def server(app):
+    """A feed server on loopback, read only because the deployment lists it (KIOSK_FEED_ALLOWED_HOSTS)."""
     s = FeedServer()
+    app.config["FEED_ALLOWED_HOSTS"] = f"127.0.0.1:{s.httpd.server_address[1]}"
     yield s
     s.close()
 
@@ -277,8 +279,11 @@ def test_a_broken_feed_keeps_the_last_good_bookings(room, server, make_app, brea
     elif breakage == "garbage":
         server.routes["/room.ics"] = (200, f"BEGIN:VCALENDAR\r\nSUMMARY;{PATIENT}\r\nBEGIN:VEVENT\r\n".encode(), {})
     elif breakage == "unreachable":
+        from flask import current_app
+        port = free_port()
+        current_app.config["FEED_ALLOWED_HOSTS"] += f",127.0.0.1:{port}"
         f = db.session.get(CalendarFeed, feed_id)
-        f.url = f"http://127.0.0.1:{free_port()}/room.ics"
+        f.url = f"http://127.0.0.1:{port}/room.ics"
         db.session.commit()
     elif breakage == "too-large":
         from flask import current_app
