@@ -13,12 +13,16 @@ def init_cli(app: Flask) -> None:
 
     @calendars_group.command("sync")
     @click.option("--room", "room_slug", default=None, help="Only this room (its address name).")
-    def sync_command(room_slug: str | None) -> None:
-        """Read every active room's feed; a feed that fails keeps its last good bookings.
-        Exits 1 when any feed failed, so a systemd timer's unit shows it."""
+    @click.option("--accept-smaller", is_flag=True,
+                  help="Store a feed that reads as much smaller than before (checked by a person), "
+                       "cancelling what is missing.")
+    def sync_command(room_slug: str | None, accept_smaller: bool) -> None:
+        """Read every active room's feed (several at once); a feed that fails keeps its
+        last good bookings. Exits 1 when any feed failed, so a systemd timer's unit shows
+        it (the timer's unit runs the release whatever this exits with)."""
         from . import feeds
 
-        results = feeds.sync_all(room_slug)
+        results = feeds.sync_all(room_slug, accept_smaller=accept_smaller)
         if room_slug and not results:
             raise click.ClickException(f"No calendar feed for room {room_slug!r}.")
         failed = 0
