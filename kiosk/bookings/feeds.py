@@ -595,12 +595,13 @@ def _take(occurrence, in_series: bool, reading: Reading, instances: dict) -> boo
         reading.unknown_zone += 1  # a zone neither the file nor the library defines: Swedish time
     s = _utc(first)
     duration = written.get("DURATION")
-    if written.get("DTEND") is None and duration is not None and duration.dt.seconds:
+    last = occurrence.end
+    if (written.get("DTEND") is None and duration is not None and duration.dt.seconds
+            and isinstance(last, datetime) and last == first + duration.dt):  # not an RDATE's own PERIOD
         # An exact duration ("PT3H") is elapsed time, also across a clock change;
         # the library adds it on the wall clock.
         e = s + duration.dt
     else:
-        last = occurrence.end
         if not isinstance(last, datetime):
             reading.skipped["no_length"] += 1
             return False

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from kiosk import clock
-from kiosk.bookings import feeds
+from kiosk.bookings import day, feeds
 from kiosk.bookings import service as bookings
 from kiosk.extensions import db
 from kiosk.models import Booking, CalendarFeed, Room
@@ -38,7 +38,7 @@ def weekly(uid="weekly", start="20261130T130000", end="20261130T133000", *extra)
 
 def mondays_between(first: datetime, last: datetime) -> int:
     return sum(1 for d in range((last - first).days + 1)
-               if bookings.local_date(first + timedelta(days=d)).weekday() == 0)
+               if clock.local_date(first + timedelta(days=d)).weekday() == 0)
 
 
 # ---- 1. an unchanged feed still moves the window -------------------------------------
@@ -62,8 +62,8 @@ def test_a_feed_answering_304_for_sixty_days_still_has_every_weekly_instance(roo
     _, end = feeds.window(now)
     upcoming = [s for s, e, _ in got if e > now]
     # Every Monday 13:00 from now to the window's end is booked, as on a fresh read.
-    expected = [s for s in (local((bookings.local_date(now) + timedelta(days=d)).isoformat(), "13:00")
-                            for d in range(0, 70)) if s.astimezone(bookings.TZ).weekday() == 0
+    expected = [s for s in (local((clock.local_date(now) + timedelta(days=d)).isoformat(), "13:00")
+                            for d in range(0, 70)) if s.astimezone(clock.zone()).weekday() == 0
                 and s + timedelta(minutes=30) > now and s < end]
     assert upcoming == expected and len(expected) >= 8 and first >= 8
     assert any(asked), "the server's 304 was used within a day"
@@ -83,7 +83,7 @@ def test_a_released_feed_booking_that_moves_is_bookable_and_claimable_at_its_new
     db.session.expire_all()
     b = db.session.scalar(select(Booking))
     assert (b.status, b.starts_at) == ("booked", local("2026-11-26", "13:00"))
-    assert bookings.claimable(room, local("2026-11-26", "12:50")).id == b.id
+    assert day.claimable(room, local("2026-11-26", "12:50")).id == b.id
 
 
 # ---- 3. series that cannot be read --------------------------------------------------
