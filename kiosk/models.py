@@ -196,16 +196,10 @@ class CalendarFeed(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(40))
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(64))
-    # The last full read (not a 304): what it held, for the administrator.
+    # The last full read, what it held ("meetings=3,free=2": feeds.read_counts), since when failing.
     last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Since when the feed has not been read well (None while it is); 24 h of it warns on the admin start page.
+    read_counts: Mapped[str | None] = mapped_column(String(200))
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    read_meetings: Mapped[int | None] = mapped_column(Integer)
-    read_series: Mapped[int | None] = mapped_column(Integer)
-    read_bookings: Mapped[int | None] = mapped_column(Integer)
-    read_unknown_zone: Mapped[int | None] = mapped_column(Integer)
-    # "reason=count,..." (kiosk/bookings/feeds.py SKIP_REASONS): meetings that did not become bookings.
-    read_skipped: Mapped[str | None] = mapped_column(String(200))
 
     room: Mapped[Room] = relationship()
 

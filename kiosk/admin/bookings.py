@@ -45,7 +45,8 @@ def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = N
     today = clock.local_date(now).isoformat()
     return render("admin/bookings.html", room=room, rows=rows, feed=feed,
                   feed_host=urlsplit(feed.url).hostname if feed else None,
-                  feed_skipped=feeds.decode_skipped(feed.read_skipped) if feed else [],
+                  feed_read=feeds.read_counts(feed.read_counts if feed else None),
+                  feed_skipped=feeds.skipped(feed.read_counts if feed else None),
                   feed_days=int(current_app.config["FEED_DAYS_AHEAD"]),
                   form=form, book=book or BookingForm(formdata=None, day=today),
                   feed_form=FeedForm(formdata=None),

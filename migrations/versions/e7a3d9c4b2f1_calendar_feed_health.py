@@ -1,8 +1,9 @@
 """calendar feed health: what the last full read held, and since when a feed fails
 
-Columns on calendar_feed for the administrator's feed health (the last full
-read, its meetings, series, bookings, skipped meetings and times in an unknown
-zone) and ``failing_since``, from which the admin start page warns after 24 h.
+Columns on calendar_feed for the administrator's feed health: the last full
+read and what it held (meetings, series, bookings, skipped meetings by
+reason, times in an unknown zone, as "name=count,..."), and
+``failing_since``, from which the admin start page warns after 24 h.
 
 Revision ID: e7a3d9c4b2f1
 Revises: c5f2a9e1d3b7
@@ -24,15 +25,10 @@ def upgrade():
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_read_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('failing_since', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('read_meetings', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('read_series', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('read_bookings', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('read_unknown_zone', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('read_skipped', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('read_counts', sa.String(length=200), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
-        for name in ('read_skipped', 'read_unknown_zone', 'read_bookings', 'read_series', 'read_meetings',
-                     'failing_since', 'last_read_at'):
+        for name in ('read_counts', 'failing_since', 'last_read_at'):
             batch_op.drop_column(name)
