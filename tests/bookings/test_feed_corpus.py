@@ -33,7 +33,8 @@ from kiosk.bookings import feed_parse, feeds
 from kiosk.extensions import db
 from kiosk.models import Booking, CalendarFeed, Room, Unit
 from kiosk.rooms.service import Actor
-from tests.conftest import SHUTDOWN_POLL, _empty_tables, _test_config
+from tests.database_support import app_config, empty_tables
+from tests.servers import SHUTDOWN_POLL
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +125,7 @@ def corpus(database_url, tmp_path_factory):
     before = os.environ.get("KIOSK_FEED_ALLOWED_HOSTS")
     os.environ["KIOSK_FEED_ALLOWED_HOSTS"] = f"127.0.0.1:{server.port}"
     try:
-        app = create_app(_test_config(database_url, tmp_path_factory.mktemp("corpus")))
+        app = create_app(app_config(database_url, tmp_path_factory.mktemp("corpus")))
     finally:
         if before is None:
             del os.environ["KIOSK_FEED_ALLOWED_HOSTS"]
@@ -135,7 +136,7 @@ def corpus(database_url, tmp_path_factory):
     server.close()
     with app.app_context():
         db.session.remove()
-        _empty_tables()
+        empty_tables()
         db.session.commit()
         db.engine.dispose()
     clock.reset()
@@ -206,7 +207,7 @@ def test_a_corpus_calendar_is_read_as_the_library_reads_it(corpus, path):
         calendar = None
     known = KNOWN.get(path.name)
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         db.session.commit()
         unit = Unit(name="Korpus", slug="korpus")
         db.session.add(unit)

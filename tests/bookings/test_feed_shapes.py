@@ -26,7 +26,7 @@ from kiosk.models import Booking, CalendarFeed, Room
 from tests.bookings.test_calendar_feeds import (ADMIN, PATIENT, active, calendar, feed_row, follow, local,  # noqa: F401 - server: the fixture
                                                 private, server, vevent)
 from tests.admin_support import log_in
-from tests.conftest import SHUTDOWN_POLL, free_port
+from tests.servers import SHUTDOWN_POLL, free_port
 
 UTC = timezone.utc
 ROOT = Path(__file__).resolve().parents[2]
