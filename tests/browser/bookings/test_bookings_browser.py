@@ -7,6 +7,7 @@ timeline shows it all. The board shows every room without scrolling at
 of each card and at least 28 px. axe-core and the Nu checker on every new page."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from kiosk import clock
 from kiosk.bookings import service as bookings
 from kiosk.extensions import db
-from kiosk.models import Booking, Room, Unit
+from kiosk.models import Booking, CalendarFeed, Room, Unit
 from kiosk.rooms import service
 from kiosk.rooms.service import Actor
 from tests.browser.helpers import FOLLOW_MS, POLL, check_page, code_for, pair_page
@@ -214,7 +215,12 @@ def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_v
         room_id, unit_id = room.id, unit.id
         bookings.create(room_id, Actor("test"), at("10:00"), at("10:30"), holder_name="Eva Ek")
         feed = feeds.set_feed(room_id, "http://127.0.0.1:9/feed.ics", Actor("test"))
-        feeds.sync(feed.id)  # unreachable: the page shows the error
+        feeds.sync(feed.id)  # loopback, not listed: refused, and the page shows the error
+        # What a full read held and a feed failing for two days: every part of the feed's health shows.
+        row = db.session.get(CalendarFeed, feed.id)
+        row.last_read_at = row.failing_since = at("09:00") - timedelta(days=2)
+        row.read_counts = "meetings=2,series=1,bookings=7,unknown_zone=1,all_day=1,free=2,overlap_manual=1"
+        db.session.commit()
         service.check_in(room_id, Actor("test"))
         service.start_meeting(room_id, Actor("test"), skip_reason="urgent")
     account = make_admin("global")
@@ -228,6 +234,11 @@ def test_admin_booking_pages_pass_axe_and_nu(browser, fast_app, server, assert_v
         page.goto(f"/admin/rooms/{room_id}/bookings?lang={lang}")
         expect(page.locator("table.admin-table")).to_contain_text("Eva Ek")
         check_page(page, assert_valid_html, f"admin bookings ({lang})")
+        expect(page.locator("#calendar ~ dl.facts")).to_contain_text(
+            "2 enstaka möten och 1 mötesserier" if lang == "sv" else "2 single meetings and 1 meeting series")
+        page.goto(f"/admin/?lang={lang}")
+        expect(page.locator("#failing-feeds")).to_be_visible()
+        check_page(page, assert_valid_html, f"admin start page with a failing feed ({lang})")
         page.goto(f"/admin/stats/bookings?unit={unit_id}&from={DAY}&to={DAY}&lang={lang}")
         expect(page.locator("#booking-table")).to_be_visible()
         check_page(page, assert_valid_html, f"booking statistics ({lang})")
