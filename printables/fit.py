@@ -78,7 +78,8 @@ NBSP = "\u00a0"
 def keep_dashes(text: str) -> str:
     """A lone dash bound by no-break spaces to the words on both sides: a line
     neither starts with a dash nor ends with one ("videomöte -" dangling),
-    on paper and in any browser that reflows the preview."""
+    on paper and in any browser that reflows the preview. A dash the content
+    already binds to the word before it ("videomöte\u00a0-") is bound after too."""
     words = text.split(" ")
     out: list[str] = []
     glue = False
@@ -87,7 +88,7 @@ def keep_dashes(text: str) -> str:
             out[-1] += NBSP + word
         else:
             out.append(word)
-        glue = word in DASHES
+        glue = word in DASHES or word.rpartition(NBSP)[2] in DASHES
     return " ".join(out)
 
 

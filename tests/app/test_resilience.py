@@ -80,7 +80,7 @@ def test_two_instances_one_truth(app, instances, unit_with_rooms):
     # The door's next request lands on B (a load balancer may do that): same secret, same truth.
     door.base_url = b.url
     r = door.post(f"/rooms/{slug}/skip", {"reason": "urgent"})
-    assert r.status == 200 and "Här pågår videomöte - var god stör ej" in r.body
+    assert r.status == 200 and "Här pågår videomöte\u00a0- var god stör ej" in r.body
     door.base_url = a.url
     r = board.get(f"/board/poll?v={v}", htmx=True)
     assert r.status == 200 and "Videomöte pågår" in r.body

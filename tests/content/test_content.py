@@ -32,8 +32,9 @@ def test_every_requirement_is_served(lang):
 
 def test_door_sign_text_is_the_routines_own():
     store = load_content()
-    assert store.get("sv").door_sign.text == "Här pågår videomöte - var god stör ej"
-    assert store.get("en").door_sign.text == "Video meeting in progress - please do not disturb"
+    # A no-break space keeps the dash with the word before it: no line of the sign starts with "-".
+    assert store.get("sv").door_sign.text == "Här pågår videomöte\u00a0- var god stör ej"
+    assert store.get("en").door_sign.text == "Video meeting in progress\u00a0- please do not disturb"
 
 
 def test_document_control_matches_the_routine():

@@ -392,7 +392,7 @@ def test_a_content_change_is_never_served_from_the_cache(make_app, frozen_clock,
 
     document = content_dir / "sv" / "document.toml"
     document.write_text(document.read_text(encoding="utf-8").replace(
-        'text = "Här pågår videomöte - var god stör ej"', 'text = "Här pågår ett provmöte - var god stör ej"'),
+        'text = "Här pågår videomöte\\u00A0- var god stör ej"', 'text = "Här pågår ett provmöte - var god stör ej"'),
         encoding="utf-8")
     checklists = content_dir / "en" / "checklists.toml"
     checklists.write_text(checklists.read_text(encoding="utf-8").replace(
@@ -622,6 +622,8 @@ def test_keep_dashes_binds_a_lone_dash_to_both_neighbours():
         f"Här pågår videomöte{fit.NBSP}-{fit.NBSP}var god stör ej"
     assert fit.keep_dashes("ett – två") == f"ett{fit.NBSP}–{fit.NBSP}två"
     assert fit.keep_dashes("e-post utan lös bindestreck") == "e-post utan lös bindestreck"
+    # The content binds the dash to the word before it; the sign binds the word after too.
+    assert fit.keep_dashes(f"videomöte{fit.NBSP}- var god") == f"videomöte{fit.NBSP}-{fit.NBSP}var god"
 
 
 @pytest.mark.parametrize("lang", LANGS)

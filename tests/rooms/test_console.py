@@ -12,7 +12,7 @@ from kiosk.extensions import db
 from kiosk.models import ConsoleCode, Event, Room, RoomSession, Tablet
 from kiosk.rooms import pairing, service
 
-SIGN_SV = "Här pågår videomöte - var god stör ej"
+SIGN_SV = "Här pågår videomöte\u00a0- var god stör ej"
 
 
 def door_code(html: str) -> str:

@@ -177,7 +177,7 @@ def test_a_room_in_a_meeting_at_night_keeps_its_sign(night_door, app):
         service.check_in(night_door.room_id, Actor("test"))
         service.start_meeting(night_door.room_id, Actor("test"), skip_reason="urgent")
     html = night_door.get("/rooms/videorum-1/door").get_data(as_text=True)
-    assert "night-screen" not in html and "Här pågår videomöte - var god stör ej" in html
+    assert "night-screen" not in html and "Här pågår videomöte\u00a0- var god stör ej" in html
 
 
 def test_the_poll_changes_at_the_opening_and_closing_time(night_door):

@@ -12,8 +12,8 @@ from kiosk.models import Event, RoomSession, Tablet
 from kiosk.rooms import service
 from tests.admin_support import log_in
 
-SIGN_SV = "Här pågår videomöte - var god stör ej"
-SIGN_EN = "Video meeting in progress - please do not disturb"
+SIGN_SV = "Här pågår videomöte\u00a0- var god stör ej"
+SIGN_EN = "Video meeting in progress\u00a0- please do not disturb"
 
 
 def panel_version(html: str) -> str:
