@@ -51,6 +51,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSOLE_CODE_MINUTES": 5,
     # A guide opened from a door returns to the door's panel after this long without a touch.
     "DOOR_GUIDE_IDLE_SECONDS": 90,
+    # The door's staff panel (extend, end, guides) folds after this long without a touch,
+    # so a passer-by finds the sign and not the controls.
+    "DOOR_PANEL_IDLE_SECONDS": 20,
     # Bookings (kiosk/bookings): an unclaimed booking is released this long after its start.
     "BOOKING_RELEASE_MINUTES": 10,
     # Calendar feeds: the largest feed read, how long to wait for it, and the
