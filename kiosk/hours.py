@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from . import clock
+from . import clock, validate
 
 log = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -72,10 +72,10 @@ def parse(text: str | None) -> tuple[Span | None, ...] | None:
 
 def _hhmm(value: str) -> time | None:
     value = value.strip()
-    if len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit():
+    if len(value) != 5 or value[2] != ":":
         return None
-    hour, minute = int(value[:2]), int(value[3:])
-    if hour > 23 or minute > 59:
+    hour, minute = validate.number(value[:2], 2), validate.number(value[3:], 2)
+    if hour is None or minute is None or hour > 23 or minute > 59:
         return None
     return time(hour, minute)
 

@@ -24,6 +24,7 @@ _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
 _EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,9}")
+_DIGITS = re.compile(r"[0-9]+")
 
 NAME_MAX = 80
 LOCATION_MAX = 120
@@ -145,3 +146,13 @@ def page_number(field: str, raw: str | None) -> int:
     if not _ID.fullmatch(value) or len(value) > 6 or int(value) < 1:
         raise FieldError(field, "admin.field.choice")
     return int(value)
+
+
+def number(raw: str | None, max_digits: int) -> int | None:
+    """A whole number written in ASCII digits, at most ``max_digits`` of them;
+    None for anything else. The one test for "is this a number" on every form
+    and query string: ``str.isdigit`` also accepts "²" and "٣", which ``int``
+    refuses or reads as a different digit."""
+    if raw is None or len(raw) > max_digits or not _DIGITS.fullmatch(raw):
+        return None
+    return int(raw)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from .. import validate
 from ..errors import KeyedError
 from . import service
 
@@ -227,7 +228,8 @@ def fetch(url: str, etag: str | None = None, last_modified: str | None = None,
         try:
             with opener.open(request, timeout=settings.timeout) as response:
                 length = response.headers.get("Content-Length")
-                if length and length.isdigit() and int(length) > cap:
+                length = validate.number(length, 20)
+                if length is not None and length > cap:
                     raise FeedError("too-large")
                 chunks, size = [], 0
                 while True:

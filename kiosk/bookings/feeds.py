@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, validate
 from ..events import Actor
 from ..extensions import db
 from ..models import Booking, CalendarFeed, Room
@@ -297,8 +297,9 @@ def read_counts(text: str | None) -> dict[str, int]:
     out = dict.fromkeys(COUNTS, 0)
     for part in (text or "").split(","):
         name, _, count = part.partition("=")
-        if name in out and count.isdigit():
-            out[name] = int(count)
+        number = validate.number(count, 9)
+        if name in out and number is not None:
+            out[name] = number
     return out
 
 

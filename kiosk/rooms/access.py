@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import abort, g, redirect, request, url_for
 from sqlalchemy import select
 
+from .. import validate
 from ..accounts import current_admin, may_see_unit
 from ..errors import error_response
 from ..events import client_address
@@ -228,10 +229,10 @@ def admin_room(raw_id: str) -> tuple[Room, Actor]:
     admin = current_admin()
     if admin is None:
         abort(error_response(403))
-    raw = raw_id.strip()
-    if not raw.isdigit() or len(raw) > 9:
+    room_id = validate.number(raw_id.strip(), 9)
+    if room_id is None:
         abort(error_response(400, "faults.devices.error.room"))
-    room = db.session.get(Room, int(raw))
+    room = db.session.get(Room, room_id)
     if room is None:
         abort(error_response(404))
     if not may_see_unit(admin, room.unit_id):

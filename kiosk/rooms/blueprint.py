@@ -53,16 +53,16 @@ bp.add_url_rule("/rooms/<slug>/console/finish", "console_finish", console.step, 
 bp.add_url_rule("/rooms/<slug>/console/fault", "console_fault", console.fault, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/bookings", "console_bookings", console.console_bookings, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/bookings", "console_book", console.book, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/bookings/<booking_id>/move", "console_booking_move", console.move_booking, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/bookings/<booking_id>/cancel", "console_booking_cancel", console.cancel_booking, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/bookings/<int:booking_id>/move", "console_booking_move", console.move_booking, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/bookings/<int:booking_id>/cancel", "console_booking_cancel", console.cancel_booking, methods=POST)
 
 # The reception board.
 bp.add_url_rule("/board", "board", board.board, methods=GET)
 bp.add_url_rule("/board/poll", "board_poll", board.board_poll, methods=GET)
 bp.add_url_rule("/board/rooms/<slug>", "board_room", board.board_room, methods=GET)
 bp.add_url_rule("/board/rooms/<slug>/bookings", "board_book", board.book, methods=POST)
-bp.add_url_rule("/board/rooms/<slug>/bookings/<booking_id>/move", "board_move", board.move_booking, methods=POST)
-bp.add_url_rule("/board/rooms/<slug>/bookings/<booking_id>/cancel", "board_cancel", board.cancel_booking, methods=POST)
+bp.add_url_rule("/board/rooms/<slug>/bookings/<int:booking_id>/move", "board_move", board.move_booking, methods=POST)
+bp.add_url_rule("/board/rooms/<slug>/bookings/<int:booking_id>/cancel", "board_cancel", board.cancel_booking, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/check-in", "board_check_in", board.check_in, methods=POST)
 
 # A door or board that starts without the server.
@@ -74,5 +74,5 @@ bp.add_url_rule("/board/manifest.webmanifest", "board_manifest", offline.board_m
 staff_bp.add_url_rule("/rooms", "index", overview.index, methods=GET)
 staff_bp.add_url_rule("/rooms/<slug>/day", "room_day", overview.room_day, methods=GET)
 staff_bp.add_url_rule("/rooms/<slug>/day/bookings", "room_book", overview.book, methods=POST)
-staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<booking_id>/move", "room_booking_move", overview.move_booking, methods=POST)
-staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<booking_id>/cancel", "room_booking_cancel", overview.cancel_booking, methods=POST)
+staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<int:booking_id>/move", "room_booking_move", overview.move_booking, methods=POST)
+staff_bp.add_url_rule("/rooms/<slug>/day/bookings/<int:booking_id>/cancel", "room_booking_cancel", overview.cancel_booking, methods=POST)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import abort, current_app, g, request, url_for
 from sqlalchemy import select
 
-from .. import clock, hours
+from .. import clock, hours, validate
 from ..bookings import day as bookings_day
 from ..bookings import views_support as booking_views
 from ..errors import error_response
@@ -33,7 +33,9 @@ BOARD_ROOM = "rooms/board_room.html"
 
 def _natural(room: Room):
     """Videorum 2 before Videorum 10."""
-    return [int(part) if part.isdigit() else part.casefold() for part in re.split(r"(\d+)", room.name)], room.id
+    # The split puts the runs of ASCII digits at the odd places.
+    parts = re.split(r"([0-9]+)", room.name)
+    return [int(part) if i % 2 else part.casefold() for i, part in enumerate(parts)], room.id
 
 
 def _board_rows(unit: Unit, with_day: bool = False):
@@ -110,9 +112,10 @@ def _free_filter() -> int | None:
     raw = request.args.get("free", "")[:4]
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) not in bookings_day.SLOT_MINUTES:
+    minutes = validate.number(raw, 4)
+    if minutes not in bookings_day.SLOT_MINUTES:
         abort(error_response(400, "bookings.error.bad_length"))
-    return int(raw)
+    return minutes
 
 
 def _board_size(count: int) -> str:
@@ -199,11 +202,11 @@ def book(slug: str):
     return _booking_action(slug, booking_forms.create)
 
 
-def move_booking(slug: str, booking_id: str):
+def move_booking(slug: str, booking_id: int):
     return _booking_action(slug, booking_forms.move(booking_id))
 
 
-def cancel_booking(slug: str, booking_id: str):
+def cancel_booking(slug: str, booking_id: int):
     return _booking_action(slug, booking_forms.cancel(booking_id))
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask import Response, redirect
 from sqlalchemy import select
 
-from .. import clock, names
+from .. import clock, names, validate
 from ..bookings import day as bookings_day
 from ..bookings import service as bookings
 from ..errors import error_response
@@ -43,17 +43,10 @@ def booking_times(form: BookingForm, length_allowed: bool = True) -> tuple[datet
     end = form.end.data
     if end or not length_allowed:
         return starts_at, bookings.parse_local(day, end)
-    raw = form.minutes.data
-    if not raw.isdigit() or int(raw) not in bookings_day.SLOT_MINUTES:
+    minutes = validate.number(form.minutes.data, 3)
+    if minutes not in bookings_day.SLOT_MINUTES:
         raise bookings.BookingError("bookings.error.bad_length")
-    return starts_at, starts_at + timedelta(minutes=int(raw))
-
-
-def booking_id(raw: str) -> int:
-    """A booking's id from the URL; anything else is a booking that does not exist."""
-    if not raw.isdigit() or len(raw) > 12:
-        raise bookings.BookingError("bookings.error.not_found", 404)
-    return int(raw)
+    return starts_at, starts_at + timedelta(minutes=minutes)
 
 
 def holder_name(form: BookingForm, required: bool = False) -> str | None:
@@ -80,15 +73,15 @@ def create(room: Room, actor: Actor, name_required: bool = False) -> Booking:
                            holder_title=form.title.data)
 
 
-def move(raw_id: str) -> Callable[[Room, Actor], Booking]:
-    """Move the booking ``raw_id`` of the room to the form's times."""
-    return lambda room, actor: bookings.move(booking_id(raw_id), actor, *booking_times(BookingForm()),
+def move(booking_id: int) -> Callable[[Room, Actor], Booking]:
+    """Move the booking ``booking_id`` of the room to the form's times."""
+    return lambda room, actor: bookings.move(booking_id, actor, *booking_times(BookingForm()),
                                              room_id=room.id)
 
 
-def cancel(raw_id: str) -> Callable[[Room, Actor], None]:
-    """Cancel the booking ``raw_id`` of the room."""
-    return lambda room, actor: bookings.cancel(booking_id(raw_id), actor, room_id=room.id)
+def cancel(booking_id: int) -> Callable[[Room, Actor], None]:
+    """Cancel the booking ``booking_id`` of the room."""
+    return lambda room, actor: bookings.cancel(booking_id, actor, room_id=room.id)
 
 
 def coming(room_id: int, day: bookings_day.RoomDay) -> list[Booking]:

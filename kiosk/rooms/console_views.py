@@ -161,20 +161,20 @@ def console_bookings(slug: str):
     return _bookings_page(room, who.actor.label)
 
 
-def _made_elsewhere(room: Room, raw_id: str | None, label: str) -> bool:
+def _made_elsewhere(room: Room, booking_id: int | None, label: str) -> bool:
     """A manual booking of this room that another surface made. Anyone who passes
     the door may check in and claim a visit's console, so a console moves and
     cancels only what it booked itself; reception, an administrator or the one
     who booked change the rest. (An unknown id or another room's booking is the
     service's 404, a calendar's booking its 409.)"""
-    if raw_id is None or not raw_id.isdigit() or len(raw_id) > 12:
+    if booking_id is None:
         return False
-    booking = db.session.get(Booking, int(raw_id))
+    booking = db.session.get(Booking, booking_id)
     return (booking is not None and booking.room_id == room.id and booking.source == "manual"
             and booking.created_by != label)
 
 
-def _booking_action(slug: str, change, booking_id: str | None):
+def _booking_action(slug: str, change, booking_id: int | None):
     """A booking change from this room's console (the console is the actor)."""
     room = access.room_or_404(slug)
     who = _acting(room)
@@ -195,9 +195,9 @@ def book(slug: str):
     return _booking_action(slug, booking_forms.create, None)
 
 
-def move_booking(slug: str, booking_id: str):
+def move_booking(slug: str, booking_id: int):
     return _booking_action(slug, booking_forms.move(booking_id), booking_id)
 
 
-def cancel_booking(slug: str, booking_id: str):
+def cancel_booking(slug: str, booking_id: int):
     return _booking_action(slug, booking_forms.cancel(booking_id), booking_id)

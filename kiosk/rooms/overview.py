@@ -114,11 +114,11 @@ def _limited(room: Room):
     return _page(room, 429, "bookings.staff.limited", form=BookingForm().typed())
 
 
-def _own(slug: str, raw_id: str) -> Room:
+def _own(slug: str, booking_id: int) -> Room:
     """The room, when this browser made the booking; else 403 (reception or an
     administrator changes the others)."""
     room = _room(slug)
-    if not raw_id.isdigit() or len(raw_id) > 12 or int(raw_id) not in _mine():
+    if booking_id not in _mine():
         abort(error_response(403, "bookings.staff.not_yours"))
     return room
 
@@ -139,9 +139,9 @@ def book(slug: str):
     return _action(slug, _room(slug), book_and_remember)
 
 
-def move_booking(slug: str, booking_id: str):
+def move_booking(slug: str, booking_id: int):
     return _action(slug, _own(slug, booking_id), booking_forms.move(booking_id))
 
 
-def cancel_booking(slug: str, booking_id: str):
+def cancel_booking(slug: str, booking_id: int):
     return _action(slug, _own(slug, booking_id), booking_forms.cancel(booking_id), limited=False)

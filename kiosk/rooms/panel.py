@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from .. import clock, hours, ratelimit
+from .. import clock, hours, ratelimit, validate
 from ..bookings import day as bookings_day
 from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
@@ -154,9 +154,10 @@ def minutes_field(form: CheckInForm) -> int | None:
     raw = form.minutes.data.strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 4:
+    minutes = validate.number(raw, 4)
+    if minutes is None:
         raise RoomError("rooms.error.bad_minutes")
-    return int(raw)
+    return minutes
 
 
 def check_in(room_id: int, actor: Actor, form: CheckInForm, minutes: int | None) -> None:

@@ -32,6 +32,8 @@ PAYLOADS = MARKUP + [
     "{vgr-it.phone}", "../../etc/passwd", "\x00", "a\x00b", "\u202e\u0631", "\r\nSet-Cookie: x=y", "%00",
     "=HYPERLINK(\"https://evil.example\")", "😀" * 30, "ǅ̴̛̖", "-1", "0", "99999999999999999999", "1e308", "NaN",
     " ", "\t\n", "x" * 5000, "2026-02-30", "2026-11-26", "admin:1",
+    # str.isdigit() says yes to these; int() refuses the first and misreads the rest.
+    "²", "0²:30", "٣٠", "１５",
 ]
 hostile_text = st.one_of(
     st.sampled_from(PAYLOADS),
@@ -309,3 +311,46 @@ def test_a_faults_text_is_stored_only_without_markup_risk_and_shown_escaped(worl
         response = client.get(path)
         assert_escaped(response, MARKUP, path)
     assert "&lt;img src=x onerror=alert(1)&gt;" in admin.get("/admin/faults").get_data(as_text=True)
+
+
+# A booking's id past what the database holds (PostgreSQL's integer stops at
+# 2^31 - 1), from every surface that moves or cancels one: the same 404 as an
+# unknown id, never the database's error.
+BOOKING_CHANGES = [
+    ("/board/rooms/{slug}/bookings/{id}/move", "board"),
+    ("/board/rooms/{slug}/bookings/{id}/cancel", "board"),
+    ("/rooms/{slug}/console/bookings/{id}/move", "console"),
+    ("/rooms/{slug}/console/bookings/{id}/cancel", "console"),
+    ("/rooms/{slug}/day/bookings/{id}/move", "anonymous"),
+    ("/rooms/{slug}/day/bookings/{id}/cancel", "anonymous"),
+    ("/admin/rooms/{room}/bookings/{id}/move", "admin"),
+    ("/admin/rooms/{room}/bookings/{id}/cancel", "admin"),
+]
+
+
+@pytest.mark.parametrize("path,who", BOOKING_CHANGES, ids=[p for p, _ in BOOKING_CHANGES])
+@pytest.mark.parametrize("booking_id", ["2147483648", "9223372036854775808", "999999999999", "1" * 40, "²", "-1"])
+def test_a_booking_id_past_the_database_is_not_found(world, path, who, booking_id):
+    world.app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = world.clients[who]
+    url = path.format(**world.values, id=booking_id)
+    for htmx in (False, True):
+        headers = {"HX-Request": "true"} if htmx else {}
+        headers["X-CSRFToken"] = client.csrf_token()
+        response = client.post(url, data={"day": "2026-12-08", "start": "09:00", "minutes": "30"}, headers=headers)
+        assert response.status_code == 404, (url, htmx, response.status_code)
+        if not htmx:
+            assert "Sidan finns inte" in response.get_data(as_text=True)
+
+
+def test_opening_hours_with_a_superscript_digit_get_the_forms_message(world):
+    world.app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = world.clients["admin"]
+    response = client.form_post(f"/admin/units/{world.unit}", {
+        "name": "Hudmottagningen", "show_clinician": "y", "opens_mon": "0²:30", "closes_mon": "17:00"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "skriv tiderna som TT:MM" in page
+    assert "0²:30" in page  # what was typed stays, to be mended
+    with world.app.app_context():
+        assert db.session.get(Unit, world.unit).opening_hours is None

@@ -7,6 +7,7 @@ import json
 from flask import current_app
 from sqlalchemy import func, select
 
+from ... import validate
 from ...extensions import db
 from ...i18n import content, t
 from ...models import ALL_EVENT_KINDS, EVENT_KINDS, AdminUser, Event, Room, Tablet
@@ -42,7 +43,8 @@ def _actor_names(actors: set[str]) -> dict[str, str]:
     'admin:3' → the account's e-mail, 'tablet:3' → "Surfplatta 3 (Dörrskärm,
     Videorum 1)", 'system' → "Automatiskt"."""
     def ids(prefix: str) -> list[int]:
-        return [int(a.split(":", 1)[1]) for a in actors if a.startswith(prefix) and a.split(":", 1)[1].isdigit()]
+        found = (validate.number(a.split(":", 1)[1], 9) for a in actors if a.startswith(prefix))
+        return [i for i in found if i is not None]
 
     names: dict[str, str] = {}
     if ids("admin:"):
