@@ -11,9 +11,6 @@
 
   var root = document.querySelector("[data-device-check]");
   if (!root) { return; }
-  var noScript = document.querySelector("[data-devices-nojs]");
-  if (noScript) { noScript.hidden = true; }
-  root.hidden = false;
 
   var video = root.querySelector("[data-camera-preview]");
   var meter = root.querySelector("[data-mic-level]");

@@ -65,15 +65,12 @@
       if (status && done) { status.textContent = done; }
     });
   });
-  /* The staff menu folds behind one button on narrow screens (WCAG 1.4.10):
-   * the CSS hides the menu only once this script has marked the header, so
-   * without JavaScript the menu stays open. */
+  /* The staff menu folds behind one button on narrow screens (WCAG 1.4.10);
+   * the CSS folds it before this script runs, which only opens and closes it. */
   function setUpMenu() {
     var button = document.querySelector(".site-header .menu-toggle");
     if (!button) { return; }
     var header = button.closest(".site-header");
-    header.classList.add("has-menu-toggle");
-    button.hidden = false;
     button.addEventListener("click", function () {
       var open = button.getAttribute("aria-expanded") !== "true";
       button.setAttribute("aria-expanded", open ? "true" : "false");
