@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_datetime, format_time
 
+from . import clock
 from .content import Content, ContentStore
 
 COOKIE = "lang"
@@ -123,5 +124,8 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["time"] = local_time
+    # The server's time on every page, for the ticking clocks (panel.js keeps
+    # their offset from it): a device's own clock and zone are never shown.
+    app.jinja_env.globals["server_now_ms"] = lambda: int(clock.now().timestamp() * 1000)
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["date"] = local_date

@@ -16,11 +16,14 @@
   var lastContact = null;
 
   function panel() { return document.querySelector("[data-panel]"); }
+  // Where the server's time and zone are read: the panel (each poll brings it
+  // afresh), or on a page without one (a room's day) the page itself.
+  function timeSource() { return panel() || document.body; }
 
   function serverNow() { return new Date(Date.now() + offset); }
 
   function formatTime(date) {
-    var p = panel();
+    var p = timeSource();
     var lang = document.documentElement.lang === "en" ? "en-GB" : "sv-SE";
     var options = { hour: "2-digit", minute: "2-digit" };
     if (p && p.getAttribute("data-tz")) { options.timeZone = p.getAttribute("data-tz"); }
@@ -34,7 +37,7 @@
   }
 
   function syncWithServer() {
-    var p = panel();
+    var p = timeSource();
     var stamp = p && Number(p.getAttribute("data-server-now"));
     if (stamp) { offset = stamp - Date.now(); }
     lastContact = serverNow();
