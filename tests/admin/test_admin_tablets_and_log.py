@@ -125,3 +125,46 @@ def test_one_tap_in_the_no_show_guide_writes_one_event(admin_app, door_client, f
     with admin_app.app_context():
         session = service.open_session(room_id)
         assert (session.no_show_outcome, session.no_show_result) == ("joined", "held")
+
+
+def test_a_bookings_times_are_shown_in_swedens_time_from_before_till(admin_client, admin_app, door_client,
+                                                                     frozen_clock):
+    """A booking made for 09.00-09.30 tomorrow and moved to 10.00-10.45, on a
+    winter day: the log says so in Sweden's time (UTC + 1), "Från" before
+    "Till", in words."""
+    from kiosk.bookings import service as bookings
+
+    room_id = door_client.room_id
+    with admin_app.app_context():
+        booking = bookings.create(room_id, Actor("test"), bookings.parse_local("2026-11-27", "09:00"),
+                                  bookings.parse_local("2026-11-27", "09:30"))
+        bookings.move(booking.id, Actor("test"), bookings.parse_local("2026-11-27", "10:00"),
+                      bookings.parse_local("2026-11-27", "10:45"))
+        booking_id = booking.id
+    html = admin_client.get("/admin/events").get_data(as_text=True)
+    table = html[html.index("<tbody>"):html.index("</tbody>")]
+    assert (f"Bokning nummer: {booking_id}; Bokad: i kiosken; Från: 2026-11-27 10.00; Till: 2026-11-27 10.45; "
+            "Tidigare från: 2026-11-27 09.00; Tidigare till: 2026-11-27 09.30") in table
+    assert f"Bokning nummer: {booking_id}; Bokad: i kiosken; Från: 2026-11-27 09.00; Till: 2026-11-27 09.30<" in table
+    for raw in ("2026-11-27T08", "booking:", "source:", "from_end", "from_start", "manual"):
+        assert raw not in table, raw
+    en = admin_client.get("/admin/events?lang=en").get_data(as_text=True)
+    assert f"Booking number: {booking_id}; Booked: in the kiosk; From: 2026-11-27 09:00; To: 2026-11-27 09:30" in en
+
+
+def test_the_no_show_guide_is_one_row_in_the_log(admin_client, admin_app, door_client, frozen_clock):
+    """The timer, the answer at the call and the result are the steps of one
+    act: one row, its steps in the order taken."""
+    room_id = door_client.room_id
+    with admin_app.app_context():
+        service.check_in(room_id, Actor("test"))
+        service.start_meeting(room_id, Actor("test"), skip_reason="urgent")
+    assert door_client.form_post("/guides/no-show/start", {"now": "1"}).status_code == 303
+    frozen_clock.advance(timedelta(minutes=6))
+    assert door_client.form_post("/guides/no-show/choose", {"step": "call", "choice": "joined"}).status_code == 303
+    assert len(events(admin_app, "no-show")) == 2
+    html = admin_client.get("/admin/events?kind=no-show").get_data(as_text=True)
+    table = html[html.index("<tbody>"):html.index("</tbody>")]
+    assert table.count("<tr>") == 1, table
+    assert ("Nedräkningen startades (eller började om); Svar vid uppringningen: patienten anslöt; "
+            "Resultat: mötet genomfördes") in table
