@@ -422,3 +422,25 @@ def test_on_off_fields_take_0_or_1_only(admin_client, admin_app, make_room, make
     assert admin_client.form_post(f"/admin/rooms/{room_id}/active", {"active": value}).status_code == 400
     assert admin_client.form_post(f"/admin/accounts/{other.id}/active", {"active": value}).status_code == 400
     assert room_of(admin_app, room_id).active is True
+
+
+OPTIONAL_WORDS = re.compile(r"\((?:valfritt|frivilligt|optional)\)")
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_fields_label_says_optional_once(admin_client, door_client, lang):
+    """The form's own marker says a field may be left empty: a label whose text
+    already said so read "Vad gjordes? (frivilligt) (valfritt)"."""
+    door_client.hx_post(f"/rooms/{door_client.slug}/fault", {"kind": "camera", "text": "Svart bild"})
+    room = door_client.room_id
+    checked = 0
+    for path in ("/admin/faults", f"/admin/rooms/{room}", f"/admin/rooms/{room}/bookings", "/admin/rooms",
+                 "/admin/units", "/admin/accounts", "/admin/tablets", "/admin/account"):
+        html = admin_client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        for label in re.findall(r"<label\b[^>]*>(.*?)</label>", html, flags=re.S):
+            text = re.sub(r"<[^>]+>", "", label)
+            assert len(OPTIONAL_WORDS.findall(text)) <= 1, f"{path}: {text!r}"
+            checked += bool(OPTIONAL_WORDS.search(text))
+    assert checked, "no optional field was looked at"
+    faults = admin_client.get(f"/admin/faults?lang={lang}").get_data(as_text=True)
+    assert ("Vad gjordes?" if lang == "sv" else "What was done?") in faults

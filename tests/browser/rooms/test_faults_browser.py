@@ -60,7 +60,7 @@ def test_a_camera_fault_from_the_door_on_the_board_and_fixed_in_admin(browser, m
     admin.goto("/admin/faults")
     expect(admin.get_by_role("heading", level=1)).to_have_text("Fel och utrustningstest")
     check_page(admin, assert_valid_html, "admin faults (sv)")
-    admin.get_by_label("Vad gjordes? (frivilligt)").fill("Ny webbkamera")
+    admin.get_by_label("Vad gjordes? (valfritt)").fill("Ny webbkamera")
     admin.get_by_role("button", name="Markera som åtgärdat").click()
     expect(admin.locator(".flash")).to_contain_text("Felet i Videorum 1 är markerat som åtgärdat.")
     expect(admin.get_by_text("Inga öppna felanmälningar.")).to_be_visible()
