@@ -120,7 +120,7 @@ class ChecklistItem(Model):
     text: Text
     help: str = ""
     # The item holds only in some meetings ("Vid barn: ...", "Vid ombud: ..."): it
-    # may be marked "does not apply" instead of ticked, and then counts as done.
+    # may be marked "does not apply" instead of ticked, and then leaves the count.
     may_not_apply: bool = False
     # Sentences the unit completes with its own routine (how an interpreter is
     # booked): the regional routine does not say, so the page marks them as the unit's.
@@ -178,9 +178,11 @@ class Checklist(Model):
 
     def progress(self, marks: dict[str, str]) -> Progress:
         """Count the points: an item outside any group is one point, done when
-        ticked (or "does not apply" where it may); a group of alternatives is one
-        point, done only when one of its items is ticked; a question answered
-        "no" is not done and keeps the checklist incomplete."""
+        ticked; where it may be marked "does not apply" and is, it is no point at
+        all (it leaves the count, never fills the bar: "3 av 4" with nothing
+        ticked said the visit was three quarters ready); a group of alternatives
+        is one point, done only when one of its items is ticked; a question
+        answered "no" is not done and keeps the checklist incomplete."""
         grouped = {k for g in self.alternatives for k in g.items}
         done = not_applying = 0
         answered_no = []
@@ -190,13 +192,15 @@ class Checklist(Model):
                 not_applying += 1
             if item.key in grouped:
                 continue
-            if state == "done" or (state == "na" and item.may_not_apply):
+            if state == "done":
                 done += 1
             elif state == "no" and item.question:
                 answered_no.append(item.key)
         open_groups = [g.key for g in self.alternatives if not any(marks.get(k) == "done" for k in g.items)]
         done += len(self.alternatives) - len(open_groups)
-        total = len(self.items) - len(grouped) + len(self.alternatives)
+        ungrouped_na = sum(1 for i in self.items if i.key not in grouped and i.may_not_apply
+                           and marks.get(i.key) == "na")
+        total = len(self.items) - len(grouped) + len(self.alternatives) - ungrouped_na
         return Progress(done=done, total=total, not_applying=not_applying,
                         answered_no=answered_no, open_alternatives=open_groups)
 

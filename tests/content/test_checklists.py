@@ -271,7 +271,8 @@ def test_browser_ticks_store_sorted_keys_in_the_session(app):
 # ---- "does not apply" ---------------------------------------------------------------------
 
 
-def test_an_item_that_may_not_apply_can_be_marked_so_and_counts_as_done(client):
+def test_an_item_that_may_not_apply_can_be_marked_so_and_leaves_the_count(client):
+    """"Gäller inte" takes the item out of the count; it never fills the bar."""
     html = client.get("/checklists/identity").get_data(as_text=True)
     assert html.count('class="secondary na-toggle" aria-pressed="false"') == 5  # every identity item may not apply
     assert "Varje punkt ska vara avbockad eller markerad ”Gäller inte”." in html
@@ -281,17 +282,18 @@ def test_an_item_that_may_not_apply_can_be_marked_so_and_counts_as_done(client):
     assert r.status_code == 200 and 'id="item-identity-child-guardian" class="tick-item is-na"' in body
     assert 'aria-pressed="true"' in body and "gäller inte i det här mötet" in body
     assert 'aria-checked="false"' in body  # not ticked: settled another way
-    assert _progress(body) == "1 av 4 avbockade." and "(1 gäller inte.)" in body
+    assert _progress(body) == "0 av 3 avbockade." and "(1 gäller inte.)" in body
+    assert '<progress max="3" value="0"' in body
     for item in ("proxy", "child-journal", "without-bankid"):
         client.hx_post(f"/checklists/identity/items/{item}", {"ticked": "na"})
     r = client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
     body = r.get_data(as_text=True)
-    assert "4 av 4 avbockade." in body and "(4 gäller inte.)" in body and "is-complete" in body
+    assert "1 av 1 avbockade." in body and "(4 gäller inte.)" in body and "is-complete" in body
     # Ticking an item marked "does not apply" makes it ticked; "0" unmarks either.
     body = client.hx_post("/checklists/identity/items/proxy", {"ticked": "1"}).get_data(as_text=True)
     assert "(3 gäller inte.)" in body and 'class="tick-item is-ticked"' in body
     body = client.hx_post("/checklists/identity/items/proxy", {"ticked": "0"}).get_data(as_text=True)
-    assert "3 av 4 avbockade." in body
+    assert "1 av 2 avbockade." in body
     en = client.get("/checklists/identity?lang=en").get_data(as_text=True)
     assert "Does not apply" in en and "(3 not applicable.)" in en
 
@@ -365,19 +367,20 @@ def test_identity_is_not_complete_when_both_alternatives_do_not_apply(client):
     assert 'id="item-identity-proxy"' not in group
     for item in ("bankid", "without-bankid", "proxy", "child-guardian", "child-journal"):
         body = client.hx_post(f"/checklists/identity/items/{item}", {"ticked": "na"}).get_data(as_text=True)
-    assert _progress(body) == "3 av 4 avbockade." and "(5 gäller inte.)" in body
+    assert _progress(body) == "0 av 1 avbockade." and "(5 gäller inte.)" in body
+    assert '<progress max="1" value="0"' in body  # nothing ticked: an empty bar
     assert "is-complete" not in body and "Alla punkter är avbockade" not in body
     assert "Ännu inte klart: Patientens identitet är säkerställd" in body
     # Ticking either alternative completes it.
     for done in ("without-bankid", "bankid"):
         body = client.hx_post(f"/checklists/identity/items/{done}", {"ticked": "1"}).get_data(as_text=True)
-        assert _progress(body) == "4 av 4 avbockade." and "Alla punkter är avbockade." in body
+        assert _progress(body) == "1 av 1 avbockade." and "Alla punkter är avbockade." in body
         client.hx_post(f"/checklists/identity/items/{done}", {"ticked": "na"})
     page = client.get("/checklists/identity?lang=en").get_data(as_text=True)
-    assert _progress(page) == "3 of 4 ticked." and "Every item is ticked." not in page
+    assert _progress(page) == "0 of 1 ticked." and "Every item is ticked." not in page
     assert "Not done yet: The patient&#39;s identity is ensured" in page
     # The index counts points the same way.
-    assert "3 av 4 avbockade." in client.get("/checklists/?lang=sv").get_data(as_text=True)
+    assert "0 av 1 avbockade." in client.get("/checklists/?lang=sv").get_data(as_text=True)
 
 
 def test_a_progress_counts_alternatives_and_questions_once(app):

@@ -72,14 +72,14 @@ def test_ticking_an_item_updates_the_progress_without_reload(page):
     assert_no_console_errors(page)
 
 
-def test_an_item_marked_does_not_apply_by_keyboard_counts_as_done(page, assert_valid_html):
+def test_an_item_marked_does_not_apply_by_keyboard_leaves_the_count(page, assert_valid_html):
     page.goto("/checklists/identity")
     progress = page.locator("#progress-identity")
     toggle = page.get_by_role("button", name=re.compile(r"^Gäller inte\s+–\s+Vid barn: vårdnadshavaren loggar in"))
     expect(toggle).to_have_attribute("aria-pressed", "false")
     toggle.focus()
     page.keyboard.press("Enter")
-    expect(progress).to_contain_text("1 av 4 avbockade. (1 gäller inte.)")
+    expect(progress).to_contain_text("0 av 3 avbockade. (1 gäller inte.)")
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#na-identity-child-guardian")).to_be_focused()
     expect(page.locator("#item-identity-child-guardian")).to_contain_text("gäller inte i det här mötet")
@@ -149,13 +149,13 @@ def test_identity_needs_one_alternative_ticked(page, assert_valid_html):
     for key in ("bankid", "without-bankid", "proxy", "child-guardian", "child-journal"):
         page.locator(f"#na-identity-{key}").click()
         expect(page.locator(f"#na-identity-{key}")).to_have_attribute("aria-pressed", "true")
-    expect(progress.locator(".progress-text")).to_contain_text("3 of 4 ticked.")
+    expect(progress.locator(".progress-text")).to_contain_text("0 of 1 ticked.")
     expect(progress).to_contain_text("Not done yet: The patient's identity is ensured")
     expect(progress).not_to_contain_text("Every item is ticked.")
     assert_accessible(page, "identity, every item does not apply")
     assert_valid_html(page.content(), "identity, every item does not apply")
     page.get_by_role("checkbox", name=re.compile("^Without BankID")).click()
-    expect(progress).to_contain_text("4 of 4 ticked.")
+    expect(progress).to_contain_text("1 of 1 ticked.")
     expect(progress).to_contain_text("Every item is ticked.")
     assert_no_console_errors(page)
 
