@@ -3,9 +3,13 @@
 the meeting-start checklist and a guide, with the unit's own sentences marked."""
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
+
+import kiosk
 
 
 def _content(app, lang):
@@ -39,7 +43,7 @@ def test_requirement_ids_sit_only_inside_a_source_disclosure(client, lang, path)
 def test_meeting_start_has_a_third_participant_step_that_may_not_apply(client, app, lang):
     checklist = _content(app, lang).checklists["meeting-start"]
     item = next(i for i in checklist.items if i.key == "third-participant")
-    assert item.may_not_apply and item.unit_text
+    assert item.may_not_apply
     assert {"R6", "R7"} <= set(item.req)
     html = client.get(f"/checklists/meeting-start?lang={lang}").get_data(as_text=True)
     assert 'id="item-meeting-start-third-participant"' in html
@@ -56,7 +60,6 @@ def test_third_participant_guide_stays_within_the_routine_and_marks_the_units_se
     assert set(guide.req) == {"R5", "R6", "R7", "R8", "R9"}
     assert {r for st in guide.steps for r in st.req} <= {"R5", "R6", "R7", "R8", "R9", "R24"}
     interpreter = next(st for st in guide.steps if st.key == "interpreter")
-    assert interpreter.unit_text, "how an interpreter is booked is the unit's to complete"
     word = {"sv": "tolk", "en": "interpreter"}[lang]
     assert word in (interpreter.title + interpreter.text).lower()
     r = client.get(f"/guides/third-participant?lang={lang}")
@@ -70,12 +73,34 @@ def test_third_participant_guide_stays_within_the_routine_and_marks_the_units_se
     assert html.count('class="unit-text"') == sum(1 for st in guide.steps if st.unit_text)
 
 
+UNFILLED = {"sv": "fyller i", "en": "fills in"}
+
+
 @pytest.mark.parametrize("lang", ["sv", "en"])
-def test_the_units_sentence_shows_on_the_checklist_page(client, app, lang):
-    content = _content(app, lang)
-    item = next(i for i in content.checklists["meeting-start"].items if i.key == "third-participant")
-    html = client.get(f"/checklists/meeting-start?lang={lang}").get_data(as_text=True)
-    assert f'<p class="unit-text"><strong>{escape(content.t("checklists.unit_text"))}</strong> {escape(item.unit_text)}</p>' in html
+def test_a_units_sentence_is_not_shown_until_the_unit_writes_it(client, app, lang):
+    """The shipped content leaves the unit's own routine empty: a clinician never
+    reads a placeholder such as "(enheten fyller i hur tolk bokas och ansluter)"."""
+    for path in ("/checklists/meeting-start", "/guides/third-participant", "/print/checklist-meeting-start.html"):
+        html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
+        assert 'class="unit-text"' not in html, path
+        assert UNFILLED[lang] not in html, path
+
+
+def test_the_units_sentence_shows_once_the_unit_writes_it(make_app, tmp_path):
+    """A unit writes its routine into its copy of the content: the checklist and
+    the guide show it, marked as the unit's."""
+    content_dir = tmp_path / "content"
+    shutil.copytree(Path(kiosk.__file__).parent / "content", content_dir)
+    written = "Tolk bokas i Tolkportalen; tolken ringer in via länken i bokningen."
+    checklists = content_dir / "sv" / "checklists.toml"
+    text = checklists.read_text(encoding="utf-8")
+    anchor = '  key = "third-participant"\n'
+    assert anchor in text
+    checklists.write_text(text.replace(anchor, anchor + f'  unit_text = "{written}"\n', 1), encoding="utf-8")
+    app = make_app(CONTENT_DIR=str(content_dir))
+    content = _content(app, "sv")
+    html = app.test_client().get("/checklists/meeting-start?lang=sv").get_data(as_text=True)
+    assert f'<p class="unit-text"><strong>{escape(content.t("checklists.unit_text"))}</strong> {written}</p>' in html
 
 
 # ---- one time format ----------------------------------------------------------
