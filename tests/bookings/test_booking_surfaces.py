@@ -368,13 +368,13 @@ def test_booking_statistics_add_up(frozen_clock, admin_app, make_admin, make_uni
     assert page.status_code == 200
     words = text_of(page.get_data(as_text=True))
     # week, room, booked, used, bookings, claimed, unclaimed, open, visits to a booking, ad hoc
-    assert "2026-W48 Rum A 2 h 00 min 0 h 30 min 3 1 1 1 1 0" in words
-    assert "2026-W48 Rum B 0 h 00 min 0 h 45 min 0 0 0 0 0 1" in words
+    assert "vecka 48, 2026 Rum A 2 h 00 min 0 h 30 min 3 1 1 1 1 0" in words
+    assert "vecka 48, 2026 Rum B 0 h 00 min 0 h 45 min 0 0 0 0 0 1" in words
     assert "Totalt 2 h 00 min 1 h 15 min 3 1 1 1 1 1" in words
     r = admin_client.get(f"/admin/stats/bookings/bookings.csv?{q}")
     rows = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     body, total = rows[1:-1], rows[-1]
-    assert [row[:2] for row in body] == [["2026-W48", "Rum A"], ["2026-W48", "Rum B"]]
+    assert [row[:2] for row in body] == [["vecka 48, 2026", "Rum A"], ["vecka 48, 2026", "Rum B"]]
     sums = [sum(int(row[i]) for row in body) for i in range(2, 10)]
     assert [int(v) for v in total[2:]] == sums == [120, 75, 3, 1, 1, 1, 1, 1]
     # bookings = checked in + released + not started; visits = to a booking + ad hoc

@@ -22,7 +22,7 @@ from ...i18n import current_lang, t
 from ...models import Booking, Room, RoomSession, Unit
 from .. import csvfile
 from ..blueprint import bp, the_admin
-from ..stats import RoomTable, iso_week, weeks_between
+from ..stats import RoomTable, iso_week, week_label, weeks_between
 from .charts import chart_options, finish_chart, svg_response
 from .export import csv_download
 from .page import stats_page, stats_request_or_400
@@ -138,7 +138,7 @@ def _weekday_name(d: int) -> str:
 def stats_bookings():
     """Booked and used time, unclaimed bookings and ad-hoc visits per room and week; occupancy."""
     return stats_page("bookings.stats.title", "admin/stats_bookings.html", compute_bookings, hours_text=hours_text,
-                      weekdays=list(WEEKDAYS), weekday_name=_weekday_name)
+                      weekdays=list(WEEKDAYS), weekday_name=_weekday_name, week_label=lambda w: week_label(w, t))
 
 
 def bookings_csv_rows(s: BookingStats) -> list[list]:
@@ -150,7 +150,7 @@ def bookings_csv_rows(s: BookingStats) -> list[list]:
     for week in s.weeks:
         for room in s.rooms:
             cell = s.cell(week, room.id)
-            rows.append([week, room.name] + [getattr(cell, k) for k in keys])
+            rows.append([week_label(week, t), room.name] + [getattr(cell, k) for k in keys])
     total = s.total()
     rows.append([t("admin.stats.total"), ""] + [getattr(total, k) for k in keys])
     return rows
