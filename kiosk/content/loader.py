@@ -59,6 +59,16 @@ class Document:
     reviewed_by: Person
     approved_by: Person
     req: tuple[str, ...]
+    # Requirement id -> the routine document's heading it stands under.
+    heading_of: dict[str, str]
+
+    def headings(self, reqs) -> list[tuple[str, list[str]]]:
+        """The document's headings for these requirements, each once, in the
+        order first named, with the ids under it."""
+        found: dict[str, list[str]] = {}
+        for r in reqs:
+            found.setdefault(self.heading_of[r], []).append(r)
+        return list(found.items())
 
     def status(self, today: date, warn_days: int) -> str:
         """'not-yet', 'valid', 'expiring' (within warn_days) or 'expired' (R1)."""
@@ -433,6 +443,7 @@ def _load_language(folder: Path, lang: str, facts: s.Facts, names, version, prob
         reviewed_by=Person(fd.reviewed_by.name, fd.reviewed_by.user_id, dw.reviewed_by.title),
         approved_by=Person(fd.approved_by.name, fd.approved_by.user_id, dw.approved_by.title),
         req=tuple(dw.req),
+        heading_of={r: heading for heading, reqs in dw.sections.items() for r in reqs},
     )
     return Content(
         lang=lang, version=version, document=document, door_sign=docf.door_sign,

@@ -94,6 +94,18 @@ class DocumentWords(Model):
     reviewed_by: PersonWords
     approved_by: PersonWords
     req: Reqs
+    # The routine document's own headings, each with the requirements its text
+    # states: "Källa i rutinen" names the heading a reader finds in the document.
+    sections: dict[str, Reqs]
+
+    @model_validator(mode="after")
+    def _every_requirement_under_one_heading(self) -> DocumentWords:
+        placed = [r for reqs in self.sections.values() for r in reqs]
+        twice = sorted({r for r in placed if placed.count(r) > 1})
+        missing = [r for r in REQ_IDS if r not in placed]
+        if twice or missing:
+            raise ValueError(f"sections: each of R1-R41 under one heading (twice: {twice}, missing: {missing})")
+        return self
 
 
 class DoorSign(Model):

@@ -24,11 +24,18 @@ SOURCE = {"sv": "Källa i rutinen", "en": "Source in the routine"}
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("path", ["/checklists/", "/checklists/suitability", "/guides/", "/guides/no-show",
                                   "/guides/third-participant"])
-def test_requirement_ids_sit_only_inside_a_source_disclosure(client, lang, path):
+def test_requirement_ids_sit_only_inside_a_source_disclosure(client, app, lang, path):
+    """Inside the disclosure, the routine document's own heading (which a reader
+    finds in it), never a bare internal id such as "R5"."""
     html = client.get(f"{path}?lang={lang}").get_data(as_text=True)
-    tags = re.findall(r'<span class="req">R\d+</span>', html)
+    tags = re.findall(r'<span class="req" data-req="(R\d+(?: R\d+)*)">([^<]+)</span>', html)
     if path != "/guides/":
         assert tags, path
+    document = _content(app, lang).document
+    for ids, heading in tags:
+        assert {document.heading_of[r] for r in ids.split()} == {heading}
+        assert not re.search(r"\bR\d+\b", heading), heading
+    assert not re.search(r">\s*R\d+\s*<", html), "a bare requirement id on the page"
     # Every id is inside a closed <details> whose summary names the routine as the source.
     outside = re.sub(r"<details class=\"req-tags\">.*?</details>", "", html, flags=re.S)
     assert '<span class="req">' not in outside
