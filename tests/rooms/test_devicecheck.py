@@ -46,8 +46,11 @@ def test_device_check_names_vgr_it_for_when_something_fails(client):
 
 def test_device_check_works_without_javascript_only_as_a_message(client):
     html = client.get("/check/devices").get_data(as_text=True)
-    assert "Testet behöver JavaScript i Google Chrome." in html
-    assert re.search(r'<div class="device-check" data-device-check hidden', html)
+    # Shown from the first paint (nothing moves when the script arrives); a browser
+    # without JavaScript gets the message and no-script.css hides the check.
+    assert '<noscript><p class="needs-js">Testet behöver JavaScript i Google Chrome.</p></noscript>' in html
+    assert re.search(r'<noscript><link rel="stylesheet" href="/static/css/no-script.css\?v=[0-9a-f]+"></noscript>', html)
+    assert ".device-check { display: none; }" in (DEVICES_JS.parent.parent / "css" / "no-script.css").read_text()
 
 
 def test_devices_js_sends_nothing_to_the_server():

@@ -275,3 +275,8 @@ def test_no_staff_page_moves_after_it_appears_on_a_phone(admin_app, live_server,
     page.evaluate(SETTLED_SHIFT)
     page.evaluate("document.querySelector('.site-header').classList.add('menu-open')")
     assert page.evaluate(SETTLED_SHIFT) > SHIFT_LIMIT
+    # Without JavaScript the button could not open the menu: the menu is open instead.
+    plain = new_page(viewport={"width": 412, "height": 915}, java_script_enabled=False)
+    plain.goto("/checklists/")
+    assert plain.get_by_role("navigation", name="Huvudmeny").is_visible()
+    assert not plain.locator(".menu-toggle").is_visible()
