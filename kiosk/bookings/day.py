@@ -40,6 +40,8 @@ class BookingError(KeyedError):
 ACTIVE = ("booked", "claimed")
 SOON = timedelta(minutes=15)  # "Bokat 14:00-14:30" shows, and check-in claims, from 15 minutes before
 SLOT_MINUTES = (15, 30, 45, 60)
+# How long the board says that a booking was released because nobody checked in.
+RELEASED_SHOWN = timedelta(minutes=15)
 
 
 def release_after() -> timedelta:
@@ -163,7 +165,11 @@ class RoomDay:
     free_now: bool                       # no open session and no active booking now
     free_until: datetime | None          # when free: the next booking today; None = rest of the day
     overrun_into: Booking | None         # a booking whose start an open meeting has passed
-    slots: dict[int, datetime | None] = field(default_factory=dict)  # minutes -> next free start today
+    slots: dict[int, datetime | None] = field(default_factory=dict)  # minutes -> next free start today (now: free now)
+    unclaimed: Booking | None = None     # started, nobody checked in yet: released at ``release_due``
+    release_due: datetime | None = None
+    released: Booking | None = None      # released (nobody checked in) within RELEASED_SHOWN: at ``released_at``
+    released_at: datetime | None = None
 
     def free_now_for(self, minutes: int) -> bool:
         """Free now for at least ``minutes`` today (the board's filter "ledigt minst 30 min nu")."""
@@ -193,7 +199,10 @@ def next_free_slot(room_id: int, minutes: int, now: datetime | None = None,
         session = open_session(room_id) if session is None else session
         bookings = bookings_between(room_id, now, day_end)
     length = timedelta(minutes=minutes)
-    candidate = _on_step(max(now, _busy_until(session, now)))
+    # A room free now is free from now (the board says "nu"), not from the next
+    # five minutes; a later start is rounded so that it reads like a clock face.
+    busy = _busy_until(session, now)
+    candidate = now if busy <= now else _on_step(busy)
     for b in sorted((b for b in bookings if b.status in ACTIVE), key=lambda b: b.starts_at):
         if b.ends_at <= candidate:
             continue
@@ -232,8 +241,18 @@ def day_of(room_id: int, now: datetime | None = None, session: RoomSession | Non
         mine = session.id
         overrun_into = next((b for b in active if b.starts_at <= now < b.ends_at and b.session_id != mine), None)
     slots = {m: next_free_slot(room_id, m, now, session, active) for m in SLOT_MINUTES}
+    unclaimed = release_due = released = released_at = None
+    waiting = next((b for b in active if b.status == "booked" and b.starts_at <= now < b.ends_at), None)
+    if waiting is not None:
+        unclaimed, release_due = waiting, release_at(waiting, freed_at(room_id, waiting.starts_at))
+    gone = [b for b in today if b.status == "released" and now - b.updated_at < RELEASED_SHOWN]
+    if gone:
+        # The moment the rule released it (the write that did may have come a poll later).
+        released = gone[-1]
+        released_at = min(released.updated_at, release_at(released, freed_at(room_id, released.starts_at)))
     return RoomDay(day=day, start=start, end=end, now=now, bookings=today, current=current, upcoming=upcoming,
-                   soon=soon, free_now=free_now, free_until=free_until, overrun_into=overrun_into, slots=slots)
+                   soon=soon, free_now=free_now, free_until=free_until, overrun_into=overrun_into, slots=slots,
+                   unclaimed=unclaimed, release_due=release_due, released=released, released_at=released_at)
 
 
 def next_change(room_id: int, now: datetime) -> datetime:

@@ -8,9 +8,9 @@ needs nothing from its view but the room and its state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from .. import clock
+from .. import clock, hours
 from . import day as bookings_day
 from .day import RoomDay
 
@@ -105,3 +105,77 @@ def hhmm(at: datetime) -> str:
 def localdate_iso(at: datetime) -> str:
     """A moment's date on the wall clock, as an <input type="date"> value (YYYY-MM-DD)."""
     return clock.local_date(at).isoformat()
+
+
+# ---- the day plan: the unit's opening hours as 15-minute rows to book from ----------
+
+PLAN_STEP = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One quarter of an hour of the plan: ``free`` (bookable from its start),
+    ``booked`` (an active booking covers part of it) or ``past``."""
+
+    starts_at: datetime
+    state: str
+    booking: object | None
+
+    @property
+    def value(self) -> str:
+        return hhmm(self.starts_at)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A room's day as a plan: ``rows`` of four quarters, one per hour the unit is
+    open (no hours: the working day 07-18); ``closed`` when the unit's hours
+    close the whole day; ``bookings`` the day's active and released bookings."""
+
+    day: date
+    today: date
+    opens: datetime | None
+    closes: datetime | None
+    closed: bool
+    rows: list[list[Cell]]
+    bookings: list
+
+    @property
+    def prev_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+    @property
+    def free(self) -> bool:
+        return any(c.state == "free" for row in self.rows for c in row)
+
+
+def plan(room, shown: date, now: datetime) -> Plan:
+    """The plan of ``room`` on ``shown`` at ``now`` (one query: the day's bookings)."""
+    start, end = clock.day_bounds(shown)
+    bookings = bookings_day.bookings_between(room.id, start, end, bookings_day.ACTIVE + ("released",))
+    today = clock.local_date(now)
+    days = hours.parse(room.unit.opening_hours)
+    span = (TIMELINE_FROM, TIMELINE_TO) if days is None else days[shown.weekday()]
+    if span is None:
+        return Plan(shown, today, None, None, True, [], bookings)
+    opens, closes = clock.wall(shown, span[0]), clock.wall(shown, span[1])
+    active = [b for b in bookings if b.status in bookings_day.ACTIVE]
+    # The first quarter that may still be booked starts at or after this minute.
+    floor = now.replace(second=0, microsecond=0)
+    rows: list[list[Cell]] = []
+    at = clock.local(opens).replace(minute=clock.local(opens).minute // 15 * 15).astimezone(opens.tzinfo)
+    while at < closes:
+        quarter_end = at + PLAN_STEP
+        holder = next((b for b in active if b.starts_at < quarter_end and b.ends_at > at), None)
+        state = "booked" if holder is not None else "past" if at < floor else "free"
+        cell = Cell(at, state, holder)
+        if not rows or clock.local(at).hour != clock.local(rows[-1][0].starts_at).hour:
+            rows.append([cell])
+        else:
+            rows[-1].append(cell)
+        at = quarter_end
+    return Plan(shown, today, opens, closes, False, rows, bookings)

@@ -168,7 +168,7 @@ def _room_page(room: Room, status: int = 200, error: str | None = None, slots=No
     day = bookings_day.day_of(room.id, state.now, session, session_known=True)
     context = {
         "surface": "board-room", "room": room, "rs": state, "day": day,
-        "timeline": booking_views.timeline(day, session),
+        "timeline": booking_views.timeline(day, session), "plan": booking_forms.plan_of(room, state.now),
         "terms": bookings_day.check_in_terms(room.id, state.now) if session is None else None,
         "board_unit": g.get("board_admin_unit"), "show_clinician": True,
         "meeting_minutes": service.MEETING_MINUTES, "slot_minutes": bookings_day.SLOT_MINUTES,

@@ -15,9 +15,9 @@ page is; the three share this module and ``rooms/_booking_forms.html``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import Response, redirect
+from flask import Response, abort, g, redirect, request
 from sqlalchemy import select
 
 from .. import clock, names, validate
@@ -92,14 +92,41 @@ def coming(room_id: int, day: bookings_day.RoomDay) -> list[Booking]:
         Booking.starts_at < day.end + timedelta(days=DAYS_AHEAD)).order_by(Booking.starts_at, Booking.id)))
 
 
+def shown_day(now: datetime) -> date:
+    """The day a booking page's plan shows: the posted form's day (a person who
+    booked or was refused stays on that day), else ``?day=`` (the date picker,
+    previous and next day), else today. A date that is no date is a 400."""
+    typed = BookingForm().day.data if request.method == "POST" else ""
+    if typed:
+        try:
+            return validate.day("day", typed)
+        except validate.FieldError:
+            pass
+    raw = request.args.get("day", "")[:20]
+    if not raw:
+        return clock.local_date(now)
+    try:
+        return validate.day("day", raw)
+    except validate.FieldError:
+        abort(error_response(400, "bookings.plan.bad_day"))
+
+
+def plan_of(room: Room, now: datetime):
+    """The room's day plan for the page (kiosk/bookings/views_support.py)."""
+    from ..bookings import views_support
+
+    return views_support.plan(room, shown_day(now), now)
+
+
 def page_context(room: Room, session, now: datetime | None = None) -> dict:
     """What every booking page shows of the room: its day, the timeline, the
-    free slots and the coming bookings."""
+    free slots, the day plan and the coming bookings."""
     from ..bookings import views_support
 
     now = now or clock.now()
     day = bookings_day.day_of(room.id, now, session, session_known=True)
     return {"room": room, "day": day, "timeline": views_support.timeline(day, session),
+            "plan": plan_of(room, now),
             "coming": coming(room.id, day), "slot_minutes": bookings_day.SLOT_MINUTES,
             "today": clock.local_date(now).isoformat()}
 
@@ -112,8 +139,10 @@ def act(room: Room, actor: Actor, change: Callable[[Room, Actor], object],
         change(room, actor)
     except bookings.BookingError as exc:
         db.session.rollback()
-        if is_htmx():
-            return error_response(exc.status, exc.key, **exc.slots)
+        # The refusal is said beside the form that was sent (the booking's own
+        # move form, or the booking form), with the page as it was otherwise;
+        # htmx swaps the panel like any answer (the page is marked as ours).
+        g.refused_booking = _refused_at()
         return page(status=exc.status, error=exc.key, slots=exc.slots, form=BookingForm().typed())
     except RoomError as exc:
         db.session.rollback()
@@ -121,9 +150,22 @@ def act(room: Room, actor: Actor, change: Callable[[Room, Actor], object],
     return after(room)
 
 
+def _refused_at() -> str:
+    """Which form a refusal is said beside: "book", or the id of the booking moved."""
+    raw = (request.view_args or {}).get("booking_id")
+    return str(raw) if raw and str(raw).isdigit() else "book"
+
+
 def after_change(room: Room, url: str, page: Callable[[Room], Response]) -> Response:
-    """A plain form post goes back to its page (303); htmx gets the page's panel, fresh."""
+    """A plain form post goes back to its page (303), on the day it changed; htmx
+    gets the page's panel, fresh."""
     if not is_htmx():
+        day = BookingForm().day.data
+        if day and day != clock.local_date(clock.now()).isoformat():
+            try:
+                url += ("&" if "?" in url else "?") + "day=" + validate.day("day", day).isoformat()
+            except validate.FieldError:
+                pass
         return redirect(url, code=303)
     db.session.expire_all()
     return page(db.session.get(Room, room.id))

@@ -111,8 +111,8 @@ def test_the_board_shows_each_rooms_day_with_a_timeline(frozen_clock, app, board
     assert 'class="timeline"' in html and 'class="tl-now"' in html and 'class="tl-booking tl-booked"' in html
     words = text_of(html)
     assert "Ledigt till 11.00" in words
-    # the next free slots: 15-60 minutes from now (10:00) fit before 11:00
-    assert "Nästa lediga tid i dag" in words and "60 min 10.00" in words
+    # the next free slots: 15-60 minutes from now (10:00) fit before 11:00: "nu", never a rounded time
+    assert "Nästa lediga tid i dag" in words and "60 min nu" in words and "Ledigt 30 min från 10.00" not in words
 
 
 def test_the_board_filters_rooms_free_now_without_javascript(frozen_clock, app, board_client, door_client,

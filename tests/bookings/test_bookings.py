@@ -192,7 +192,8 @@ def test_next_free_slot_of_each_length(room):
     book(room, at("2026-11-26", "14:10"), 30)   # 14:10-14:40
     book(room, at("2026-11-26", "15:00"), 480)  # 15:00-23:00
     d = bookings_day.day_of(room)
-    assert d.slots[15] == at("2026-11-26", "13:05")
+    # Free now: from now (the board says "nu"), not from the next five minutes.
+    assert d.slots[15] == at("2026-11-26", "13:02") == d.now
     assert d.slots[30] == at("2026-11-26", "13:40")
     assert d.slots[45] == d.slots[60] == at("2026-11-26", "23:00")  # the last hour of the day
     book(room, at("2026-11-26", "23:00"), 30)
