@@ -60,19 +60,20 @@ def test_a_day_of_bookings_on_board_and_door(browser, fast_app, server, assert_v
     expect(door1.locator(".state-word")).to_have_text("Förbereds för videomöte", timeout=FOLLOW_MS)
     check_page(board, assert_valid_html, "board room page, preparing")
 
-    # Reception books Videorum 2 for 14:00-14:30.
+    # Reception books Videorum 2 for 14:00-14:30 from the day plan: the quarter, a length, Boka.
     board.get_by_role("link", name="Tillbaka till rumsöversikten").click()
     board.get_by_role("link", name="Videorum 2").click()
-    board.get_by_label("Start (TT:MM)").fill("14:00")
-    board.get_by_label("Slut (TT:MM)").fill("14:30")
+    board.locator(".plan-cell", has_text="14.00").click()
+    board.locator(".plan-length").get_by_text("30 min").click()
     board.get_by_label("Vårdgivarens namn (valfritt)").fill("Eva Ek")
-    board.get_by_role("button", name="Boka", exact=True).click()
+    board.get_by_role("button", name="Boka vald tid").click()
     expect(board.locator(".day-booking")).to_contain_text("Bokat 14.00–14.30 · Eva Ek")
-    # An overlapping booking is refused with a message.
-    board.locator("#book-start").fill("14:15")
-    board.locator("#book-end").fill("14:45")
-    board.get_by_role("button", name="Boka", exact=True).click()
-    expect(board.locator("#messages")).to_contain_text("Rummet är redan bokat 14.00–14.30")
+    # An overlapping booking is refused with a message beside the form, with the focus.
+    board.locator(".plan-cell", has_text="13.45").click()
+    board.get_by_role("button", name="Boka vald tid").click()
+    expect(board.locator("#plan-error")).to_contain_text("Rummet är redan bokat 14.00–14.30")
+    expect(board.locator("#plan-error")).to_be_focused()
+    expect(board.locator("#plan-error")).to_be_in_viewport()
     board.watch.take()  # the 409 is expected
     check_page(board, assert_valid_html, "board room page with a booking")
 
