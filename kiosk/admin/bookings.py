@@ -1,20 +1,23 @@
-"""A room's bookings in admin: the coming two weeks, book, move,
+"""A room's bookings in admin: any range of days (today and the coming two
+weeks unless ?from= and ?to= say otherwise: a booking a year ahead is found and
+cancelled here), book, move,
 cancel, and the room's calendar feed (its address, "read now", the last error
 and the last good reading). Plain forms, 303 back with a message; a refused
 change shows the page again with the message and its status (400, 404, 409)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from .. import clock
+from .. import clock, validate
 from ..bookings import day as bookings_day
 from ..bookings import feeds
 from ..bookings.day import BookingError
+from ..errors import error_response
 from ..bookings import service as bookings
 from ..extensions import db
 from ..i18n import t
@@ -27,6 +30,30 @@ from ..rooms.booking_forms import booking_times
 from .forms import FeedForm
 
 DAYS_SHOWN = 14
+# The longest range one page lists: bookings are made up to a year ahead.
+RANGE_MAX = bookings.MAX_AHEAD.days
+
+
+def _range() -> tuple[date, date]:
+    """The days the page lists, from ?from= and ?to= (YYYY-MM-DD, what the date
+    fields send; either may be left out): today and the next DAYS_SHOWN - 1 days
+    by default. A date that is no date, or a range backwards or over a year, is a 400."""
+    today = clock.today()
+    try:
+        raw_from, raw_to = request.args.get("from", "")[:20], request.args.get("to", "")[:20]
+        first = validate.day("from", raw_from) if raw_from.strip() else today
+        last = validate.day("to", raw_to) if raw_to.strip() else first + timedelta(days=DAYS_SHOWN - 1)
+    except validate.FieldError:
+        abort(error_response(400, "bookings.admin.bad_range"))
+    if last < first or (last - first).days > RANGE_MAX:
+        abort(error_response(400, "bookings.admin.bad_range"))
+    return first, last
+
+
+def _back(room: Room) -> str:
+    """The page again, on the range it was showing (a change keeps the list where it was)."""
+    args = {k: request.args[k][:20] for k in ("from", "to") if request.args.get(k)}
+    return url_for("admin.room_bookings", room_id=room.id, **args)
 
 
 def _actor():
@@ -37,9 +64,10 @@ def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = N
     """The room's bookings; ``form`` is a refused form (its message on top);
     ``book`` a refused new booking (its fields keep what was typed)."""
     now = clock.now()
-    start, _end = clock.day_bounds(clock.local_date(now))
+    first, last = _range()
+    start, end = clock.day_bounds(first, last)
     rows = list(db.session.scalars(select(Booking).where(
-        Booking.room_id == room.id, Booking.ends_at > start, Booking.starts_at < now + timedelta(days=DAYS_SHOWN),
+        Booking.room_id == room.id, Booking.ends_at > start, Booking.starts_at < end,
         Booking.status.in_(bookings_day.ACTIVE + ("released",))).order_by(Booking.starts_at, Booking.id)))
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.room_id == room.id))
     today = clock.local_date(now).isoformat()
@@ -50,7 +78,7 @@ def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = N
                   feed_days=int(current_app.config["FEED_DAYS_AHEAD"]),
                   form=form, book=book or BookingForm(formdata=None, day=today),
                   feed_form=FeedForm(formdata=None),
-                  days=DAYS_SHOWN, status=status)
+                  days=DAYS_SHOWN, first=first, last=last, status=status)
 
 
 def _refused(room: Room, form, exc: BookingError, book: BookingForm | None = None):
@@ -77,7 +105,7 @@ def _change(room: Room, form, change, done: str, book: BookingForm | None = None
     except BookingError as exc:
         return _refused(room, form, exc, book)
     flash(t(done), "status")
-    return redirect(url_for("admin.room_bookings", room_id=room.id), code=303)
+    return redirect(_back(room), code=303)
 
 
 @bp.post("/rooms/<int:room_id>/bookings")

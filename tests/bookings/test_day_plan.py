@@ -224,3 +224,33 @@ def test_the_door_warns_too(frozen_clock, app, board_client, door_client):
     clock.freeze(at("10:31"))
     words = text_of(door_client.get(f"/rooms/{door_client.slug}/door").get_data(as_text=True))
     assert "Bokat 10.30–11.00" in words and "Ej incheckad – släpps 10.40" in words
+
+
+# ---- every booking findable: admin lists any range of days -----------------------------
+
+
+def test_admin_finds_and_cancels_a_booking_30_days_ahead(frozen_clock, app, admin_client, make_room):
+    room_id = make_room()
+    far = (date.fromisoformat(DAY) + timedelta(days=30)).isoformat()
+    booking = book(app, room_id, "09:00", "09:30", day=far, holder_name="Dr Ek")
+    url = f"/admin/rooms/{room_id}/bookings"
+    words = text_of(admin_client.get(url).get_data(as_text=True))
+    assert "Bokningar 2026-11-26–2026-12-09" in words and "Inga bokningar." in words  # the default: two weeks
+    ranged = f"{url}?from={far}&to={far}"
+    html = admin_client.get(ranged).get_data(as_text=True)
+    assert f"{far} 09.00–09.30 Dr Ek Bokad" in text_of(html)
+    cancel = f"{url}/{booking}/cancel?from={far}&amp;to={far}"
+    assert f'action="{cancel}"' in html
+    r = admin_client.form_post(cancel.replace("&amp;", "&"))
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"?from={far}&to={far}")
+    words = text_of(admin_client.get(r.headers["Location"]).get_data(as_text=True))
+    assert "Bokningen är avbokad." in words and f"{far} 09.00–09.30 Dr Ek Avbokad" not in words
+    with app.app_context():
+        assert db.session.get(Booking, booking).status == "cancelled"
+
+
+@pytest.mark.parametrize("query", ["from=2026-13-01", "from=x&to=2026-12-01", "from=2026-12-01&to=2026-11-01",
+                                   "from=2026-01-01&to=2027-06-01", "to=%C2%B2"])
+def test_admin_refuses_a_range_that_is_no_range(frozen_clock, app, admin_client, make_room, query):
+    r = admin_client.get(f"/admin/rooms/{make_room()}/bookings?{query}")
+    assert r.status_code == 400 and "Välj två datum" in text_of(r.get_data(as_text=True))
