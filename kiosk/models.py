@@ -37,6 +37,10 @@ class Unit(db.Model):
     # Opening hours, Monday first: "07:30-17:00;...;;" (kiosk/hours.py).
     # Empty or NULL: no hours, always open, no night screen.
     opening_hours: Mapped[str | None] = mapped_column(String(120))
+    # What a patient's letter printed from a booking says: the unit's phone
+    # number and the name to print (empty: the routine's own "applies to").
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    letter_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     rooms: Mapped[list[Room]] = relationship(back_populates="unit", order_by="Room.name")
 

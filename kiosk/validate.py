@@ -25,6 +25,8 @@ _EMAIL = re.compile(r"[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,2
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ID = re.compile(r"[0-9]{1,9}")
 _DIGITS = re.compile(r"[0-9]+")
+# A phone number as people write it: digits (ASCII only), spaces, dashes, a leading +.
+_PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,38}[0-9]", re.ASCII)
 
 NAME_MAX = 80
 LOCATION_MAX = 120
@@ -138,6 +140,16 @@ def day(field: str, raw: str | None) -> date:
     if not 2000 <= parsed.year <= 2100:
         raise FieldError(field, "admin.field.date")
     return parsed
+
+
+def phone(field: str, raw: str | None) -> str:
+    """A phone number to print ("08-123 456 78", "+46 8 123 456 78")."""
+    value = " ".join((raw or "").split())
+    if not value:
+        raise FieldError(field, "admin.field.required")
+    if len(value) > 40 or not _PHONE.fullmatch(value):
+        raise FieldError(field, "admin.field.phone")
+    return value
 
 
 def page_number(field: str, raw: str | None) -> int:

@@ -56,24 +56,41 @@ class RoomLabel:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """What a patient's letter printed from a booking fills in: the visit's date
+    and time as the wall clock shows them, the unit's phone and the name to
+    print. Never a patient's name or number, nor the booking's holder."""
+
+    date: str
+    time: str
+    phone: str
+    clinic: str
+
+
+@dataclass(frozen=True)
 class PrintJob:
     """One printable in one language with its parameters: what the cache keys on."""
 
     printable: Printable
     lang: str
     room: RoomLabel | None = None
+    letter: Letter | None = None
 
     @property
     def params(self) -> tuple[tuple[str, str], ...]:
         # The name too: a renamed room must get a new sign, not the cached old one.
-        return (("room", self.room.slug), ("room_name", self.room.name)) if self.room else ()
+        room = (("room", self.room.slug), ("room_name", self.room.name)) if self.room else ()
+        letter = (("date", self.letter.date), ("time", self.letter.time), ("phone", self.letter.phone),
+                  ("clinic", self.letter.clinic)) if self.letter else ()
+        return room + letter
 
     @property
     def filename(self) -> str:
         """e.g. door-sign-videorum-1-sv.pdf; safe in a header and as a path
         (a slug is whatever an admin typed)."""
         room = f"-{self.room.slug}" if self.room else ""
-        return re.sub(r"[^A-Za-z0-9_]+", "-", f"{self.printable.name}{room}-{self.lang}") + ".pdf"
+        day = f"-{self.letter.date}" if self.letter else ""
+        return re.sub(r"[^A-Za-z0-9_]+", "-", f"{self.printable.name}{room}{day}-{self.lang}") + ".pdf"
 
 
 def catalogue(content: Content) -> dict[str, Printable]:

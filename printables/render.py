@@ -113,6 +113,7 @@ def html_for(job: PrintJob, *, preview: bool, today: date | None = None) -> str:
         context["sign"] = door_sign_layout(has_room=job.room is not None)
     elif job.printable.kind == "patient-info":
         context["qr"] = {link.key: qr_data_uri(link.url) for link in content.links.values()}
+        context["letter"] = job.letter
     return render_template(job.printable.template, **context)
 
 

@@ -15,16 +15,17 @@ from sqlalchemy import select
 from kiosk.errors import error_response
 from kiosk.extensions import db
 from kiosk.i18n import content, current_lang, keep_language_cookie, store
-from kiosk.models import Room
+from kiosk import clock
+from kiosk.models import Booking, Room
 from kiosk.render import render
 
-from .documents import GROUPS, PrintJob, RoomLabel, catalogue
+from .documents import GROUPS, Letter, PrintJob, RoomLabel, catalogue
 from .render import html_for, pdf_for
 
 bp = Blueprint("printables", __name__, url_prefix="/print", template_folder="templates",
                static_folder="static")
 # The documents themselves: their ?lang= is the paper's language, not the reader's.
-DOCUMENT_ENDPOINTS = ("printables.pdf", "printables.preview")
+DOCUMENT_ENDPOINTS = ("printables.pdf", "printables.preview", "printables.booking_letter")
 
 
 @bp.before_request
@@ -62,6 +63,34 @@ def pdf(name: str):
     response.set_etag(key.digest)
     response.cache_control.no_cache = True
     return response.make_conditional(request)
+
+
+# Larger ids are no rows (and PostgreSQL's integer column would refuse to compare them).
+ID_MAX = 2**31 - 1
+
+
+@bp.get("/letters/<int:booking_id>.pdf")
+def booking_letter(booking_id: int):
+    """The patient handout for a booking (?lang= the paper's language): its date
+    and time and the unit's phone filled in, a line for the name left blank."""
+    booking = db.session.get(Booking, booking_id) if booking_id <= ID_MAX else None
+    if booking is None or booking.status == "cancelled":
+        _refuse(404, "bookings.error.not_found")
+    lang = _requested_lang()
+    unit = booking.room.unit
+    start, end = clock.local(booking.starts_at), clock.local(booking.ends_at)
+    sep = "." if lang == "sv" else ":"
+    letter = Letter(date=start.date().isoformat(),
+                    time=f"{start:%H}{sep}{start:%M}–{end:%H}{sep}{end:%M}",
+                    phone=unit.phone, clinic=unit.letter_name)
+    job = PrintJob(catalogue(store().get(lang))["patient-info"], lang, letter=letter)
+    data, source, _key = pdf_for(job)
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{job.filename}"'
+    response.headers["X-Print-Cache"] = source
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/<name>.html")

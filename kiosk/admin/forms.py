@@ -75,6 +75,9 @@ class UnitEditForm(Form):
 
     name = text_field(validate.NAME_MAX)
     show_clinician = choice_field(ON_OFF, default="0")
+    # What a patient's letter printed from a booking says (both may be empty).
+    phone = StringField(validators=[Rule(validate.phone, if_given=True)], filters=[clip(KEEP)], default="")
+    letter_name = text_field(validate.NAME_MAX, required=False)
 
     def validate(self, extra_validators=None) -> bool:
         """The fields, then the opening hours as a whole (hours.from_form names

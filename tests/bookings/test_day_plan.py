@@ -6,10 +6,13 @@ warnings for a booking nobody checked in to; "nu" for a room free now.
 The unit's hours are the same every day, so nothing depends on the weekday
 the frozen clock falls on."""
 
+import io
 import re
+import subprocess
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from kiosk import clock
@@ -254,3 +257,57 @@ def test_admin_finds_and_cancels_a_booking_30_days_ahead(frozen_clock, app, admi
 def test_admin_refuses_a_range_that_is_no_range(frozen_clock, app, admin_client, make_room, query):
     r = admin_client.get(f"/admin/rooms/{make_room()}/bookings?{query}")
     assert r.status_code == 400 and "Välj två datum" in text_of(r.get_data(as_text=True))
+
+
+# ---- the patient's letter from a booking ---------------------------------------------------
+
+
+def pdf_text(pdf: bytes) -> str:
+    out = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                         check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+@pytest.mark.parametrize("lang, time_text, name_line", [("sv", "11.00–11.30", "Ditt namn"),
+                                                         ("en", "11:00–11:30", "Your name")])
+def test_the_patients_letter_from_a_booking(frozen_clock, app, board_client, lang, time_text, name_line):
+    with app.app_context():
+        unit = db.session.get(Room, board_client.room_id).unit
+        unit.phone, unit.letter_name = "08-123 456 78", "Hudmottagningen Solna"
+        db.session.commit()
+    booking = book(app, board_client.room_id, "11:00", "11:30", holder_name="Dr Ekström", holder_title="Läkare")
+    html = board_client.get(f"/board/rooms/{board_client.slug}").get_data(as_text=True)
+    url = f"/print/letters/{booking}.pdf?lang={lang}"
+    assert f'href="{url}"' in html and "Skriv ut patientinformation" in html
+    r = board_client.get(url)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = pdf_text(r.data)
+    assert DAY in text and time_text in text and "08-123 456 78" in text and "Hudmottagningen Solna" in text
+    assert name_line in text and "Ekström" not in text and "Läkare" not in text
+    root = PdfReader(io.BytesIO(r.data)).trailer["/Root"]
+    assert root["/Lang"] == lang and "/StructTreeRoot" in root
+
+
+def test_a_letter_for_no_booking_is_a_404(frozen_clock, app, board_client):
+    booking = book(app, board_client.room_id, "11:00", "11:30")
+    for bad in ("999999", str(2**31), "12345678901234"):
+        assert board_client.get(f"/print/letters/{bad}.pdf").status_code == 404
+    assert board_client.get(f"/print/letters/{booking}.pdf?lang=xx").status_code == 400
+    board_client.form_post(f"/board/rooms/{board_client.slug}/bookings/{booking}/cancel")
+    assert board_client.get(f"/print/letters/{booking}.pdf").status_code == 404
+
+
+def test_admin_gives_a_unit_its_phone_and_letter_name(frozen_clock, app, admin_client, make_unit):
+    unit_id = make_unit()
+    url = f"/admin/units/{unit_id}"
+    html = admin_client.get(url).get_data(as_text=True)
+    assert 'id="unit-phone"' in html and 'id="unit-letter-name"' in html
+    r = admin_client.form_post(url, {"name": "Mottagning X", "phone": "08-123 456 78",
+                                     "letter_name": "Hudmottagningen Solna"})
+    assert r.status_code == 303
+    with app.app_context():
+        unit = db.session.get(Unit, unit_id)
+        assert (unit.phone, unit.letter_name) == ("08-123 456 78", "Hudmottagningen Solna")
+    for bad in ("ring oss", "08-１２３ 456", "0²-123 456 78", "1" * 41):
+        r = admin_client.form_post(url, {"name": "Mottagning X", "phone": bad})
+        assert r.status_code == 400 and "Skriv ett telefonnummer" in text_of(r.get_data(as_text=True)), bad

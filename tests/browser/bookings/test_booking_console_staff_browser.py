@@ -47,12 +47,12 @@ def type_into(page, label: str, text: str) -> None:
     page.keyboard.type(text)
 
 
-def book_at_desk(page, start: str, end: str, name: str) -> None:
-    """Fill the staff page's booking form (its fields, not a booking's move form) and book."""
-    page.locator("#book-start").fill(start)
-    page.locator("#book-end").fill(end)
-    page.get_by_label("Ditt namn (krävs)").fill(name)
-    page.get_by_role("button", name="Boka", exact=True).click()
+def book_at_desk(page, start: str, minutes: int, name: str) -> None:
+    """Book from the staff page's day plan: the quarter, a length, one's name, Boka."""
+    page.locator(".plan-cell.is-free", has_text=start).click()
+    page.locator(".plan-length").get_by_text(f"{minutes} min", exact=True).click()
+    page.locator("#plan-name").fill(name)
+    page.get_by_role("button", name="Boka vald tid").click()
 
 
 def test_a_clinician_books_from_the_console_and_from_a_staff_page(browser, fast_app, server, room,
@@ -83,9 +83,22 @@ def test_a_clinician_books_from_the_console_and_from_a_staff_page(browser, fast_
     expect(console.get_by_role("heading", level=1)).to_have_text("Videorum 1 – boka rummet")
     check_page(console, assert_valid_html, "console bookings (sv)")
     assert console.evaluate("document.scrollingElement.scrollWidth") <= 480, "the page scrolls sideways at 480 px"
-    type_into(console, "Start (TT:MM)", "1400")
-    type_into(console, "Slut (TT:MM)", "1430")
-    type_into(console, "Vårdgivarens namn (valfritt)", "Eva Ek")
+    # The day plan by keyboard: Tab into the quarters, arrows to 14.00, Tab past the
+    # length (30 min) to the name, Enter.
+    console.locator("#plan-day").focus()
+    for _ in range(6):
+        console.keyboard.press("Tab")
+        if console.evaluate("document.activeElement.name") == "start":
+            break
+    assert console.evaluate("document.activeElement.value") == "10:00"
+    for _ in range(16):
+        console.keyboard.press("ArrowRight")
+    assert console.evaluate("document.activeElement.value") == "14:00"
+    console.keyboard.press("Tab")
+    assert console.evaluate("document.activeElement.value") == "30"
+    console.keyboard.press("Tab")
+    assert console.evaluate("document.activeElement.id") == "plan-name"
+    console.keyboard.type("Eva Ek")
     console.keyboard.press("Enter")
     expect(console.locator(".day-booking")).to_contain_text("Bokat 14.00–14.30 · Eva Ek")
     check_page(console, assert_valid_html, "console bookings with a booking (sv)")
@@ -99,19 +112,21 @@ def test_a_clinician_books_from_the_console_and_from_a_staff_page(browser, fast_
     # A colleague at a desk: the overview shows the next free slot; the room's day; a booking.
     desk = desk_page(browser, server)
     desk.goto("/rooms?lang=sv")
-    expect(desk.locator(".overview-rooms li", has_text="Videorum 2")).to_contain_text("Nästa lediga 30 min: 10.00")
+    expect(desk.locator(".overview-rooms li", has_text="Videorum 2")).to_contain_text("Nästa lediga 30 min: nu")
     check_page(desk, assert_valid_html, "overview with next free slots (sv)")
     desk.get_by_role("link", name="Videorum 2: dagen och bokning").click()
     expect(desk.get_by_role("heading", level=1)).to_have_text("Videorum 2 – rummets dag")
     check_page(desk, assert_valid_html, "staff room day (sv)")
-    book_at_desk(desk, "13:00", "13:30", "Per Berg")
+    book_at_desk(desk, "13.00", 30, "Per Berg")
     expect(desk.locator(".day-booking")).to_contain_text("Bokat 13.00–13.30 · Per Berg")
     expect(desk.locator(".day-booking").get_by_role("button", name="Avboka")).to_be_visible()
     check_page(desk, assert_valid_html, "staff room day with my booking (sv)")
     # Overlapping: refused with the message; the form keeps what was typed.
-    book_at_desk(desk, "13:15", "13:45", "Per Berg")
-    expect(desk.locator("#messages")).to_contain_text("Rummet är redan bokat 13.00–13.30")
-    expect(desk.locator("#book-start")).to_have_value("13:15")
+    book_at_desk(desk, "12.45", 30, "Per Berg")
+    expect(desk.locator("#plan-error")).to_contain_text("Rummet är redan bokat 13.00–13.30")
+    expect(desk.locator("#plan-error")).to_be_focused()
+    expect(desk.locator("#plan-error")).to_be_in_viewport()
+    expect(desk.locator("#plan-name")).to_have_value("Per Berg")
     desk.watch.take()  # the 409 is expected
     check_page(desk, assert_valid_html, "staff room day, refused (sv)")
     desk.goto("/rooms/videorum-1/day?lang=en")

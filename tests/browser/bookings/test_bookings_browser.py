@@ -65,7 +65,7 @@ def test_a_day_of_bookings_on_board_and_door(browser, fast_app, server, assert_v
     board.get_by_role("link", name="Videorum 2").click()
     board.locator(".plan-cell", has_text="14.00").click()
     board.locator(".plan-length").get_by_text("30 min").click()
-    board.get_by_label("Vårdgivarens namn (valfritt)").fill("Eva Ek")
+    board.locator("#plan-name").fill("Eva Ek")
     board.get_by_role("button", name="Boka vald tid").click()
     expect(board.locator(".day-booking")).to_contain_text("Bokat 14.00–14.30 · Eva Ek")
     # An overlapping booking is refused with a message beside the form, with the focus.
