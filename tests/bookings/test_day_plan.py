@@ -311,3 +311,16 @@ def test_admin_gives_a_unit_its_phone_and_letter_name(frozen_clock, app, admin_c
     for bad in ("ring oss", "08-１２３ 456", "0²-123 456 78", "1" * 41):
         r = admin_client.form_post(url, {"name": "Mottagning X", "phone": bad})
         assert r.status_code == 400 and "Skriv ett telefonnummer" in text_of(r.get_data(as_text=True)), bad
+
+
+def test_the_board_finds_and_cancels_a_booking_on_a_day_it_picks(frozen_clock, app, board_client):
+    far = (date.fromisoformat(DAY) + timedelta(days=30)).isoformat()
+    booking = book(app, board_client.room_id, "09:00", "09:30", day=far, holder_name="Dr Ek")
+    html = board_client.get(f"/board/rooms/{board_client.slug}").get_data(as_text=True)
+    assert f"bookings/{booking}/cancel" not in html  # today's page lists today
+    html = board_client.get(f"/board/rooms/{board_client.slug}?day={far}").get_data(as_text=True)
+    assert f"Bokningar {far}" in text_of(html) and f"bookings/{booking}/cancel" in html
+    r = board_client.form_post(f"/board/rooms/{board_client.slug}/bookings/{booking}/cancel")
+    assert r.status_code == 303 and bookings_of(app, board_client.room_id) == [("cancelled", "09:00", "09:30")]
+    words = text_of(board_client.get(f"/board/rooms/{board_client.slug}?day={far}").get_data(as_text=True))
+    assert "Inga bokningar den här dagen." in words
