@@ -99,6 +99,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("printables.index", "GET"): Case(everyone(200)),
     ("printables.preview", "GET"): Case(everyone(200)),
     ("printables.pdf", "GET"): Case(everyone(200)),
+    # A booking's letter is open like the staff day page it is printed from (no such booking here).
+    ("printables.booking_letter", "GET"): Case(everyone(404)),
     ("printables.static", "GET"): Case(everyone(200)),
     # Pairing: anyone may try a code (limited per address); a wrong code is 400.
     ("rooms.pair", "GET"): Case(everyone(200)),
