@@ -1,6 +1,7 @@
 """The kiosk's tables. No table holds patient data: the only personal data are
 a clinician's optional name and title on a room session and free-text reasons,
 which retention erases (see docs/data.md)."""
+# Over 400 lines: the whole schema in one module, the one place migrations and docs/data.md are checked against.
 
 from __future__ import annotations
 
@@ -37,8 +38,7 @@ class Unit(db.Model):
     # Opening hours, Monday first: "07:30-17:00;...;;" (kiosk/hours.py).
     # Empty or NULL: no hours, always open, no night screen.
     opening_hours: Mapped[str | None] = mapped_column(String(120))
-    # What a patient's letter printed from a booking says: the unit's phone
-    # number and the name to print (empty: the routine's own "applies to").
+    # A booking's patient letter prints these (empty name: the routine's "applies to").
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     letter_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
 

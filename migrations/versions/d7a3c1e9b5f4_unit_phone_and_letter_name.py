@@ -4,7 +4,7 @@ Two text columns on unit, empty by default: what the patient's letter printed
 from a booking fills in.
 
 Revision ID: d7a3c1e9b5f4
-Revises: c5f2a9e1d3b7
+Revises: e7a3d9c4b2f1
 Create Date: 2026-12-08 01:25:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd7a3c1e9b5f4'
-down_revision = 'c5f2a9e1d3b7'
+down_revision = 'e7a3d9c4b2f1'
 branch_labels = None
 depends_on = None
 
