@@ -152,8 +152,9 @@ def act(room: Room, actor: Actor, change: Callable[[Room, Actor], object],
 
 def _refused_at() -> str:
     """Which form a refusal is said beside: "book", or the id of the booking moved."""
-    raw = (request.view_args or {}).get("booking_id")
-    return str(raw) if raw and str(raw).isdigit() else "book"
+    booking_id = (request.view_args or {}).get("booking_id")
+    # The URL's converter has made it an int already (or there is none).
+    return str(booking_id) if isinstance(booking_id, int) else "book"
 
 
 def after_change(room: Room, url: str, page: Callable[[Room], Response]) -> Response:
