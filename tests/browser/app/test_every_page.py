@@ -38,10 +38,12 @@ NOT_PAGES = {
     "rooms.console_poll",
     "rooms.door", "admin.session_status", "admin.stats_csv", "admin.events_csv", "admin.stats_chart",
 }
-NOT_PAGES |= {"admin.stats_faults_csv", "admin.stats_faults_chart"}  # room health (issue 15): data and images
-# issue 15: the service worker and the tablets' manifests are not pages (tests/browser/rooms/test_offline_start.py).
+NOT_PAGES |= {"admin.stats_faults_csv", "admin.stats_faults_chart"}  # room health: data and images
+# The service worker and the tablets' manifests are not pages (tests/browser/rooms/test_offline_start.py).
 NOT_PAGES |= {"rooms.service_worker", "rooms.door_manifest", "rooms.board_manifest"}
-NOT_PAGES |= {"admin.stats_bookings_csv", "admin.stats_bookings_chart"}  # the booking statistics' files (issue 13)
+NOT_PAGES |= {"admin.stats_bookings_csv", "admin.stats_bookings_chart"}  # the booking statistics' files
+# A booking's patient letter is a PDF, read in tests/bookings/test_day_plan.py with pypdf (its text, /Lang).
+NOT_PAGES |= {"printables.booking_letter"}
 # Every CSP violation is also written to the console, where the page fixture collects errors.
 CSP_LISTENER = """
 window.__cspViolations = [];
