@@ -136,6 +136,9 @@ class RoomSession(db.Model):
     no_show_outcome: Mapped[str | None] = mapped_column(String(20))
     # How that procedure ended (held | rebooked | no-show), suggested at wrap-up.
     no_show_result: Mapped[str | None] = mapped_column(String(20))
+    # Someone knocked at the door while a console ran the visit; the console
+    # shows it quietly until the clinician clears it.
+    knock_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Personal data, shown on the door only if the unit allows; erased by retention.
     clinician_name: Mapped[str | None] = mapped_column(String(80))
     clinician_title: Mapped[str | None] = mapped_column(String(80))
@@ -173,6 +176,9 @@ class ConsoleCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The door disconnected this console (or a newer code replaced it): its
+    # browser is told so and may do nothing more.
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # ---- bookings: a room held for a time (kiosk/bookings) ----
@@ -247,8 +253,8 @@ class Booking(db.Model):
 # in each language's content (admin.events.kinds.*), tested in tests/test_admin_pages.py.
 EVENT_KINDS: dict[str, tuple[str, ...]] = {
     "rooms": ("check-in", "start", "extend", "end", "cancel", "finish", "no-show", "auto-released",
-              "force-ended"),
-    "tablets": ("pairing-code", "pair", "revoke", "console-code", "console-claim"),
+              "force-ended", "knock", "knock-seen"),
+    "tablets": ("pairing-code", "pair", "revoke", "console-code", "console-claim", "console-disconnect"),
     "bookings": ("booking-create", "booking-move", "booking-cancel", "booking-claim", "booking-release",
                  "calendar-set", "calendar-sync", "calendar-sync-failed"),
     "admin": ("admin-login", "admin-login-failed", "admin-logout", "admin-create", "admin-activate",

@@ -56,6 +56,9 @@ LOGIN_ACCOUNT = Limit("login-account", "LOGIN_SLOW_AFTER", timedelta(minutes=15)
 # Bookings (and moves) from a staff page, per address: anyone on the
 # network may hold a free slot in their own name, but not fill the rooms' days.
 STAFF_BOOKING = Limit("staff-booking", "STAFF_BOOKING_LIMIT_PER_HOUR", timedelta(hours=1))
+# A room console's writes (bookings and moves, faults, device checks), per
+# console, by the staff pages' number: whoever passes a door may claim a visit's console.
+CONSOLE_WRITE = Limit("console-write", "STAFF_BOOKING_LIMIT_PER_HOUR", timedelta(hours=1))
 # How long counted attempts are kept (longer than any window).
 KEEP = timedelta(days=1)
 

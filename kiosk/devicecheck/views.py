@@ -18,6 +18,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from sqlalchemy import select
 
+from .. import ratelimit
 from ..accounts import current_admin
 from ..errors import error_response
 from ..extensions import db
@@ -55,13 +56,16 @@ def _admin_rooms() -> list[Room]:
 
 
 def _target() -> tuple[Room, Actor]:
-    """The room a POST is for, and who sends it; 400 without a room, 403 for one not theirs."""
+    """The room a POST is for, and who sends it; 400 without a room, 403 for one
+    not theirs, 429 for a console over its write limit (nothing written)."""
     own = _console_room()
     if own is not None:
         room, actor = own
         asked = request.form.get("room", "").strip()
         if asked and asked != str(room.id):
             abort(error_response(403))
+        if not ratelimit.allow(ratelimit.CONSOLE_WRITE, actor.label):
+            abort(error_response(429, "console.error.limited"))
         return room, actor
     return access.admin_room(request.form.get("room", ""))
 

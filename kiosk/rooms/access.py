@@ -4,7 +4,8 @@ administrator or a staff page, and the ``Actor`` each acts as.
 Every surface finds its room and its visitor here, so the rules are stated
 once: a door tablet acts only on its own room; a console is either a tablet
 paired as the room's console (it follows whatever visit the room has) or a
-browser bound to one visit by the door's code; a board is a board tablet or
+browser bound to one visit by the door's code (until the visit ends or the
+door disconnects it: then it is told so and acts on nothing); a board is a board tablet or
 an administrator who may see the unit. A revoked tablet gets the revoked page
 (its poll is told to reload into it), anyone else a 403.
 """
@@ -120,21 +121,31 @@ def door_in_use() -> tuple[int, Actor] | None:
 
 
 def console_binding() -> ConsoleCode | None:
-    """The claimed code this browser's console cookie belongs to, if any."""
-    token = request.cookies.get(CONSOLE_COOKIE)
-    if not token:
+    """The claimed code this browser's console cookie belongs to, if any (a
+    disconnected one included: the browser is told so). Two copies of the
+    cookie mean one was planted, and neither is trusted."""
+    tokens = request.cookies.getlist(CONSOLE_COOKIE)
+    if len(tokens) != 1 or not tokens[0]:
         return None
-    return db.session.scalar(select(ConsoleCode).where(ConsoleCode.token_hash == pairing.token_hash(token)))
+    return db.session.scalar(select(ConsoleCode).where(ConsoleCode.token_hash == pairing.token_hash(tokens[0])))
+
+
+def disconnected_response():
+    """The page that tells a disconnected console so (and lets it claim a new
+    code); a panel's poll or action is told to reload into it (HX-Refresh)."""
+    return render("rooms/console_disconnected.html", status=403, refresh=True, fragment="disconnected",
+                  code="", error=None)
 
 
 def request_console() -> tuple[int, Console] | None:
     """The room and the console this request comes from, if it comes from one:
-    a paired console tablet (not revoked) or a browser bound by a claimed code."""
+    a paired console tablet (not revoked) or a browser bound by a claimed code
+    that the door has not disconnected."""
     tablet = live_tablet("console")
     if tablet is not None:
         return tablet.room_id, Console(device_actor(tablet), None)
     bound = console_binding()
-    if bound is not None:
+    if bound is not None and bound.disconnected_at is None:
         return bound.room_id, Console(code_actor(bound.id), bound.session_id)
     return None
 
@@ -148,6 +159,8 @@ def current_console(room: Room) -> Console:
         return Console(device_actor(tablet), None)
     bound = console_binding()
     if bound is not None and bound.room_id == room.id:
+        if bound.disconnected_at is not None:
+            abort(disconnected_response())
         return Console(code_actor(bound.id), bound.session_id)
     abort(403)
 

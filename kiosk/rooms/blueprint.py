@@ -37,6 +37,8 @@ bp.add_url_rule("/rooms/<slug>/end", "end", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/cancel", "cancel", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/finish", "finish", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/fault", "fault", door.fault, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console-disconnect", "console_disconnect", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/knock", "knock", door.step, methods=POST)
 
 # The room console.
 bp.add_url_rule("/console", "console_home", console.console_home, methods=FORM)
@@ -51,6 +53,7 @@ bp.add_url_rule("/rooms/<slug>/console/end", "console_end", console.step, method
 bp.add_url_rule("/rooms/<slug>/console/cancel", "console_cancel", console.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/finish", "console_finish", console.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/fault", "console_fault", console.fault, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/knock-seen", "console_knock_seen", console.knock_seen, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/bookings", "console_bookings", console.console_bookings, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/bookings", "console_book", console.book, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/bookings/<int:booking_id>/move", "console_booking_move", console.move_booking, methods=POST)

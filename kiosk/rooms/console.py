@@ -10,9 +10,16 @@ Two ways to become a room's console, without staff logins:
   (``flask --app kiosk pair --console SLUG``); it follows whatever session
   the room has.
 
-Creating and claiming a code change what the door and board show, so both
-run under the room's lock, bump its version and write an event, like every
-transition of the state machine.
+The door decides who runs the visit: a new code (or "Koppla bort konsolen",
+which is a new code asked for on purpose) ends every earlier binding of the
+visit, and the disconnected browser is told so on its next poll or action.
+While a console runs the visit a passer-by at the door can only knock: the
+console shows a quiet notice with the time until the clinician clears it.
+
+Creating and claiming a code, disconnecting, knocking and clearing a knock
+change what the door, board or console show, so each runs under the room's
+lock, bumps its version and writes an event, like every transition of the
+state machine.
 """
 
 from __future__ import annotations
@@ -50,12 +57,26 @@ def has_console_tablet(room_id: int) -> bool:
         Tablet.room_id == room_id, Tablet.kind == "console", Tablet.revoked_at.is_(None)).limit(1)) is not None
 
 
-def claimed(session: RoomSession | None) -> bool:
-    """A browser has claimed this session's console code."""
+def binding(session: RoomSession | None) -> ConsoleCode | None:
+    """The claimed code that binds a browser to this session as its console
+    now (not disconnected), if any."""
     if session is None:
-        return False
-    return db.session.scalar(select(ConsoleCode.id).where(
-        ConsoleCode.session_id == session.id, ConsoleCode.used_at.is_not(None)).limit(1)) is not None
+        return None
+    return db.session.scalar(select(ConsoleCode).where(
+        ConsoleCode.session_id == session.id, ConsoleCode.used_at.is_not(None),
+        ConsoleCode.disconnected_at.is_(None)).order_by(ConsoleCode.id.desc()).limit(1))
+
+
+def claimed(session: RoomSession | None) -> bool:
+    """A browser is bound to this session as its console."""
+    return binding(session) is not None
+
+
+def attached(room_id: int, session: RoomSession | None) -> bool:
+    """A console runs the room's visit: the room's paired computer, or a browser
+    bound to the open session. The door then offers a passer-by only the sign,
+    the knock and (confirmed) disconnecting the console."""
+    return has_console_tablet(room_id) or claimed(session)
 
 
 def shown_code(session: RoomSession | None) -> ConsoleCode | None:
@@ -66,19 +87,53 @@ def shown_code(session: RoomSession | None) -> ConsoleCode | None:
         ConsoleCode.session_id == session.id, ConsoleCode.used_at.is_(None)).order_by(ConsoleCode.id.desc()).limit(1))
 
 
-def new_code(room_id: int, actor: Actor) -> str:
-    """A fresh code for the room's open session; older unused codes stop working."""
+def new_code(room_id: int, actor: Actor, kind: str = "console-code") -> str:
+    """A fresh code for the room's open session: older unused codes stop
+    working and every browser bound to the session is disconnected (whoever
+    holds the door's new code runs the visit)."""
     with service.transition(room_id) as w:
         room, session, now = w.room, w.session, w.now
         service.require(session, service.PREPARING, service.MEETING, service.WRAPUP)
-        for old in db.session.scalars(select(ConsoleCode).where(ConsoleCode.session_id == session.id,
-                                                                ConsoleCode.used_at.is_(None))):
-            old.expires_at = min(old.expires_at, now)
+        for old in db.session.scalars(select(ConsoleCode).where(ConsoleCode.session_id == session.id)):
+            if old.used_at is None:
+                old.expires_at = min(old.expires_at, now)
+            elif old.disconnected_at is None:
+                old.disconnected_at = now
         code = "".join(secrets.choice(pairing.ALPHABET) for _ in range(CODE_LENGTH))
         db.session.add(ConsoleCode(room_id=room.id, session_id=session.id, code=code, created_at=now,
                                    expires_at=now + timedelta(minutes=code_minutes())))
-        w.record("console-code", actor, session=session)
+        w.record(kind, actor, session=session)
     return code
+
+
+def disconnect(room_id: int, actor: Actor) -> str:
+    """The door's confirmed "Koppla bort konsolen": the bound browser is
+    disconnected and a new code is shown for the clinician to claim."""
+    return new_code(room_id, actor, kind="console-disconnect")
+
+
+def knock(room_id: int, actor: Actor) -> None:
+    """Someone waits at the door: a quiet notice on the console, with the time.
+    A knock already waiting is kept (one notice, the first knock's time)."""
+    with service.transition(room_id) as w:
+        session = w.session
+        service.require(session, service.PREPARING, service.MEETING, service.WRAPUP)
+        if not attached(w.room.id, session):
+            raise service.RoomError("console.knock.no_console")
+        if session.knock_at is not None:
+            return
+        session.knock_at = w.now
+        w.record("knock", actor, session=session)
+
+
+def clear_knock(room_id: int, actor: Actor) -> None:
+    """The clinician has seen the knock (one tap on the console)."""
+    with service.transition(room_id) as w:
+        session = w.session
+        if session is None or session.knock_at is None:
+            return
+        session.knock_at = None
+        w.record("knock-seen", actor, session=session)
 
 
 def claim(raw_code: str, address: str) -> tuple[ConsoleCode, str]:
@@ -112,6 +167,12 @@ def set_cookie(response: Response, token: str) -> None:
     hours = float(current_app.config["MAX_SESSION_HOURS"])
     response.set_cookie(access.CONSOLE_COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="Strict",
                         secure=request.is_secure, path="/")
+
+
+def drop_cookie(response: Response) -> None:
+    """Forget a binding that is over (the visit ended, or the door disconnected it)."""
+    response.delete_cookie(access.CONSOLE_COOKIE, path="/", secure=request.is_secure, httponly=True,
+                           samesite="Strict")
 
 
 def readiness_progress(session: RoomSession | None) -> tuple[int, int]:

@@ -2,19 +2,30 @@
 visit's steps taken from it, its fault report, guides and the room's bookings.
 
 A console bound to one visit may do nothing more once that visit is over
-(409); a permanently paired console follows whatever visit the room has.
+(409) or the door has disconnected it (the page that says so); it offers the
+claim form for the next visit, and a new code works on the same browser at
+once. A permanently paired console follows whatever visit the room has.
+
+Its writes (bookings and moves, faults; the device check's too) are limited
+per console like the staff pages' bookings, and it books no further ahead
+than the booking pages list (``booking_forms.DAYS_AHEAD``).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import redirect, request, url_for
 
+from .. import clock, ratelimit
 from ..bookings import day as bookings_day
+from ..bookings.day import BookingError
 from ..errors import error_response
 from ..extensions import db
 from ..forms import CheckInForm
+from ..forms import BookingForm
 from ..models import Booking, Room
-from ..render import render, unchanged
+from ..render import is_htmx, render, unchanged
 from . import access, booking_forms, console, panel, service
 from .access import Console
 from .panel import (MEETING_STEPS, ROOM_GUIDES, console_checklists, day_and_faults, door_context, fault_step,
@@ -27,15 +38,24 @@ PAGE = "rooms.console_page"
 
 
 def console_home():
-    """Claim a visit's console with the door's code; a bound console goes to its room."""
+    """Claim a visit's console with the door's code; a console still bound to a
+    running visit goes to its room. A binding that is over (the visit ended,
+    the door disconnected it) is dropped and the claim form shown, filled with
+    the QR code's code when the browser came with one."""
     tablet = access.live_tablet("console")
     if tablet is not None:
         return redirect(url_for(PAGE, slug=tablet.room.slug), code=303)
     if request.method == "GET":
+        code = request.values.get("code", "")[:40]
         bound = access.console_binding()
-        if bound is not None:
+        live = bound is not None and bound.disconnected_at is None and not access.console_ended(
+            Console(access.code_actor(bound.id), bound.session_id), service.open_session(bound.room_id))
+        if live and not code:
             return redirect(url_for(PAGE, slug=db.session.get(Room, bound.room_id).slug), code=303)
-        return render("rooms/console_claim.html", code=request.values.get("code", "")[:40], error=None)
+        response = render("rooms/console_claim.html", code=code, error=None, no_store=True)
+        if bound is not None and not live:
+            console.drop_cookie(response)
+        return response
     redeemed, refusal = redeem_code("rooms/console_claim.html", console.claim, console.ClaimError)
     if refusal is not None:
         return refusal
@@ -57,6 +77,7 @@ def _panel(room: Room, who: Console, status: int = 200, state_before: str | None
         "surface": "console",
         "ended": ended,
         "permanent": who.session_id is None,
+        "code": "", "error": None,  # an ended console's claim form
         "poll_url": url_for("rooms.console_poll", slug=room.slug, v=panel_version(state)),
         **({} if ended else day_and_faults(state)),
     }
@@ -115,8 +136,22 @@ def check_in(slug: str):
 
 
 def step(slug: str):
-    """One step of the meeting from the console; the rule's last segment names it."""
+    """One step of the meeting from the console; the rule's last segment names it.
+    Ending takes intent: the end form carries the confirmation's answer."""
+    if request.url_rule.rule.endswith("/end") and request.form.get("confirmed") != "yes":
+        access.current_console(access.room_or_404(slug))  # a stranger learns nothing about the form
+        return error_response(400, "console.error.end_unconfirmed")
     return _console_action(slug, requested_step(MEETING_STEPS))
+
+
+def knock_seen(slug: str):
+    """The clinician clears the door's knock (one tap)."""
+    return _console_action(slug, console.clear_knock)
+
+
+def _over_limit(who: Console) -> bool:
+    """Count one write of this console; True when it is over the limit (nothing is written)."""
+    return not ratelimit.allow(ratelimit.CONSOLE_WRITE, who.actor.label)
 
 
 def fault(slug: str):
@@ -125,6 +160,8 @@ def fault(slug: str):
     who = _acting(room)
     if who is None:
         return error_response(409, "console.ended")
+    if _over_limit(who):
+        return error_response(429, "console.error.limited")
     refused_or_sent = take_step(slug, room.id, who.actor, PAGE, fault_step("console"))
     return refused_or_sent if refused_or_sent is not None else console_page(slug)
 
@@ -174,8 +211,21 @@ def _made_elsewhere(room: Room, booking_id: int | None, label: str) -> bool:
             and booking.created_by != label)
 
 
-def _booking_action(slug: str, change, booking_id: int | None):
-    """A booking change from this room's console (the console is the actor)."""
+def _within_horizon(change):
+    """``change``, refused for a day beyond the last one the booking pages list
+    (today and DAYS_AHEAD days on): a booking nobody sees is one nobody keeps."""
+    def checked(room: Room, actor):
+        raw = BookingForm().day.data or ""
+        last = clock.today() + timedelta(days=booking_forms.DAYS_AHEAD)
+        if len(raw) == 10 and raw > last.isoformat():  # ISO dates compare as text; a bad one is the form's 400
+            raise BookingError("console.error.beyond", 400, days=booking_forms.DAYS_AHEAD)
+        return change(room, actor)
+    return checked
+
+
+def _booking_action(slug: str, change, booking_id: int | None, limited: bool = True):
+    """A booking change from this room's console (the console is the actor);
+    booking and moving count against the console's write limit."""
     room = access.room_or_404(slug)
     who = _acting(room)
     if who is None:
@@ -187,17 +237,21 @@ def _booking_action(slug: str, change, booking_id: int | None):
     def page(fresh: Room, **refused):
         return _bookings_page(fresh, label, **refused)
 
+    if limited and _over_limit(who):
+        if is_htmx():
+            return error_response(429, "console.error.limited")
+        return page(room, status=429, error="console.error.limited", form=BookingForm().typed())
     return booking_forms.act(room, who.actor, change, lambda **refused: page(access.room_or_404(slug), **refused),
                              lambda r: booking_forms.after_change(r, url, page))
 
 
 def book(slug: str):
-    return _booking_action(slug, booking_forms.create, None)
+    return _booking_action(slug, _within_horizon(booking_forms.create), None)
 
 
 def move_booking(slug: str, booking_id: int):
-    return _booking_action(slug, booking_forms.move(booking_id), booking_id)
+    return _booking_action(slug, _within_horizon(booking_forms.move(booking_id)), booking_id)
 
 
 def cancel_booking(slug: str, booking_id: int):
-    return _booking_action(slug, booking_forms.cancel(booking_id), booking_id)
+    return _booking_action(slug, booking_forms.cancel(booking_id), booking_id, limited=False)

@@ -2,6 +2,12 @@
 taken at the door (check in, start, the readiness ticks, extend, end, finish,
 a fault report, the room's guides).
 
+The door decides who runs the visit. While a console runs it, a tap at the
+door can change nothing of the visit: the door offers the sign, a knock (a
+quiet notice on the console) and, confirmed, "Koppla bort konsolen" (a new
+code, which ends the console's binding); every other step is refused. A room
+with no console keeps every control on the door.
+
 Views stay thin: find the room and the tablet, call the service, render.
 Polls answer 204 when nothing changed; the fast path (rooms/fastpoll.py)
 usually answers them before Flask.
@@ -120,11 +126,23 @@ def check_in(slug: str):
 # The door's steps beyond the meeting's: start after the readiness list, and a
 # new code for the visit's console (the last one expired).
 DOOR_STEPS = {**MEETING_STEPS, "start": service.start_meeting, "console-code": console.new_code}
+# What the door may still do while a console runs the visit.
+WHILE_CONSOLE = {"console-code": console.new_code, "console-disconnect": console.disconnect,
+                 "knock": console.knock}
 
 
 def step(slug: str):
     """One step of the visit at the door; the rule's last segment names it."""
-    return _door_action(slug, requested_step(DOOR_STEPS))
+    name = request.url_rule.rule.rpartition("/")[2]
+    room = access.room_or_404(slug)
+    access.door_tablet(room)
+    if console.attached(room.id, service.open_session(room.id)):
+        if name not in WHILE_CONSOLE:
+            return error_response(409, "console.door.run_from_console")
+        return _door_action(slug, WHILE_CONSOLE[name])
+    if name not in DOOR_STEPS:  # a knock or a disconnect with no console to reach
+        return error_response(409, "console.knock.no_console")
+    return _door_action(slug, DOOR_STEPS[name])
 
 
 def fault(slug: str):

@@ -139,13 +139,26 @@ def clean_outcome(camera: str | None, microphone: str | None, sound: str | None)
     return CheckOutcome(camera, microphone, sound)  # type: ignore[arg-type]
 
 
+# A room records at most one device-check result in this time: the last check
+# is what admin shows, and a flood of saves must not overwrite it by the second.
+CHECK_EVERY = timedelta(minutes=1)
+
+
+class CheckTooSoon(RoomError):
+    status = 429
+
+
 def record_check(room_id: int, actor: Actor, outcome: CheckOutcome) -> DeviceCheck:
-    """Store one device check's outcome for the room (no media: only ok / fail / untested)."""
+    """Store one device check's outcome for the room (no media: only ok / fail /
+    untested); refused within CHECK_EVERY of the room's last one."""
     begin_write()
     room = db.session.get(Room, room_id)
     if room is None:
         raise RoomError("rooms.error.no_room")
     now = clock.now()
+    last = db.session.scalar(select(func.max(DeviceCheck.at)).where(DeviceCheck.room_id == room.id))
+    if last is not None and timedelta(0) <= now - last < CHECK_EVERY:
+        raise CheckTooSoon("console.error.check_too_soon")
     check = DeviceCheck(room_id=room.id, at=now, camera=outcome.camera, microphone=outcome.microphone,
                         sound=outcome.sound, ok=outcome.ok, actor=actor.label)
     db.session.add(check)

@@ -77,10 +77,15 @@ def panel_version(state: service.RoomState) -> str:
 
 def console_context(room: Room, session: RoomSession | None) -> dict:
     """What door, console and board say about the room's console."""
-    attached = console.has_console_tablet(room.id) or console.claimed(session)
+    tablet = console.has_console_tablet(room.id)
+    bound = None if tablet else console.binding(session)
+    attached = tablet or bound is not None
     code = None if attached or session is None else console.shown_code(session)
     done, total = console.readiness_progress(session)
     context = {"console_attached": attached, "console_code": None, "console_code_expired": False,
+               # A browser bound by a code: since when, and the door may disconnect it.
+               "console_bound_since": bound.used_at if bound is not None else None,
+               "knock_at": session.knock_at if session is not None else None,
                "readiness_done": done, "readiness_total": total}
     if code is not None and clock.now() < code.expires_at:
         url = _console_claim_url(code.code)

@@ -79,7 +79,7 @@ def test_claiming_the_code_binds_the_browser_and_the_door_says_so(console_client
     cookie = [c for c in console_client.cookie_jar] if hasattr(console_client, "cookie_jar") else None
     assert cookie is None or any(c.name == "kiosk_console" for c in cookie)
     door = door_client.get(f"/rooms/{door_client.slug}/door").get_data(as_text=True)
-    assert "Besöket körs från datorn i rummet." in door and "console-code-value" not in door
+    assert "Besöket körs från en konsol sedan" in door and "console-code-value" not in door
     event = last_event(app)
     assert event.kind == "console-claim" and event.actor.startswith("console-code:")
     # /console takes a bound browser to its room.
@@ -173,7 +173,7 @@ def test_another_rooms_console_gets_403(app, console_client, make_room):
 
 def test_a_console_after_its_visit_is_told_and_can_do_nothing(app, console_client, door_client):
     slug = console_client.slug
-    door_client.hx_post(f"/rooms/{slug}/cancel", {})
+    console_client.hx_post(f"/rooms/{slug}/console/cancel", {})
     door_client.hx_post(f"/rooms/{slug}/check-in", {})  # the next visit
     r = console_client.get(f"/rooms/{slug}/console")
     html = r.get_data(as_text=True)
@@ -208,7 +208,7 @@ def test_a_whole_visit_from_the_console_as_door_and_board_see_it(app, console_cl
     assert SIGN_SV in door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
     assert last_event(app).kind == "start" and last_event(app).actor.startswith("console-code:")
     assert console_client.hx_post(f"/rooms/{slug}/console/extend", {}).status_code == 200
-    html = console_client.hx_post(f"/rooms/{slug}/console/end", {}).get_data(as_text=True)
+    html = console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"}).get_data(as_text=True)
     assert "Hur gick mötet?" in html
     html = console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"}).get_data(as_text=True)
     assert "Besöket är avslutat" in html
@@ -239,7 +239,7 @@ def test_the_console_poll_is_204_until_something_changes(console_client, door_cl
     v = re.search(r'/console/poll\?v=([^"&]+)', html).group(1)
     r = console_client.hx_get(f"/rooms/{slug}/console/poll?v={v}")
     assert r.status_code == 204 and r.headers["X-Kiosk-Fragment"] == "console"
-    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
     r = console_client.hx_get(f"/rooms/{slug}/console/poll?v={v}")
     assert r.status_code == 200 and "Mötet pågår." in r.get_data(as_text=True)
 
@@ -303,14 +303,16 @@ def test_ending_at_the_door_takes_a_second_deliberate_press(door_client):
 def test_a_no_show_recorded_in_the_guide_is_the_wrap_up_answer(frozen_clock, app, console_client, door_client,
                                                                surface):
     slug = door_client.slug
-    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
     with app.app_context():
         service.record_no_show(door_client.room_id, service.Actor("test"), result="no-show")
     clock.advance(timedelta(minutes=12))
     ended_at = clock.now()
     client = door_client if surface == "door" else console_client
+    if surface == "door":  # the clinician takes the visit back at the door
+        door_client.hx_post(f"/rooms/{slug}/console-disconnect", {})
     base = f"/rooms/{slug}" if surface == "door" else f"/rooms/{slug}/console"
-    html = client.hx_post(f"{base}/end", {}).get_data(as_text=True)
+    html = client.hx_post(f"{base}/end", {"confirmed": "yes"}).get_data(as_text=True)
     assert "Utfall enligt guiden: Patienten anslöt inte." in html and "Hur gick mötet?" not in html
     assert "Klart – frigör rummet" in html
     with app.test_request_context():
@@ -355,21 +357,22 @@ def test_a_tick_from_the_console_is_kept_on_the_room_session(app, console_client
 def test_wrap_up_on_the_console_is_the_ending_checklist_with_teach_back(app, console_client, door_client):
     slug = console_client.slug
     console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
-    html = console_client.hx_post(f"/rooms/{slug}/console/end", {}).get_data(as_text=True)
+    html = console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"}).get_data(as_text=True)
     assert 'id="checklist-ending"' in html and 'id="tick-ending-summarise"' in html
     assert "Summera det som sagts och överenskommelserna" in html and "Hur gick mötet?" in html
     r = console_client.hx_post("/checklists/ending/items/summarise", {"ticked": "1"})
     assert r.status_code == 200
     with app.app_context():
         assert ("ending", "summarise") in service.ticks(service.open_session(console_client.room_id))
-    # The door keeps its plain list: it is a sign, not where the visit is run.
+    # The door is a sign, not where the visit is run: a knock, no way to free the room.
     door = door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
-    assert 'class="wrapup-items"' in door and 'id="checklist-ending"' not in door
+    assert 'id="door-knock"' in door and 'id="checklist-ending"' not in door
+    assert f'action="/rooms/{slug}/finish"' not in door
 
 
 def test_a_console_of_an_ended_visit_ticks_nothing_in_the_room(app, console_client, door_client):
     slug = console_client.slug
-    door_client.hx_post(f"/rooms/{slug}/cancel", {})
+    console_client.hx_post(f"/rooms/{slug}/console/cancel", {})
     door_client.hx_post(f"/rooms/{slug}/check-in", {})
     door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
     console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
@@ -435,7 +438,7 @@ def test_a_patient_who_joined_late_keeps_the_meeting(frozen_clock, app, console_
 
 def test_a_console_of_an_ended_visit_sees_the_guide_but_no_room_procedure(app, console_client, door_client):
     slug = console_client.slug
-    door_client.hx_post(f"/rooms/{slug}/cancel", {})
+    console_client.hx_post(f"/rooms/{slug}/console/cancel", {})
     page = console_client.get(f"/rooms/{slug}/console/guides/no-show").get_data(as_text=True)
     assert "Besöket är avslutat" in page and 'id="no-show-panel"' not in page
 

@@ -173,7 +173,7 @@ def test_a_visits_console_reports_while_the_visit_runs_and_not_after(door_client
     console = app.test_client()
     assert console.form_post("/console", {"code": code}).status_code == 303
     assert console.hx_post(f"/rooms/{door_client.slug}/console/fault", {"kind": "sound"}).status_code == 200
-    door_client.hx_post(f"/rooms/{door_client.slug}/cancel", {})
+    console.hx_post(f"/rooms/{door_client.slug}/console/cancel", {})
     r = console.hx_post(f"/rooms/{door_client.slug}/console/fault", {"kind": "sound"})
     assert r.status_code == 409
     assert len(faults_of(app, door_client.room_id)) == 1
