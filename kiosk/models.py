@@ -136,8 +136,7 @@ class RoomSession(db.Model):
     no_show_outcome: Mapped[str | None] = mapped_column(String(20))
     # How that procedure ended (held | rebooked | no-show), suggested at wrap-up.
     no_show_result: Mapped[str | None] = mapped_column(String(20))
-    # Someone knocked at the door while a console ran the visit; the console
-    # shows it quietly until the clinician clears it.
+    # Someone knocked at the door while a console ran the visit (shown there until cleared).
     knock_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Personal data, shown on the door only if the unit allows; erased by retention.
     clinician_name: Mapped[str | None] = mapped_column(String(80))
@@ -176,8 +175,7 @@ class ConsoleCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # The door disconnected this console (or a newer code replaced it): its
-    # browser is told so and may do nothing more.
+    # The door disconnected this console (or a newer code replaced it); its browser is told so.
     disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

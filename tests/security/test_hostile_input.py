@@ -140,6 +140,9 @@ DISPLAY = ["/rooms/{slug}/door", "/rooms/{slug}/console", "/board", "/admin/room
 ENDPOINTS += [
     Endpoint("POST", "/rooms/{slug}/fault", ("kind", "text"), "door"),
     Endpoint("POST", "/rooms/{slug}/console/fault", ("kind", "text"), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/knock-seen", (), "console"),
+    Endpoint("POST", "/rooms/{slug}/knock", (), "door"),
+    Endpoint("POST", "/rooms/{slug}/console-disconnect", (), "door"),
     Endpoint("POST", "/check/devices/result", ("camera", "microphone", "sound", "room"), "admin"),
     Endpoint("POST", "/check/devices/fault", ("kind", "text", "room"), "admin"),
     Endpoint("GET", "/check/devices", ("room",), "admin"),

@@ -96,6 +96,10 @@ def test_a_visit_run_from_the_console_by_keyboard(browser, fast_app, server, roo
     expect(board.locator(".state-meeting").first).to_be_visible(timeout=FOLLOW_MS)
 
     tab_to(console, "Avsluta videomötet" if sv else "End the video meeting")
+    console.keyboard.press("Enter")  # opens the confirmation; the meeting runs on
+    expect(console.locator(".console-meeting")).to_be_attached()
+    check_page(console, assert_valid_html, f"console end confirmation ({lang})")
+    tab_to(console, "Ja, avsluta videomötet" if sv else "Yes, end the video meeting")
     console.keyboard.press("Enter")
     expect(console.locator(".console-wrapup")).to_be_attached()
     check_page(console, assert_valid_html, f"console wrap-up ({lang})")
