@@ -124,10 +124,10 @@ def console_binding() -> ConsoleCode | None:
     """The claimed code this browser's console cookie belongs to, if any (a
     disconnected one included: the browser is told so). Two copies of the
     cookie mean one was planted, and neither is trusted."""
-    tokens = request.cookies.getlist(CONSOLE_COOKIE)
-    if len(tokens) != 1 or not tokens[0]:
+    token = pairing.one_cookie(request.cookies, CONSOLE_COOKIE, request.is_secure)
+    if token is None:
         return None
-    return db.session.scalar(select(ConsoleCode).where(ConsoleCode.token_hash == pairing.token_hash(tokens[0])))
+    return db.session.scalar(select(ConsoleCode).where(ConsoleCode.token_hash == pairing.token_hash(token)))
 
 
 def disconnected_response():

@@ -165,14 +165,14 @@ def claim(raw_code: str, address: str) -> tuple[ConsoleCode, str]:
 def set_cookie(response: Response, token: str) -> None:
     """The console token: HttpOnly, SameSite=Strict; it cannot outlive a session anyway."""
     hours = float(current_app.config["MAX_SESSION_HOURS"])
-    response.set_cookie(access.CONSOLE_COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="Strict",
-                        secure=request.is_secure, path="/")
+    response.set_cookie(pairing.cookie_name(access.CONSOLE_COOKIE, request.is_secure), token, max_age=int(hours * 3600), httponly=True,
+                        samesite="Strict", secure=request.is_secure, path="/")
 
 
 def drop_cookie(response: Response) -> None:
     """Forget a binding that is over (the visit ended, or the door disconnected it)."""
-    response.delete_cookie(access.CONSOLE_COOKIE, path="/", secure=request.is_secure, httponly=True,
-                           samesite="Strict")
+    response.delete_cookie(pairing.cookie_name(access.CONSOLE_COOKIE, request.is_secure), path="/", secure=request.is_secure,
+                           httponly=True, samesite="Strict")
 
 
 def readiness_progress(session: RoomSession | None) -> tuple[int, int]:

@@ -74,7 +74,7 @@ def door_panel(slug: str):
 def door_poll(slug: str):
     """204 when the panel is current; else the new panel. Usually answered by
     the fast path before Flask; this view answers whatever reaches it."""
-    token = request.cookies.get(pairing.COOKIE)
+    token = pairing.device_token()
     if not token:
         abort(403)
     row = db.session.execute(poll.QUERY, {"slug": slug, "token": pairing.token_hash(token)}).first()

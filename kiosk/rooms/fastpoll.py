@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from .. import clock, security
@@ -71,14 +70,14 @@ class FastPoll:
         Once a minute per tablet the last-seen time is due: it is written here,
         in its own short write transaction, and the device cookie is renewed.
         """
-        cookies = SimpleCookie(environ.get("HTTP_COOKIE", ""))
-        morsel = cookies.get(pairing.COOKIE)
+        secure = environ.get("wsgi.url_scheme") == "https"
+        token = pairing.device_token_in(environ.get("HTTP_COOKIE", ""), secure)
         asked = parse_qs(environ.get("QUERY_STRING", "")).get("v")
-        if morsel is None or not asked:
-            return False, None
+        if token is None or not asked:
+            return False, None  # Flask answers (and refuses a doubled cookie)
         if self.engine is None:
             self._setup()
-        params = {"slug": slug, "token": pairing.token_hash(morsel.value)}
+        params = {"slug": slug, "token": pairing.token_hash(token)}
         conn = self.engine.raw_connection()
         try:
             cur = conn.cursor()
@@ -91,7 +90,7 @@ class FastPoll:
             if not verdict.last_seen_due:
                 return True, None
             self._write_last_seen(conn, cur, verdict.tablet_id, now)
-            return True, pairing.device_cookie_header(morsel.value, environ.get("wsgi.url_scheme") == "https")
+            return True, pairing.device_cookie_header(token, secure)
         finally:
             conn.close()  # back to the pool (which rolls back any read transaction)
 

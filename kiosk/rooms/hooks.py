@@ -36,7 +36,7 @@ def room_helpers() -> dict:
 
 def door_home():
     """On a door tablet's staff pages (a guide opened from the door): the way back."""
-    if not request.cookies.get(pairing.COOKIE):
+    if not pairing.device_token():
         return None
     room = access.door_room()
     if room is None:
@@ -61,6 +61,7 @@ def suggested_outcome(rs) -> str:
 
 def renew_device_cookie(response):
     """Keep a tablet's device cookie from lapsing while the tablet is in use."""
-    if g.get("renew_device_cookie") and request.cookies.get(pairing.COOKIE):
-        pairing.set_device_cookie(response, request.cookies[pairing.COOKIE])
+    token = pairing.device_token() if g.get("renew_device_cookie") else None
+    if token:
+        pairing.set_device_cookie(response, token)
     return response

@@ -2,7 +2,10 @@
 
 The code is shown once (CLI or admin page), is valid for a few minutes and
 works once. Pairing gives the browser a long random device token in an
-HttpOnly, SameSite=Strict cookie; the database keeps only its SHA-256.
+HttpOnly, SameSite=Strict cookie; the database keeps only its SHA-256. The
+device cookie and the console's are protected as the session cookie is:
+``__Host-`` and Secure over https, and a request that carries two copies of
+one (a planted one among them) is trusted with neither.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import timedelta
 
 from flask import Response, current_app, g, request
 from sqlalchemy import select, update
-from werkzeug.http import dump_cookie
+from werkzeug.http import dump_cookie, parse_cookie
 
 from .. import clock
 from ..database import begin_write
@@ -104,19 +107,42 @@ def _cookie_attributes(secure: bool) -> dict:
     return {"max_age": COOKIE_MAX_AGE, "httponly": True, "samesite": "Strict", "secure": secure, "path": "/"}
 
 
+def cookie_name(name: str, secure: bool) -> str:
+    """A device or console cookie's name: ``__Host-`` over https, as the session
+    cookie's (``security.host_cookie_name``); the fast path has no request to ask."""
+    return f"__Host-{name}" if secure else name
+
+
+def one_cookie(cookies, name: str, secure: bool) -> str | None:
+    """The value of the one cookie ``name`` (its ``__Host-`` name over https);
+    None when it is missing, empty or sent twice."""
+    values = cookies.getlist(cookie_name(name, secure))
+    return values[0] if len(values) == 1 and values[0] else None
+
+
+def device_token() -> str | None:
+    """This request's device token, if it carries exactly one."""
+    return one_cookie(request.cookies, COOKIE, request.is_secure)
+
+
+def device_token_in(cookie_header: str, secure: bool) -> str | None:
+    """The device token of a raw Cookie header (the fast path, before Flask)."""
+    return one_cookie(parse_cookie(cookie_header), COOKIE, secure)
+
+
 def set_device_cookie(response: Response, token: str) -> None:
-    response.set_cookie(COOKIE, token, **_cookie_attributes(request.is_secure))
+    response.set_cookie(cookie_name(COOKIE, request.is_secure), token, **_cookie_attributes(request.is_secure))
 
 
 def device_cookie_header(token: str, secure: bool) -> str:
     """The Set-Cookie value renewing the device cookie, for answers built before Flask."""
-    return dump_cookie(COOKIE, token, **_cookie_attributes(secure))
+    return dump_cookie(cookie_name(COOKIE, secure), token, **_cookie_attributes(secure))
 
 
 def current_tablet() -> Tablet | None:
     """The paired tablet this request comes from (revoked ones included), once per request."""
     if "tablet" not in g:
-        token = request.cookies.get(COOKIE)
+        token = device_token()
         g.tablet = db.session.scalar(select(Tablet).where(Tablet.token_hash == token_hash(token))) if token else None
     return g.tablet
 

@@ -108,7 +108,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _room_stores():
         if (request.blueprint not in ("checklists", "guides") and request.endpoint not in ROOM_GUIDE_PAGES) or not (
-                request.cookies.get(pairing.COOKIE) or request.cookies.get(access.CONSOLE_COOKIE)):
+                pairing.device_token() or access.console_binding()):
             return
         found = room_in_use()
         if found is not None:

@@ -176,10 +176,12 @@ def test_a_stranger_learns_nothing_from_the_end_form(app, console_client):
 
 def test_two_console_cookies_are_refused(app, console_client):
     token = console_client.get_cookie("kiosk_console").value
-    other = app.test_client()
+    other = app.test_client(use_cookies=False)  # the header as written
     r = other.get(f"/rooms/{console_client.slug}/console",
                   headers={"Cookie": f"kiosk_console={token}; kiosk_console=planted"})
     assert r.status_code == 403
+    r = other.get(f"/rooms/{console_client.slug}/console", headers={"Cookie": f"kiosk_console={token}"})
+    assert r.status_code == 200
 
 
 def test_the_consoles_eleventh_booking_gets_429_and_writes_nothing(app, frozen_clock, console_client):
@@ -215,3 +217,34 @@ def test_a_room_records_one_device_check_a_minute(app, frozen_clock, console_cli
     clock.advance(timedelta(seconds=61))
     assert console_client.form_post("/check/devices/result", data).status_code == 303
     assert count(app, DeviceCheck) == 2
+
+
+def test_over_https_the_console_and_device_cookies_are_host_cookies(app, door_client, pair):
+    code = check_in(door_client)
+    secure = app.test_client()
+    r = secure.post("/console", data={"code": code}, base_url="https://localhost",
+                    headers={"Sec-Fetch-Site": "same-origin"})
+    if r.status_code == 400:  # the CSRF token: take the form's
+        html = secure.get("/console", base_url="https://localhost").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        r = secure.post("/console", data={"code": code, "csrf_token": token}, base_url="https://localhost",
+                        headers={"Referer": "https://localhost/console"})
+    cookie = r.headers.get("Set-Cookie", "")
+    assert r.status_code == 303 and cookie.startswith("__Host-kiosk_console=") and "Secure" in cookie
+    assert secure.get(f"/rooms/{door_client.slug}/console", base_url="https://localhost").status_code == 200
+    # The plain name over https is not the console's cookie.
+    value = cookie.split(";")[0].split("=", 1)[1]
+    plain = app.test_client(use_cookies=False)
+    r = plain.get(f"/rooms/{door_client.slug}/console", base_url="https://localhost",
+                  headers={"Cookie": f"kiosk_console={value}"})
+    assert r.status_code == 403
+
+
+def test_two_device_cookies_are_refused(app, door_client):
+    token = door_client.get_cookie("kiosk_device").value
+    other = app.test_client(use_cookies=False)  # the header as written
+    headers = {"Cookie": f"kiosk_device={token}; kiosk_device=planted"}
+    assert other.get(f"/rooms/{door_client.slug}/door", headers=headers).status_code == 403
+    assert other.get(f"/rooms/{door_client.slug}/door/poll?v=x", headers=headers,
+                     environ_base={"HTTP_HX_REQUEST": "true"}).status_code == 403
+    assert other.get(f"/rooms/{door_client.slug}/door", headers={"Cookie": f"kiosk_device={token}"}).status_code == 200
