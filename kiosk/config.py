@@ -91,6 +91,9 @@ DEFAULTS: dict[str, Any] = {
     "PAIR_LIMIT_PER_MINUTE": 10,
     # Bookings from a staff page (not logged in), per client address and hour.
     "STAFF_BOOKING_LIMIT_PER_HOUR": 10,
+    # Refused claims of one visit's console code (already used, expired) before
+    # the visit's claims are refused until the door shows a new code.
+    "CONSOLE_CLAIM_FAILURES_PER_VISIT": 5,
     # Failed logins an hour per account *and address*: that address is locked out of that account.
     "LOGIN_FAILURES_PER_HOUR": 20,
     # Failed logins in 15 minutes per account (any address) after which the account is slowed:

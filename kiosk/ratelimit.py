@@ -56,6 +56,8 @@ LOGIN_ACCOUNT = Limit("login-account", "LOGIN_SLOW_AFTER", timedelta(minutes=15)
 # Bookings (and moves) from a staff page, per address: anyone on the
 # network may hold a free slot in their own name, but not fill the rooms' days.
 STAFF_BOOKING = Limit("staff-booking", "STAFF_BOOKING_LIMIT_PER_HOUR", timedelta(hours=1))
+# Refused claims of one visit's console code, per visit and code shown (a new code starts afresh).
+CONSOLE_CLAIM_VISIT = Limit("console-claim-visit", "CONSOLE_CLAIM_FAILURES_PER_VISIT", timedelta(hours=12))
 # A room console's writes (bookings and moves, faults, device checks), per
 # console, by the staff pages' number: whoever passes a door may claim a visit's console.
 CONSOLE_WRITE = Limit("console-write", "STAFF_BOOKING_LIMIT_PER_HOUR", timedelta(hours=1))

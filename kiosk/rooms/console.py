@@ -28,11 +28,12 @@ import secrets
 from datetime import timedelta
 
 from flask import Response, current_app, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..errors import KeyedError
 from ..models import ConsoleCode, RoomSession, Tablet
+from .. import ratelimit
 from . import access, pairing, service
 from .service import Actor
 
@@ -137,15 +138,37 @@ def clear_knock(room_id: int, actor: Actor) -> None:
 
 
 def claim(raw_code: str, address: str) -> tuple[ConsoleCode, str]:
-    """Use a code: bind a new console token to its session; returns the row and the token."""
+    """Use a code: bind a new console token to its session; returns the row and
+    the token. Refused claims of a visit's codes count against the visit's
+    budget (CONSOLE_CLAIM_FAILURES_PER_VISIT) besides the address's limit: past
+    it the visit's claims are refused (429) until the door shows a new code."""
     code = pairing.normalise_code(raw_code)
     if len(code) != CODE_LENGTH or any(ch not in pairing.ALPHABET for ch in code):
         raise ClaimError("console.error.format")
-    found = db.session.scalar(select(ConsoleCode.room_id).where(ConsoleCode.code == code)
-                              .order_by(ConsoleCode.id.desc()).limit(1))
-    if found is None:
+    row = db.session.scalar(select(ConsoleCode).where(ConsoleCode.code == code)
+                            .order_by(ConsoleCode.id.desc()).limit(1))
+    if row is None:
         raise ClaimError("console.error.unknown")
+    found, visit = row.room_id, _visit_key(row.session_id)
+    if ratelimit.over(ratelimit.CONSOLE_CLAIM_VISIT, visit):
+        db.session.rollback()
+        raise ClaimError("console.error.visit_limited", 429)
     db.session.rollback()  # end the read; the room's lock re-reads below
+    try:
+        return _claim(found, code, address)
+    except ClaimError:
+        ratelimit.hit(ratelimit.CONSOLE_CLAIM_VISIT, visit)
+        raise
+
+
+def _visit_key(session_id: int) -> str:
+    """A visit's claim budget: its session and the newest code the door showed for it."""
+    newest = db.session.scalar(select(func.max(ConsoleCode.id)).where(ConsoleCode.session_id == session_id))
+    return f"{session_id}:{newest}"
+
+
+def _claim(found: int, code: str, address: str) -> tuple[ConsoleCode, str]:
+    """The claim under the room's lock (room ``found``): the code must be unused, of the open visit, alive."""
     with service.transition(found) as w:
         session, now = w.session, w.now
         row = db.session.scalar(select(ConsoleCode).where(ConsoleCode.code == code)

@@ -258,11 +258,12 @@ def redeem_code(template: str, redeem, refused: type[Exception]):
 
     At most PAIR_LIMIT_PER_MINUTE attempts a minute per address for both forms,
     counted in the database so every worker and instance shares the count: a
-    six-character code cannot be guessed at 10 a minute."""
+    six-character code cannot be guessed at 10 a minute. A visit's code has its
+    own budget of refused claims besides (``console.claim``)."""
     code = request.values.get("code", "")[:40]
     if not ratelimit.allow(ratelimit.PAIR_ADDRESS, client_address()):
         return None, render(template, code=code, error="admin.limit.pair", status=429)
     try:
         return redeem(code, client_address()), None
     except refused as exc:
-        return None, render(template, code=code, error=exc.key, status=400)
+        return None, render(template, code=code, error=exc.key, status=exc.status)

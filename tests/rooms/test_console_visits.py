@@ -248,3 +248,16 @@ def test_two_device_cookies_are_refused(app, door_client):
     assert other.get(f"/rooms/{door_client.slug}/door/poll?v=x", headers=headers,
                      environ_base={"HTTP_HX_REQUEST": "true"}).status_code == 403
     assert other.get(f"/rooms/{door_client.slug}/door", headers={"Cookie": f"kiosk_device={token}"}).status_code == 200
+
+
+def test_a_visits_claims_have_a_failure_budget_until_the_door_shows_a_new_code(app, door_client):
+    slug = door_client.slug
+    used = check_in(door_client)
+    claim(app.test_client(), used)
+    most = int(app.config["CONSOLE_CLAIM_FAILURES_PER_VISIT"])
+    for _ in range(most):  # fewer tries than the address limit allows: the visit's budget bites first
+        assert app.test_client().form_post("/console", {"code": used}).status_code == 400
+    r = app.test_client().form_post("/console", {"code": used})
+    assert r.status_code == 429 and "För många misslyckade försök" in r.get_data(as_text=True)
+    fresh = door_code(door_client.hx_post(f"/rooms/{slug}/console-disconnect", {}).get_data(as_text=True))
+    assert app.test_client().form_post("/console", {"code": fresh}).status_code == 303
