@@ -65,7 +65,8 @@ def console_home():
     return response
 
 
-def _panel(room: Room, who: Console, status: int = 200, state_before: str | None = None):
+def _panel(room: Room, who: Console, status: int = 200, state_before: str | None = None,
+           finish_unticked: bool = False):
     session = service.open_session(room.id)
     state = service.state_of(room, session)
     ended = access.console_ended(who, session)
@@ -78,6 +79,7 @@ def _panel(room: Room, who: Console, status: int = 200, state_before: str | None
         "ended": ended,
         "permanent": who.session_id is None,
         "code": "", "error": None,  # an ended console's claim form
+        "finish_unticked": finish_unticked,
         "poll_url": url_for("rooms.console_poll", slug=room.slug, v=panel_version(state)),
         **({} if ended else day_and_faults(state)),
     }
@@ -141,6 +143,14 @@ def step(slug: str):
     if request.url_rule.rule.endswith("/end") and request.form.get("confirmed") != "yes":
         access.current_console(access.room_or_404(slug))  # a stranger learns nothing about the form
         return error_response(400, "console.error.end_unconfirmed")
+    if request.url_rule.rule.endswith("/finish") and request.form.get("anyway") != "yes":
+        room = access.room_or_404(slug)
+        who = _acting(room)
+        session = service.open_session(room.id)
+        if who is not None and session is not None and session.state == service.WRAPUP and not any(
+                checklist == "ending" for checklist, _item in service.ticks(session)):
+            # Nothing of the ending ticked: asked once, and the same answer frees the room.
+            return _panel(room, who, finish_unticked=True)
     return _console_action(slug, requested_step(MEETING_STEPS))
 
 

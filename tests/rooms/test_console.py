@@ -211,6 +211,9 @@ def test_a_whole_visit_from_the_console_as_door_and_board_see_it(app, console_cl
     html = console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"}).get_data(as_text=True)
     assert "Hur gick mötet?" in html
     html = console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"}).get_data(as_text=True)
+    assert 'id="wrapup-unticked"' in html  # nothing of the ending ticked: asked once
+    html = console_client.hx_post(f"/rooms/{slug}/console/finish",
+                                  {"outcome": "held", "anyway": "yes"}).get_data(as_text=True)
     assert "Besöket är avslutat" in html
     assert session_of(app, console_client.room_id) is None
     assert "Ledigt" in board.get("/board").get_data(as_text=True)
@@ -319,7 +322,7 @@ def test_a_no_show_recorded_in_the_guide_is_the_wrap_up_answer(frozen_clock, app
         from kiosk.i18n import local_time
 
         assert f"Sedan {local_time(ended_at)}" in html  # wrap-up's own time, not check-in's
-    client.hx_post(f"{base}/finish", {"outcome": "no-show"})
+    client.hx_post(f"{base}/finish", {"outcome": "no-show", "anyway": "yes"})
     with app.app_context():
         closed = db.session.scalar(select(RoomSession).order_by(RoomSession.id.desc()))
         assert closed.outcome == "no-show" and closed.ended_at is not None

@@ -70,7 +70,8 @@ def test_one_browser_serves_visit_after_visit(app, door_client):
         assert computer.get("/console").headers["Location"].endswith(f"/rooms/{slug}/console")
         computer.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
         computer.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"})
-        html = computer.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"}).get_data(as_text=True)
+        html = computer.hx_post(f"/rooms/{slug}/console/finish",
+                                {"outcome": "held", "anyway": "yes"}).get_data(as_text=True)
         assert state(app, door_client.room_id) == "free"
         assert "Besöket är avslutat" in html and 'id="claim-code"' in html  # the next visit's form, at once
 
@@ -87,7 +88,7 @@ def test_a_computer_paired_for_good_follows_its_room(app, door_client):
         assert "Checklista innan mötet" in html
         computer.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
         computer.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"})
-        computer.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"})
+        computer.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held", "anyway": "yes"})
         assert state(app, door_client.room_id) == "free"
 
 
@@ -261,3 +262,23 @@ def test_a_visits_claims_have_a_failure_budget_until_the_door_shows_a_new_code(a
     assert r.status_code == 429 and "För många misslyckade försök" in r.get_data(as_text=True)
     fresh = door_code(door_client.hx_post(f"/rooms/{slug}/console-disconnect", {}).get_data(as_text=True))
     assert app.test_client().form_post("/console", {"code": fresh}).status_code == 303
+
+
+def test_finishing_a_wrap_up_with_nothing_ticked_asks_once(app, console_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"})
+    html = console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"}).get_data(as_text=True)
+    assert 'id="wrapup-unticked"' in html and 'name="anyway" value="yes"' in html
+    assert state(app, console_client.room_id) == "wrapup"
+    console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held", "anyway": "yes"})
+    assert state(app, console_client.room_id) == "free"
+
+
+def test_a_wrap_up_with_a_tick_finishes_at_once(app, console_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"})
+    assert console_client.hx_post("/checklists/ending/items/journal", {"ticked": "1"}).status_code == 200
+    console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"})
+    assert state(app, console_client.room_id) == "free"

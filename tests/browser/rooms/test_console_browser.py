@@ -107,6 +107,10 @@ def test_a_visit_run_from_the_console_by_keyboard(browser, fast_app, server, roo
 
     tab_to(console, "Mötet genomfördes" if sv else "The meeting was held")
     console.keyboard.press("Enter")
+    expect(console.locator("#wrapup-unticked")).to_be_visible()  # nothing ticked: asked once
+    check_page(console, assert_valid_html, f"console wrap-up, nothing ticked ({lang})")
+    tab_to(console, "Mötet genomfördes" if sv else "The meeting was held")
+    console.keyboard.press("Enter")
     expect(console.locator(".console-ended")).to_be_visible()
     check_page(console, assert_valid_html, f"console ended ({lang})")
     expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)

@@ -48,6 +48,8 @@ def run_the_meeting(console, door) -> None:
     console.get_by_role("button", name="Ja, avsluta videomötet").click()
     expect(console.locator(".console-wrapup")).to_be_attached()
     console.get_by_role("button", name="Mötet genomfördes").click()
+    expect(console.locator("#wrapup-unticked")).to_be_visible()  # nothing ticked: asked once
+    console.get_by_role("button", name="Mötet genomfördes").click()
     expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)
 
 
@@ -108,7 +110,9 @@ def test_one_console_browser_serves_three_visits_and_takes_the_console_back(
     computer.locator("#console-confirm-end > summary").click()
     computer.get_by_role("button", name="Ja, avsluta videomötet").click()
     expect(computer.locator(".console-wrapup")).to_be_attached()
-    computer.get_by_role("button", name="Mötet genomfördes").click()
+    computer.locator("#tick-ending-journal").click()
+    expect(computer.locator("#tick-ending-journal")).to_have_attribute("aria-checked", "true")
+    computer.get_by_role("button", name="Mötet genomfördes").click()  # something ticked: at once
     expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)
 
     # Visit 3: the same computer, the next code, from the QR's address.
