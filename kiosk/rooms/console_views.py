@@ -65,6 +65,29 @@ def console_home():
     return response
 
 
+def _no_show_wait(room: Room, who: Console, state: service.RoomState):
+    """The no-show procedure's flow while its countdown runs (the wait before
+    calling the patient), for the console's main page; else None. The flow is
+    the guide's own, on the room session (rooms/stores.py)."""
+    from ..guides import noshow
+    from ..i18n import content
+    from .stores import RoomNoShow
+
+    if state.session is None or state.state not in (service.PREPARING, service.MEETING):
+        return None
+    c = content()
+    current = noshow.flow(c.guides[noshow.GUIDE_KEY], RoomNoShow(room.id, who.actor).load(), state.now,
+                          c.numbers["no_show_minutes"])
+    return current if current.phase == "waiting" else None
+
+
+def _version(room: Room, who: Console, state: service.RoomState) -> str:
+    """What the console's poll compares: the panel's version, and while the
+    no-show countdown runs its end, so the panel changes when it is time to call."""
+    wait = None if access.console_ended(who, state.session) else _no_show_wait(room, who, state)
+    return panel_version(state) + ("" if wait is None else f"-w{int(wait.due_at.timestamp())}")
+
+
 def _panel(room: Room, who: Console, status: int = 200, state_before: str | None = None,
            finish_unticked: bool = False):
     session = service.open_session(room.id)
@@ -80,7 +103,8 @@ def _panel(room: Room, who: Console, status: int = 200, state_before: str | None
         "permanent": who.session_id is None,
         "code": "", "error": None,  # an ended console's claim form
         "finish_unticked": finish_unticked,
-        "poll_url": url_for("rooms.console_poll", slug=room.slug, v=panel_version(state)),
+        "poll_url": url_for("rooms.console_poll", slug=room.slug, v=_version(room, who, state)),
+        "no_show_wait": None if ended else _no_show_wait(room, who, state),
         **({} if ended else day_and_faults(state)),
     }
     return render(CONSOLE, block="panel", status=status, fragment="console", no_store=True, **context)
@@ -97,9 +121,9 @@ def console_page(slug: str):
 def console_poll(slug: str):
     """204 while the console shows the current state; else the new panel."""
     room = access.room_or_404(slug)
-    access.current_console(room)
+    who = access.current_console(room)
     state = service.state_of(room, service.open_session(room.id))
-    if (request.args.get("v") == panel_version(state) and not service.is_expired(state.session, state.now)
+    if (request.args.get("v") == _version(room, who, state) and not service.is_expired(state.session, state.now)
             and not bookings_day.is_due(room.bookings_due_at, state.now)):  # or the room's day moved
         return unchanged(fragment="console", no_store=True)
     return console_page(slug)

@@ -282,3 +282,25 @@ def test_a_wrap_up_with_a_tick_finishes_at_once(app, console_client):
     assert console_client.hx_post("/checklists/ending/items/journal", {"ticked": "1"}).status_code == 200
     console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"})
     assert state(app, console_client.room_id) == "free"
+
+
+def test_the_no_show_countdown_shows_on_the_consoles_main_page_while_it_runs(app, frozen_clock, console_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    html = console_client.get(f"/rooms/{slug}/console").get_data(as_text=True)
+    assert 'id="console-countdown"' not in html
+    with app.app_context():
+        service.record_no_show(console_client.room_id, service.Actor("test"),
+                               booked_at=clock.now() - timedelta(seconds=80))
+    html = console_client.get(f"/rooms/{slug}/console").get_data(as_text=True)
+    with app.test_request_context():
+        from kiosk.i18n import local_time
+
+        call_at = local_time(clock.now() + timedelta(seconds=220))
+    assert 'id="console-countdown"' in html and 'data-seconds-left="220"' in html
+    assert f"Nedräkning</a> <span" in html and f"3:40</span> – ring upp {call_at}" in html
+    v = re.search(r'/console/poll\?v=([^"&]+)', html).group(1)
+    assert console_client.hx_get(f"/rooms/{slug}/console/poll?v={v}").status_code == 204
+    clock.advance(timedelta(seconds=221))  # time to call: the panel changes without a write
+    r = console_client.hx_get(f"/rooms/{slug}/console/poll?v={v}")
+    assert r.status_code == 200 and 'id="console-countdown"' not in r.get_data(as_text=True)

@@ -10,9 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from kiosk import clock
 from kiosk.extensions import db
 from kiosk.models import Room
-from kiosk.rooms import pairing
+from kiosk.rooms import pairing, service
 from tests.browser.helpers import FOLLOW_MS, POLL, check_page, code_for, console_page, pair_page
 from tests.browser_support import open_page
 
@@ -150,4 +151,11 @@ def test_a_computer_paired_for_good_follows_its_room_visit_after_visit(
             check_page(computer, assert_valid_html, "console with a knock (en)")
             computer.goto(f"/rooms/{SLUG}/console?lang=sv")
             computer.get_by_role("button", name="Uppfattat").click()
+        if visit == 2:  # the patient has not joined: the countdown on the main page, in both languages
+            with fast_app.app_context():
+                service.record_no_show(room_id, service.Actor("test"), booked_at=clock.now())
+            for lang, word in (("en", "Countdown"), ("sv", "Nedräkning")):
+                computer.goto(f"/rooms/{SLUG}/console?lang={lang}")
+                expect(computer.locator("#console-countdown")).to_contain_text(word)
+                check_page(computer, assert_valid_html, f"console with the no-show countdown ({lang})")
         run_the_meeting(computer, door)
