@@ -67,13 +67,26 @@ class Case:
 _n = itertools.count(1)
 
 def _future_booking(_world) -> dict:
-    """A booking on a day of its own (each request books anew, so none overlaps)."""
+    """A booking at a time of its own (each request books anew, so none overlaps),
+    within the days a console may book ahead (the booking pages' 14)."""
     from datetime import timedelta
 
     from kiosk import clock
 
-    day = (clock.now() + timedelta(days=2 + next(_n))).date().isoformat()
-    return {"day": day, "start": "10:00", "end": "10:30"}
+    n = next(_n)
+    day = (clock.today() + timedelta(days=2 + n % 12)).isoformat()
+    hour = 8 + (n // 12) % 10
+    return {"day": day, "start": f"{hour:02d}:00", "end": f"{hour:02d}:30"}
+
+
+def _a_minute_later(data: dict) -> dict:
+    """``data``, a minute after the last request: a room keeps one device-check result a minute."""
+    from datetime import timedelta
+
+    from kiosk import clock
+
+    clock.advance(timedelta(seconds=61))
+    return data
 
 
 # (endpoint, method) -> Case. A route of the app missing here fails the test.
@@ -113,14 +126,19 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.door_panel", "GET"): Case(only({"door_a": 200})),
     ("rooms.door_poll", "GET"): Case(only({"door_a": 200}), query="v=0"),
     ("rooms.check_in", "POST"): Case(only({"door_a": 303}), data={"minutes": "30"}, room_a="free"),
-    ("rooms.tick", "POST"): Case(only({"door_a": 303}), data="tick", room_a="preparing"),
-    ("rooms.skip", "POST"): Case(only({"door_a": 303}), data={"reason": "urgent"}, room_a="preparing"),
+    # Room A has a console paired for good: while it runs the visit the door changes
+    # nothing of it (409); it may knock, show a new code and disconnect a bound browser.
+    ("rooms.tick", "POST"): Case(only({"door_a": 409}), data="tick", room_a="preparing"),
+    ("rooms.skip", "POST"): Case(only({"door_a": 409}), data={"reason": "urgent"}, room_a="preparing"),
     # Starting without a complete checklist or a reason is refused (the door's own rule).
     ("rooms.start", "POST"): Case(only({"door_a": 409}), room_a="preparing"),
-    ("rooms.cancel", "POST"): Case(only({"door_a": 303}), room_a="preparing"),
-    ("rooms.extend", "POST"): Case(only({"door_a": 303}), room_a="meeting"),
-    ("rooms.end", "POST"): Case(only({"door_a": 303}), room_a="meeting"),
-    ("rooms.finish", "POST"): Case(only({"door_a": 303}), data={"outcome": "held"}, room_a="wrapup"),
+    ("rooms.cancel", "POST"): Case(only({"door_a": 409}), room_a="preparing"),
+    ("rooms.extend", "POST"): Case(only({"door_a": 409}), room_a="meeting"),
+    ("rooms.end", "POST"): Case(only({"door_a": 409}), room_a="meeting"),
+    ("rooms.finish", "POST"): Case(only({"door_a": 409}), data={"outcome": "held"}, room_a="wrapup"),
+    ("rooms.knock", "POST"): Case(only({"door_a": 303}), room_a="meeting"),
+    ("rooms.console_disconnect", "POST"): Case(only({"door_a": 303}), room_a="preparing"),
+    ("rooms.console_knock_seen", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
     # The door shows a new console code: its own door tablet only.
     ("rooms.console_code", "POST"): Case(only({"door_a": 303}), room_a="preparing"),
     # Claiming a console: anyone may try a code (limited per address); a wrong code is 400.
@@ -136,8 +154,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.console_skip", "POST"): Case(only({"console_a": 303}), data={"reason": "urgent"}, room_a="preparing"),
     ("rooms.console_cancel", "POST"): Case(only({"console_a": 303}), room_a="preparing"),
     ("rooms.console_extend", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
-    ("rooms.console_end", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
-    ("rooms.console_finish", "POST"): Case(only({"console_a": 303}), data={"outcome": "held"}, room_a="wrapup"),
+    ("rooms.console_end", "POST"): Case(only({"console_a": 303}), data={"confirmed": "yes"}, room_a="meeting"),
+    ("rooms.console_finish", "POST"): Case(only({"console_a": 303}), data={"outcome": "held", "anyway": "yes"},
+                                           room_a="wrapup"),
     # Guides in the kiosk view of room A's console and door (issue 11).
     ("rooms.console_guide", "GET"): Case(only({"console_a": 200}), room_a="meeting"),
     ("rooms.door_guide", "GET"): Case(only({"door_a": 200}), room_a="meeting"),
@@ -213,7 +232,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     # or an administrator who may see room A's unit; nobody else.
     ("devicecheck.save_result", "POST"): Case(
         only({"console_a": 303, "manager": 303, "global": 303}),
-        data=lambda w: {"camera": "ok", "microphone": "ok", "sound": "fail", "room": w.room_a}),
+        data=lambda w: _a_minute_later({"camera": "ok", "microphone": "ok", "sound": "fail", "room": w.room_a})),
     ("devicecheck.report_fault", "POST"): Case(
         only({"console_a": 303, "manager": 303, "global": 303}), data=lambda w: {"kind": "other", "room": w.room_a}),
     ("admin.faults_page", "GET"): Case(admin_page(200)),
