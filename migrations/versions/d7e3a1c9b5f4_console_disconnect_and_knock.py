@@ -5,7 +5,7 @@ so its browser is told it was disconnected. room_session.knock_at: someone
 waits at the door; the console shows it until the clinician clears it.
 
 Revision ID: d7e3a1c9b5f4
-Revises: e7a3d9c4b2f1
+Revises: d7a3c1e9b5f4
 Create Date: 2026-12-08 01:15:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd7e3a1c9b5f4'
-down_revision = 'e7a3d9c4b2f1'
+down_revision = 'd7a3c1e9b5f4'
 branch_labels = None
 depends_on = None
 
