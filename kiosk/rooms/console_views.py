@@ -13,7 +13,7 @@ than the booking pages list (``booking_forms.DAYS_AHEAD``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import redirect, request, url_for
 
@@ -249,9 +249,11 @@ def _within_horizon(change):
     """``change``, refused for a day beyond the last one the booking pages list
     (today and DAYS_AHEAD days on): a booking nobody sees is one nobody keeps."""
     def checked(room: Room, actor):
-        raw = BookingForm().day.data or ""
-        last = clock.today() + timedelta(days=booking_forms.DAYS_AHEAD)
-        if len(raw) == 10 and raw > last.isoformat():  # ISO dates compare as text; a bad one is the form's 400
+        try:
+            day = date.fromisoformat(BookingForm().day.data or "")
+        except ValueError:
+            day = None  # not a date: the form's own message says so
+        if day is not None and day > clock.today() + timedelta(days=booking_forms.DAYS_AHEAD):
             raise BookingError("console.error.beyond", 400, days=booking_forms.DAYS_AHEAD)
         return change(room, actor)
     return checked
