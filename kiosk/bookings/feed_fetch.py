@@ -12,6 +12,7 @@ import http.client
 import ipaddress
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -88,13 +89,23 @@ class _Watch:
     def __init__(self, seconds: float):
         self.sockets: list[socket.socket] = []
         self.expired = False
+        self._seconds = seconds
+        self._due = time.monotonic() + seconds
         self._lock = threading.Lock()
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
 
     def __enter__(self):
+        self._due = time.monotonic() + self._seconds
         self._timer.start()
         return self
+
+    def passed(self) -> bool:
+        """Past the deadline: by the timer, or by the clock where the read is
+        ours to loop. A thread's timed wait cannot always be trusted (under a
+        moved clock, libfaketime's, it never wakes), and a feed sending a byte
+        now and then must still be cut at the deadline."""
+        return self.expired or time.monotonic() >= self._due
 
     def __exit__(self, *exc):
         self._timer.cancel()
@@ -234,7 +245,7 @@ def fetch(url: str, etag: str | None = None, last_modified: str | None = None,
                 chunks, size = [], 0
                 while True:
                     chunk = response.read1(65536)
-                    if watch.expired:
+                    if watch.passed():
                         raise FeedError("timeout")
                     if not chunk:
                         break
@@ -255,7 +266,7 @@ def fetch(url: str, etag: str | None = None, last_modified: str | None = None,
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, _Refused):
                 raise FeedError("refused-address") from None
-            if isinstance(exc.reason, (TimeoutError, socket.timeout)) or watch.expired:
+            if isinstance(exc.reason, (TimeoutError, socket.timeout)) or watch.passed():
                 raise FeedError("timeout") from None
             raise FeedError("unreachable") from None
         except (OSError, ValueError, http.client.HTTPException):
