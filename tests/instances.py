@@ -46,15 +46,21 @@ class Instance:
             # gunicorn's, not the kiosk's: switch it off for these runs only.
             self.env["GUNICORN_CMD_ARGS"] = (self.env.get("GUNICORN_CMD_ARGS", "") + " --timeout 0").strip()
         self.proc: subprocess.Popen | None = None
+        self.log = instance_path / "gunicorn.log"  # the arbiter's and workers' error log (errorlog "-")
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Instance:
-        self.proc = subprocess.Popen(
-            [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [str(GUNICORN), "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{self.port}", "wsgi:app"],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
         # Generous: on a loaded CI machine workers take many seconds to import the app.
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

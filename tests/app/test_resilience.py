@@ -319,3 +319,35 @@ def test_a_content_change_reaches_a_running_instance_on_reload_and_no_poll_fails
     assert 200 in answers  # the door saw the new content version and re-rendered
     page = door.get("/guides/support").body
     assert "010-47 37 199" in page and "010-47 37 100" not in page
+
+
+@pytest.mark.serial
+def test_a_reload_with_broken_content_keeps_serving_the_content_it_has(app, instances, unit_with_rooms, tmp_path):
+    """A reload whose content does not validate (here: a fact the texts name is
+    gone) is not taken: the arbiter logs the fault, its new workers are forks of
+    the app that runs, and every page answers as before, with the old number."""
+    import json
+    import signal
+
+    from tests.instances import ROOT
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "kiosk" / "content", content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    inst = instances(KIOSK_CONTENT_DIR=content, KIOSK_WORKERS=2)
+    door = Browser(inst.url)
+    before = json.loads(door.get("/healthz").body)["content_version"]
+    facts = content / "facts.toml"
+    facts.write_text(facts.read_text(encoding="utf-8") + "\n[this is not toml\n", encoding="utf-8")
+    os.kill(inst.proc.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    logged = ""
+    while "could not be built again" not in logged and time.monotonic() < deadline:
+        time.sleep(0.2)
+        logged = inst.log_text()
+    assert "could not be built again" in logged, logged[-2000:]
+    assert "facts.toml" in logged  # the fault is named
+    time.sleep(1)  # the new workers, forked from the running app, answer
+    assert inst.proc.poll() is None, "gunicorn stopped"
+    assert json.loads(door.get("/healthz").body)["content_version"] == before
+    page = door.get("/guides/support")
+    assert page.status == 200 and "010-47 37 100" in page.body
