@@ -14,6 +14,7 @@ yesterday in Sweden between 23.00 and 24.00 UTC.
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -21,7 +22,22 @@ from zoneinfo import ZoneInfo
 DEFAULT_ZONE = "Europe/Stockholm"
 
 _lock = threading.Lock()
-_offset = timedelta(0)
+# For benchmarks and tests of live servers only, never in production: every
+# process started with KIOSK_CLOCK_OFFSET_SECONDS reads the machine's time moved
+# by that many seconds, so all workers of all instances agree on one moved clock
+# (bench/load.py's 08.00 herd sets it on the gunicorn instances).
+OFFSET_ENV = "KIOSK_CLOCK_OFFSET_SECONDS"
+
+
+def _offset_from_env() -> timedelta:
+    raw = os.environ.get(OFFSET_ENV, "").strip()
+    try:
+        return timedelta(seconds=float(raw or 0))
+    except ValueError:
+        raise ValueError(f"{OFFSET_ENV} must be a number of seconds, not {raw!r}") from None
+
+
+_offset = _offset_from_env()
 _frozen: datetime | None = None
 # One zone for the process: the door poll's fast path asks outside any Flask
 # app context, and must agree with the view behind it.
