@@ -246,6 +246,12 @@ async def drive(urls: list[str], fleet: Fleet, n_doors: int, seconds: float, int
         while True:
             job = await queue.get()
             if job is None:
+                if writer is not None:
+                    writer.close()
+                    try:
+                        await writer.wait_closed()
+                    except OSError:
+                        pass  # the server had closed it already
                 break
             due, kind, i = job
             sample = Sample(due, 0.0, 0.0, kind, 0)

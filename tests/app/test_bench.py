@@ -176,3 +176,56 @@ def test_the_clock_offset_a_server_is_started_with_moves_its_clock(monkeypatch):
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     moved = datetime.fromisoformat(out.strip()) - datetime.now(timezone.utc)
     assert timedelta(days=2) - timedelta(minutes=1) < moved <= timedelta(days=2)
+
+
+def test_the_open_loop_client_learns_versions_resends_on_a_closed_keep_alive_and_times_each_change():
+    """bench.load's client against a stand-in server on loopback (no kiosk): the
+    version moves from v1 to v2 mid-run, as the herd's does at 08.00; the
+    server drops every third request of a connection unanswered, as a worker
+    stopping after a reload does."""
+    import asyncio
+    import time
+
+    async def scenario():
+        change_at = time.monotonic() + 0.3
+        asked = []
+
+        async def serve(reader, writer):
+            for count in range(1, 1000):
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    break
+                if count % 3 == 0:
+                    break  # closed before answering
+                path = head.split()[1].decode()
+                asked.append(path)
+                current = "v2" if time.monotonic() >= change_at else "v1"
+                if path.endswith(f"v={current}"):
+                    writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                else:
+                    body = f'<div data-hx-get="/rooms/r0/door/poll?v={current}"></div>'.encode()
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        fleet = load.Fleet(2, 0, "content", {})
+        try:
+            run = await load.drive([f"127.0.0.1:{port}"], fleet, 2, seconds=0.78, interval=0.1, connections=2,
+                                   watch_from=change_at)
+        finally:
+            server.close()
+        return run, fleet, asked, change_at
+
+    run, fleet, asked, change_at = asyncio.run(scenario())
+    assert len(run.samples) == 16  # 2 doors every 0.1 s for 0.78 s, whatever the server did
+    assert {s.kind for s in run.samples} == {"door"}
+    assert load.errors(run.samples) == 0 and not run.failures
+    assert run.resent >= 1 and any(s.resent for s in run.samples)
+    assert fleet.door_v == {0: "v2", 1: "v2"}
+    assert set(run.first_change) == {("door", 0), ("door", 1)}
+    assert all(lag >= 0 for lag in run.first_change.values())
+    assert set(load.statuses(run.samples)) == {200, 204}
+    assert asked[0].startswith("/rooms/r") and "/door/poll?v=1.0.content" in asked[0]
