@@ -618,7 +618,8 @@ def run_herd(setup: Setup) -> list[goals.Figure]:
         goals.Figure(part, "slowest door to its changed panel", None if changed < n else worst, " s",
                      goals.herd_lag_goal(interval),
                      f"{changed:,} of {n:,} doors changed, {within:,} within two intervals; p99 "
-                     f"{pct(finite, 0.99) / 1000:.2f} s"),
+                     f"{pct(finite, 0.99) / 1000:.2f} s" + (f"; {n - changed:,} never did (no value)"
+                                                            if changed < n else "")),
         goals.Figure(part, "p99 during the herd", pct(during, 0.99), " ms", goals.HERD_P99_MS,
                      f"{len(during):,} requests due in the two intervals from 08.00"),
         goals.Figure(part, "failed or refused requests", errs, "", goals.NO_ERRORS,

@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> list[goals.Figure]:
     try:
         door_v = re.search(r"/door/poll\?v=([^\"&]+)", get(f"{base}/rooms/{devices['slug']}/door", door_cookie)[1]).group(1)
         status, board_html = get(f"{base}/board", board_cookie)
+        assert status == 200, f"the board answered {status}"
         board_v = re.search(r"/board/poll\?v=([^\"&]+)", board_html).group(1)
         rooms_shown = len(set(re.findall(r"/board/rooms/(r\d+)", board_html)))
         assert rooms_shown == ROOMS, f"the board shows {rooms_shown} rooms, not {ROOMS}"
