@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from . import clock, validate
@@ -127,6 +127,26 @@ def is_open(text: str | None, now: datetime) -> bool:
     if span is None:
         return False
     return clock.wall(local.date(), span[0]) <= now < clock.wall(local.date(), span[1])
+
+
+def span_on(text: str | None, day: date) -> tuple[datetime, datetime] | None:
+    """The unit's opening and closing moments (UTC) on the local ``day``; None
+    when it is closed that day. Only for a unit with hours (``parse`` not None)."""
+    days = parse(text)
+    span = days[day.weekday()] if days is not None else None
+    if span is None:
+        return None
+    return clock.wall(day, span[0]), clock.wall(day, span[1])
+
+
+def within(text: str | None, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether the unit is open from ``starts_at`` to ``ends_at`` (always, when it
+    has no hours): the one rule for what may be booked, and for which of a day
+    plan's quarters are shown as closed. A booking lies within one day's hours."""
+    if parse(text) is None:
+        return True
+    span = span_on(text, clock.local_date(starts_at))
+    return span is not None and span[0] <= starts_at and ends_at <= span[1]
 
 
 def next_opening(text: str | None, now: datetime) -> datetime | None:

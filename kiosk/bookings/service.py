@@ -3,7 +3,8 @@
 Rules of a change:
 
 * no two active bookings (booked or claimed) of a room overlap; no booking in
-  the past; the end after the start; at most ``MAX_LENGTH`` long;
+  the past; the end after the start; at most ``MAX_LENGTH`` long; within the
+  unit's opening hours (``hours.within``);
 * only a manual booking that is not yet claimed is moved or cancelled here (a
   feed's bookings follow the feed);
 * checking in claims the booking in its window (the room state machine calls
@@ -28,7 +29,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from .. import clock, validate
+from .. import clock, hours, validate
 from ..events import Actor
 from ..extensions import db
 from ..i18n import local_time
@@ -117,6 +118,18 @@ def _check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
         raise BookingError("bookings.error.too_far")
 
 
+def _refuse_closed(room, starts_at: datetime, ends_at: datetime) -> None:
+    """A booking lies within the unit's opening hours (kiosk/hours.py's one rule):
+    outside them the door is dark and nobody expects the room to be used."""
+    text = room.unit.opening_hours
+    if hours.within(text, starts_at, ends_at):
+        return
+    span = hours.span_on(text, clock.local_date(starts_at))
+    if span is None:
+        raise BookingError("bookings.error.closed_day", 409)
+    raise BookingError("bookings.error.closed", 409, opens=local_time(span[0]), closes=local_time(span[1]))
+
+
 def _refuse_overlap(room_id: int, starts_at: datetime, ends_at: datetime, exclude: int | None = None) -> None:
     clash = [b for b in bookings_between(room_id, starts_at, ends_at) if b.id != exclude]
     if clash:
@@ -136,6 +149,7 @@ def create(room_id: int, actor: Actor, starts_at: datetime, ends_at: datetime,
         if not w.room.active:
             raise BookingError("rooms.error.inactive", 409)
         _check_times(starts_at, ends_at, w.now)
+        _refuse_closed(w.room, starts_at, ends_at)
         _refuse_overlap(w.room.id, starts_at, ends_at)
         booking = Booking(room_id=w.room.id, starts_at=starts_at, ends_at=ends_at, holder_name=holder_name,
                           holder_title=holder_title, source="manual", status="booked", created_at=w.now,
@@ -171,6 +185,7 @@ def move(booking_id: int, actor: Actor, starts_at: datetime, ends_at: datetime,
     with _write(_room_of(booking_id, room_id)) as w:
         booking = _own_booking(booking_id)
         _check_times(starts_at, ends_at, w.now)
+        _refuse_closed(w.room, starts_at, ends_at)
         _refuse_overlap(w.room.id, starts_at, ends_at, exclude=booking.id)
         before = {"from_start": booking.starts_at.isoformat(), "from_end": booking.ends_at.isoformat()}
         booking.starts_at, booking.ends_at, booking.updated_at, booking.updated_by = (starts_at, ends_at, w.now,

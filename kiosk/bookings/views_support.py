@@ -115,7 +115,8 @@ PLAN_STEP = timedelta(minutes=15)
 @dataclass(frozen=True)
 class Cell:
     """One quarter of an hour of the plan: ``free`` (bookable from its start),
-    ``booked`` (an active booking covers part of it) or ``past``."""
+    ``booked`` (an active booking covers part of it), ``past`` or ``closed``
+    (outside the unit's hours)."""
 
     starts_at: datetime
     state: str
@@ -129,7 +130,7 @@ class Cell:
 @dataclass(frozen=True)
 class Plan:
     """A room's day as a plan: ``rows`` of four quarters, one per hour the unit is
-    open (no hours: the working day 07-18); ``closed`` when the unit's hours
+    open or opens in (no hours: the working day 07-18); ``closed`` when the unit's hours
     close the whole day; ``bookings`` the day's active and released bookings."""
 
     day: date
@@ -154,24 +155,35 @@ class Plan:
 
 
 def plan(room, shown: date, now: datetime) -> Plan:
-    """The plan of ``room`` on ``shown`` at ``now`` (one query: the day's bookings)."""
+    """The plan of ``room`` on ``shown`` at ``now`` (one query: the day's bookings).
+    Its rows are whole hours; a quarter outside the unit's hours (07.00 and
+    07.15 when it opens at 07.30) is shown as ``closed`` by the rule a booking
+    is refused by (``hours.within``)."""
     start, end = clock.day_bounds(shown)
     bookings = bookings_day.bookings_between(room.id, start, end, bookings_day.ACTIVE + ("released",))
     today = clock.local_date(now)
-    days = hours.parse(room.unit.opening_hours)
-    span = (TIMELINE_FROM, TIMELINE_TO) if days is None else days[shown.weekday()]
-    if span is None:
-        return Plan(shown, today, None, None, True, [], bookings)
-    opens, closes = clock.wall(shown, span[0]), clock.wall(shown, span[1])
+    text = room.unit.opening_hours
+    if hours.parse(text) is None:
+        opens, closes = clock.wall(shown, TIMELINE_FROM), clock.wall(shown, TIMELINE_TO)
+    else:
+        span = hours.span_on(text, shown)
+        if span is None:
+            return Plan(shown, today, None, None, True, [], bookings)
+        opens, closes = span
     active = [b for b in bookings if b.status in bookings_day.ACTIVE]
     # The first quarter that may still be booked starts at or after this minute.
     floor = now.replace(second=0, microsecond=0)
     rows: list[list[Cell]] = []
-    at = clock.local(opens).replace(minute=clock.local(opens).minute // 15 * 15).astimezone(opens.tzinfo)
-    while at < closes:
+    at = clock.local(opens).replace(minute=0).astimezone(opens.tzinfo)
+    while at < closes or clock.local(at).minute:
         quarter_end = at + PLAN_STEP
         holder = next((b for b in active if b.starts_at < quarter_end and b.ends_at > at), None)
-        state = "booked" if holder is not None else "past" if at < floor else "free"
+        if holder is not None:
+            state = "booked"
+        elif not hours.within(text, at, quarter_end):
+            state = "closed"
+        else:
+            state = "past" if at < floor else "free"
         cell = Cell(at, state, holder)
         if not rows or clock.local(at).hour != clock.local(rows[-1][0].starts_at).hour:
             rows.append([cell])
