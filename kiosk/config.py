@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     # The door's staff panel (extend, end, guides) folds after this long without a touch,
     # so a passer-by finds the sign and not the controls.
     "DOOR_PANEL_IDLE_SECONDS": 20,
+    # A check-in made from the reception board can be undone with one tap this long
+    # (after it, the board's "Avbryt incheckningen" asks first).
+    "CHECK_IN_UNDO_SECONDS": 10,
     # Bookings (kiosk/bookings): an unclaimed booking is released this long after its start.
     "BOOKING_RELEASE_MINUTES": 10,
     # Calendar feeds: the largest feed read, how long to wait for it, and the

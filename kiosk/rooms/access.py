@@ -69,6 +69,12 @@ def is_console_actor(actor: Actor) -> bool:
     return actor.label.startswith("console")
 
 
+def is_board_actor(label: str) -> bool:
+    """Whether an event's actor acted from the reception board: a board tablet, or
+    an administrator (whose only way to check a clinician in is the board)."""
+    return label.startswith((f"{DEVICE_LABELS['board']}:", "admin:"))
+
+
 # ---- rooms and door tablets -------------------------------------------------------
 
 

@@ -67,6 +67,9 @@ bp.add_url_rule("/board/rooms/<slug>/bookings", "board_book", board.book, method
 bp.add_url_rule("/board/rooms/<slug>/bookings/<int:booking_id>/move", "board_move", board.move_booking, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/bookings/<int:booking_id>/cancel", "board_cancel", board.cancel_booking, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/check-in", "board_check_in", board.check_in, methods=POST)
+bp.add_url_rule("/board/rooms/<slug>/check-in/undo", "board_check_in_undo", board.undo_check_in, methods=POST)
+bp.add_url_rule("/board/rooms/<slug>/check-in/cancel", "board_check_in_cancel", board.cancel_check_in, methods=POST)
+bp.add_url_rule("/board/rooms/<slug>/console-code", "board_console_code", board.console_code, methods=POST)
 
 # A door or board that starts without the server.
 bp.add_url_rule("/sw.js", "service_worker", offline.service_worker, methods=GET)

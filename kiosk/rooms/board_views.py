@@ -12,7 +12,7 @@ import hashlib
 import re
 from datetime import timedelta
 
-from flask import abort, current_app, g, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from sqlalchemy import select
 
 from .. import clock, hours, validate
@@ -24,7 +24,7 @@ from ..forms import CheckInForm
 from ..models import Event, Room, RoomSession, Tablet, Unit
 from ..render import is_htmx, render, unchanged
 from . import access, booking_forms, console, faults, offline, pairing, service
-from .panel import check_in_with_code, minutes_field
+from .panel import check_in_with_code, console_context, minutes_field
 from .service import Actor, BadInput, RoomError
 
 BOARD = "rooms/board.html"
@@ -162,21 +162,60 @@ def board_poll():
 # ---- one room's day from reception -------------------------------------------------
 
 
-def _room_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None):
+def _room_page(room: Room, status: int = 200, error: str | None = None, slots=None, form=None,
+               notice: str | None = None):
     session = service.open_session(room.id)
     state = service.state_of(room, session)
     day = bookings_day.day_of(room.id, state.now, session, session_known=True)
+    board_unit = g.get("board_admin_unit")
     context = {
         "surface": "board-room", "room": room, "rs": state, "day": day,
         "timeline": booking_views.timeline(day, session), "plan": booking_forms.plan_of(room, state.now),
         "terms": bookings_day.check_in_terms(room.id, state.now) if session is None else None,
-        "board_unit": g.get("board_admin_unit"), "show_clinician": True,
+        "board_unit": board_unit, "show_clinician": True,
+        # The board's own actions (rooms/_actions.html) keep an administrator's ?unit=.
+        "action_args": {"unit": board_unit} if board_unit else {},
         "meeting_minutes": service.MEETING_MINUTES, "slot_minutes": bookings_day.SLOT_MINUTES,
         "default_minutes": int(current_app.config["DEFAULT_MEETING_MINUTES"]),
-        "error": error, "error_slots": slots or {}, "form": form or {},
+        "error": error, "error_slots": slots or {}, "form": form or {}, "notice": notice,
         "today": clock.local_date(state.now).isoformat(),
+        **_check_in_context(room, session, state.now),
     }
     return render(BOARD_ROOM, block="panel", status=status, fragment="board-room", no_store=True, **context)
+
+
+def _check_in_context(room: Room, session: RoomSession | None, now) -> dict:
+    """What the room's page says of an open check-in: whether the board made it
+    (then it may undo it for CHECK_IN_UNDO_SECONDS, and cancel it while the
+    room is prepared) and, in a room without a door tablet, the console code the
+    door would have shown (nobody else shows it there)."""
+    if session is None:
+        return {"board_check_in": False, "undo_until": None, "has_door": True}
+    made_here = access.is_board_actor(_check_in_actor(session.id, room.id) or "")
+    undo_until = session.started_at + _undo_window()
+    has_door = _has_door(room.id)
+    context = {"board_check_in": made_here, "has_door": has_door,
+               "undo_until": undo_until if made_here and session.state == service.PREPARING and now < undo_until
+               else None}
+    if not has_door:
+        context.update(console_context(room, session))
+    return context
+
+
+def _has_door(room_id: int) -> bool:
+    """The room has a door tablet (paired, not revoked): the door shows the console code."""
+    return db.session.scalar(select(Tablet.id).where(Tablet.room_id == room_id, Tablet.kind == "door",
+                                                     Tablet.revoked_at.is_(None)).limit(1)) is not None
+
+
+def _check_in_actor(session_id: int, room_id: int) -> str | None:
+    """Who checked the room's session in, as the event log names them (None: no such check-in here)."""
+    return db.session.scalar(select(Event.actor).where(Event.session_id == session_id, Event.room_id == room_id,
+                                                       Event.kind == "check-in").order_by(Event.id).limit(1))
+
+
+def _undo_window() -> timedelta:
+    return timedelta(seconds=float(current_app.config["CHECK_IN_UNDO_SECONDS"]))
 
 
 def board_room(slug: str):
@@ -221,3 +260,74 @@ def check_in(slug: str):
             raise BadInput(exc.key) from None
         check_in_with_code(room.id, actor, form, minutes)
     return _booking_action(slug, check_in_here)
+
+
+# ---- the board's own check-in: undo, cancel, the console code of a room without a door ----
+
+
+class NotOurs(RoomError):
+    """A check-in made at the door or a console: the board leaves it to them."""
+
+    status = 403
+
+
+def _check_in_step(slug: str, step, notice: str | None = None):
+    """One step on the check-in this page shows: refused beside the check-in
+    (announced, with the focus; nothing written), else the page again."""
+    _unit, room = access.board_room(slug)
+    actor = access.board_actor()
+    try:
+        step(room, actor)
+    except RoomError as exc:
+        db.session.rollback()
+        g.refused_booking = "check-in"
+        return _room_page(access.room_or_404(slug), status=exc.status, error=exc.key)
+    if not is_htmx():
+        return redirect(url_for("rooms.board_room", slug=room.slug, unit=g.get("board_admin_unit")), code=303)
+    db.session.expire_all()
+    return _room_page(db.session.get(Room, room.id), notice=notice)
+
+
+def _shown_session() -> int:
+    """The check-in the form was shown for (its hidden field), or a 400."""
+    session_id = validate.number(request.form.get("session", "").strip(), 9)
+    if session_id is None:
+        raise BadInput("bookings.checkin.error.bad_session")
+    return session_id
+
+
+def _take_back(within: bool):
+    def step(room: Room, actor: Actor) -> None:
+        session_id = _shown_session()
+        # Who checked in never changes, so it is read before the room's lock; the
+        # state machine checks under the lock that this check-in is still the room's.
+        made_by = _check_in_actor(session_id, room.id)
+        if made_by is None:
+            raise RoomError("bookings.checkin.error.gone")
+        if not access.is_board_actor(made_by):
+            raise NotOurs("bookings.checkin.error.not_ours")
+        service.cancel(room.id, actor, session_id=session_id, within=_undo_window() if within else None)
+    return step
+
+
+def undo_check_in(slug: str):
+    """Undo the board's check-in within CHECK_IN_UNDO_SECONDS: one tap, nothing asked."""
+    return _check_in_step(slug, _take_back(within=True), notice="bookings.checkin.undone")
+
+
+def cancel_check_in(slug: str):
+    """Cancel the board's check-in (asked first) while the room is still prepared."""
+    return _check_in_step(slug, _take_back(within=False), notice="bookings.checkin.cancelled")
+
+
+def console_code(slug: str):
+    """A new console code for a room without a door tablet, whose visit nobody
+    else can hand to the computer in the room."""
+    def step(room: Room, actor: Actor) -> None:
+        if _has_door(room.id):
+            raise RoomError("bookings.checkin.error.has_door")
+        session = service.open_session(room.id)
+        if session is not None and console.attached(room.id, session):
+            raise RoomError("bookings.checkin.error.console_attached", session.state)
+        console.new_code(room.id, actor)
+    return _check_in_step(slug, step)

@@ -317,14 +317,23 @@ def end_meeting(room_id: int, actor: Actor) -> RoomSession:
     return session
 
 
-def cancel(room_id: int, actor: Actor) -> None:
-    """Preparing → Free: the check-in is taken back; no meeting was held."""
+def cancel(room_id: int, actor: Actor, session_id: int | None = None, within: timedelta | None = None) -> None:
+    """Preparing → Free: the check-in is taken back; no meeting was held.
+    ``session_id``: only that check-in (a form shown before someone else
+    checked in must not take theirs back); ``within``: only so soon after it
+    (the board's undo), recorded as an undo."""
     with transition(room_id) as w:
         session = w.session
+        if session_id is not None and (session is None or session.id != session_id):
+            raise RoomError("bookings.checkin.error.gone", session.state if session else FREE)
+        if session_id is not None and session.state != PREPARING:
+            raise RoomError("bookings.checkin.error.started", session.state)
         require(session, PREPARING)
+        if within is not None and w.now - session.started_at > within:
+            raise RoomError("bookings.checkin.error.undo_late", PREPARING)
         bookings.unclaim(session, w.now, actor)
         _close(session, w.now, "cancelled")
-        w.record("cancel", actor, session=session)
+        w.record("cancel", actor, session=session, **({"undo": True} if within is not None else {}))
 
 
 def finish(room_id: int, actor: Actor, outcome: str) -> None:

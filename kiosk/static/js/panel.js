@@ -49,6 +49,15 @@
       var text = formatTime(now);
       if (el.textContent !== text) { el.textContent = text; }
     });
+    // An offer that lasts a few seconds (the board's undo of a check-in) goes
+    // when the server would refuse it; the focus it held moves to its heading.
+    document.querySelectorAll("[data-hide-at]").forEach(function (el) {
+      if (el.hidden || now.getTime() < Number(el.getAttribute("data-hide-at"))) { return; }
+      var hadFocus = el.contains(document.activeElement);
+      el.hidden = true;
+      var next = hadFocus && document.getElementById(el.getAttribute("data-focus-after"));
+      if (next) { next.focus(); }
+    });
     document.querySelectorAll("[data-elapsed-since]").forEach(function (el) {
       var since = Number(el.getAttribute("data-elapsed-since"));
       var minutes = Math.max(0, Math.floor((now.getTime() - since) / 60000));
