@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import clock
+from .. import clock, hours
 from ..errors import KeyedError
 from ..extensions import db
 from ..models import Booking, RoomSession
@@ -188,20 +188,28 @@ def _busy_until(session: RoomSession | None, now: datetime) -> datetime:
 
 
 def next_free_slot(room_id: int, minutes: int, now: datetime | None = None,
-                   session: RoomSession | None = None, bookings: list[Booking] | None = None) -> datetime | None:
+                   session: RoomSession | None = None, bookings: list[Booking] | None = None,
+                   opening_hours: str | None = None) -> datetime | None:
     """The first start today (on a 5-minute step, from now) of a free stretch of
-    ``minutes``, or None when the day has none (the board's "next free slot")."""
+    ``minutes`` within the unit's ``opening_hours`` (the rule a booking is
+    refused by), or None when the day has none (the board's "next free slot")."""
     if minutes not in SLOT_MINUTES:
         raise BookingError("bookings.error.bad_length")
     now = now or clock.now()
     _day_start, day_end = clock.day_bounds(clock.local_date(now))
+    opens = now
+    if hours.parse(opening_hours) is not None:
+        span = hours.span_on(opening_hours, clock.local_date(now))
+        if span is None:
+            return None
+        opens, day_end = max(now, span[0]), min(day_end, span[1])
     if bookings is None:
         session = open_session(room_id) if session is None else session
         bookings = bookings_between(room_id, now, day_end)
     length = timedelta(minutes=minutes)
     # A room free now is free from now (the board says "nu"), not from the next
     # five minutes; a later start is rounded so that it reads like a clock face.
-    busy = _busy_until(session, now)
+    busy = max(_busy_until(session, now), opens)
     candidate = now if busy <= now else _on_step(busy)
     for b in sorted((b for b in bookings if b.status in ACTIVE), key=lambda b: b.starts_at):
         if b.ends_at <= candidate:
@@ -221,8 +229,9 @@ def _on_step(at: datetime) -> datetime:
 
 
 def day_of(room_id: int, now: datetime | None = None, session: RoomSession | None = None,
-           session_known: bool = False) -> RoomDay:
-    """The room's day now: what is booked, what is free, what is about to start."""
+           session_known: bool = False, opening_hours: str | None = None) -> RoomDay:
+    """The room's day now: what is booked, what is free, what is about to start
+    (the free slots within the unit's ``opening_hours``)."""
     now = now or clock.now()
     day = clock.local_date(now)
     start, end = clock.day_bounds(day)
@@ -240,7 +249,7 @@ def day_of(room_id: int, now: datetime | None = None, session: RoomSession | Non
     if session is not None:
         mine = session.id
         overrun_into = next((b for b in active if b.starts_at <= now < b.ends_at and b.session_id != mine), None)
-    slots = {m: next_free_slot(room_id, m, now, session, active) for m in SLOT_MINUTES}
+    slots = {m: next_free_slot(room_id, m, now, session, active, opening_hours) for m in SLOT_MINUTES}
     unclaimed = release_due = released = released_at = None
     waiting = next((b for b in active if b.status == "booked" and b.starts_at <= now < b.ends_at), None)
     if waiting is not None:

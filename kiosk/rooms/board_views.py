@@ -67,7 +67,8 @@ def _board_rows(unit: Unit, with_day: bool = False):
                "console": session is not None and (console.has_console_tablet(room.id)
                                                    or console.claimed(session))}
         if with_day:
-            day = bookings_day.day_of(room.id, now, session, session_known=True)
+            day = bookings_day.day_of(room.id, now, session, session_known=True,
+                                      opening_hours=unit.opening_hours)
             row.update(day=day, timeline=booking_views.timeline(day, session))
         rows.append(row)
     return rows
@@ -166,7 +167,8 @@ def _room_page(room: Room, status: int = 200, error: str | None = None, slots=No
                notice: str | None = None):
     session = service.open_session(room.id)
     state = service.state_of(room, session)
-    day = bookings_day.day_of(room.id, state.now, session, session_known=True)
+    day = bookings_day.day_of(room.id, state.now, session, session_known=True,
+                              opening_hours=room.unit.opening_hours)
     board_unit = g.get("board_admin_unit")
     context = {
         "surface": "board-room", "room": room, "rs": state, "day": day,

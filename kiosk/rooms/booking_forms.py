@@ -124,7 +124,8 @@ def page_context(room: Room, session, now: datetime | None = None) -> dict:
     from ..bookings import views_support
 
     now = now or clock.now()
-    day = bookings_day.day_of(room.id, now, session, session_known=True)
+    day = bookings_day.day_of(room.id, now, session, session_known=True,
+                              opening_hours=room.unit.opening_hours)
     return {"room": room, "day": day, "timeline": views_support.timeline(day, session),
             "plan": plan_of(room, now),
             "coming": coming(room.id, day), "slot_minutes": bookings_day.SLOT_MINUTES,

@@ -56,7 +56,8 @@ def unit_rows() -> tuple[list[tuple[Unit, list[service.RoomState], bool]], dict]
         entry = by_unit.setdefault(room.unit_id, (room.unit, [], admin is not None and may_see_unit(admin, room.unit_id)))
         state = service.state_of(room, session, now)
         entry[1].append(state)
-        slots[state.room.id] = bookings_day.next_free_slot(room.id, 30, now, session)
+        slots[state.room.id] = bookings_day.next_free_slot(room.id, 30, now, session,
+                                                            opening_hours=room.unit.opening_hours)
     return list(by_unit.values()), slots
 
 

@@ -157,3 +157,15 @@ def test_a_clock_change_day_keeps_the_rule(frozen_clock, app, board):
     assert r.status_code == 409
     plan = cells(board.get(f"/board/rooms/{board.slug}?day=2026-10-25").get_data(as_text=True))
     assert plan["08:15"] == "closed" and plan["08:30"] == "booked" and plan["16:15"] == "free"
+
+
+def test_the_next_free_slots_follow_the_hours(frozen_clock, app, board, client):
+    clock.freeze(bookings.parse_local(DAY, "16:00"))
+    html = board.get(f"/board/rooms/{board.slug}").get_data(as_text=True)
+    slots = dict(re.findall(r"<dt>(\d+) min</dt><dd>([^<]+)</dd>", html))
+    assert slots == {"15": "nu", "30": "nu", "45": "Ingen ledig tid i dag", "60": "Ingen ledig tid i dag"}
+    clock.freeze(bookings.parse_local(DAY, "07:00"))  # before the opening: from the opening
+    html = board.get(f"/board/rooms/{board.slug}").get_data(as_text=True)
+    assert set(dict(re.findall(r"<dt>(\d+) min</dt><dd>([^<]+)</dd>", html)).values()) == {"08.30"}
+    assert "60 min 08.30" in text_of(board.get("/board").get_data(as_text=True))  # behind the night screen
+    assert "08.30" in text_of(client.get("/rooms").get_data(as_text=True))
