@@ -59,10 +59,10 @@ class RoomWrite:
             return 0
         released = 0
         system = Actor.system()
-        for b in db.session.scalars(select(Booking).where(
-                Booking.room_id == self.room.id, Booking.status == "booked",
-                Booking.starts_at <= self.now - day.release_after())):
-            due = day.release_at(b, day.freed_at(self.room.id, b.starts_at))
+        waiting = list(db.session.scalars(select(Booking).where(
+            Booking.room_id == self.room.id, Booking.status == "booked",
+            Booking.starts_at <= self.now - day.release_after())))
+        for b, due in zip(waiting, day.releases_at(self.room.id, waiting)):
             if self.now >= due:
                 b.status, b.updated_at, b.updated_by = "released", self.now, system.label
                 self.record("booking-release", system, **booking_detail(b), unclaimed=True, due=due.isoformat())

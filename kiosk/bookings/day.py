@@ -21,6 +21,7 @@ knows room sessions as rows only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -86,16 +87,30 @@ def next_booking(room_id: int, after: datetime, exclude_session: int | None = No
     return db.session.scalar(query.order_by(Booking.starts_at).limit(1))
 
 
-def freed_at(room_id: int, since: datetime) -> datetime | None:
-    """When the room last became free after ``since`` (a meeting that overran into a booking)."""
-    return db.session.scalar(select(func.max(RoomSession.ended_at)).where(
-        RoomSession.room_id == room_id, RoomSession.ended_at > since))
+def last_freed(room_ids, since: datetime) -> dict[int, datetime]:
+    """When each room last became free after ``since`` (rooms that did not are left out), in one statement."""
+    return dict(db.session.execute(select(RoomSession.room_id, func.max(RoomSession.ended_at)).where(
+        RoomSession.room_id.in_(list(room_ids)), RoomSession.ended_at > since).group_by(RoomSession.room_id)).all())
+
+
+def _after(freed: datetime | None, since: datetime) -> datetime | None:
+    """``freed`` (the last time a room became free after some earlier moment) if it is after ``since``:
+    the latest end after an earlier moment is the latest after a later one, when there is one."""
+    return freed if freed is not None and freed > since else None
 
 
 def release_at(booking: Booking, freed: datetime | None) -> datetime:
     """When an unclaimed booking is released: its start plus the grace, counted
     from when the room became free if an earlier meeting overran into it."""
     return max(booking.starts_at, freed or booking.starts_at) + release_after()
+
+
+def releases_at(room_id: int, booked: list[Booking]) -> list[datetime]:
+    """``release_at`` of each of the room's unclaimed bookings, asking once when the room became free."""
+    if not booked:
+        return []
+    freed = last_freed([room_id], min(b.starts_at for b in booked)).get(room_id)
+    return [release_at(b, _after(freed, b.starts_at)) for b in booked]
 
 
 # ---- checking in -----------------------------------------------------------------------
@@ -154,13 +169,13 @@ def expected_end_at_start(session: RoomSession, now: datetime) -> datetime:
 class RoomDay:
     """A room's day at one moment, as the door, board and console show it."""
 
+    room_id: int
     day: date
     start: datetime
     end: datetime
     now: datetime
     bookings: list[Booking]              # today's active and released bookings, earliest first
     current: Booking | None              # an active booking covering now
-    upcoming: Booking | None             # the next active booking starting later (any day)
     soon: Booking | None                 # booked, about to start or started and not yet claimed
     free_now: bool                       # no open session and no active booking now
     free_until: datetime | None          # when free: the next booking today; None = rest of the day
@@ -170,6 +185,13 @@ class RoomDay:
     release_due: datetime | None = None
     released: Booking | None = None      # released (nobody checked in) within RELEASED_SHOWN: at ``released_at``
     released_at: datetime | None = None
+
+    @cached_property
+    def upcoming(self) -> Booking | None:
+        """The next active booking starting later (any day). Read when asked: no
+        surface shows a later day's booking, so a render does not pay for it."""
+        return next((b for b in self.bookings if b.status in ACTIVE and b.starts_at > self.now), None) \
+            or next_booking(self.room_id, self.end)
 
     def free_now_for(self, minutes: int) -> bool:
         """Free now for at least ``minutes`` today (the board's filter "ledigt minst 30 min nu")."""
@@ -233,14 +255,49 @@ def day_of(room_id: int, now: datetime | None = None, session: RoomSession | Non
     """The room's day now: what is booked, what is free, what is about to start
     (the free slots within the unit's ``opening_hours``)."""
     now = now or clock.now()
-    day = clock.local_date(now)
-    start, end = clock.day_bounds(day)
     if not session_known:
         session = open_session(room_id)
-    today = bookings_between(room_id, start, end, ACTIVE + ("released",))
+    return days_of({room_id: session}, now, opening_hours)[room_id]
+
+
+def days_of(sessions: dict[int, RoomSession | None], now: datetime,
+            opening_hours: str | None = None) -> dict[int, RoomDay]:
+    """The days of several rooms (room id -> its open session or None) at one
+    moment, in the same few statements whatever the number of rooms (the
+    board reads a unit's at once): today's bookings of them all, and when a
+    room has an unclaimed booking waiting or one released lately, when those
+    rooms last became free (what its release counts from). The free slots lie
+    within the unit's ``opening_hours``."""
+    day = clock.local_date(now)
+    start, end = clock.day_bounds(day)
+    today: dict[int, list[Booking]] = {room_id: [] for room_id in sessions}
+    if sessions:
+        for b in db.session.scalars(select(Booking).where(
+                Booking.room_id.in_(list(sessions)), Booking.status.in_(ACTIVE + ("released",)),
+                Booking.starts_at < end, Booking.ends_at > start).order_by(Booking.starts_at, Booking.id)):
+            today[b.room_id].append(b)
+    waiting: dict[int, Booking] = {}
+    gone: dict[int, Booking] = {}
+    for room_id, bookings in today.items():
+        found = next((b for b in bookings if b.status == "booked" and b.starts_at <= now < b.ends_at), None)
+        if found is not None:
+            waiting[room_id] = found
+        shown = [b for b in bookings if b.status == "released" and now - b.updated_at < RELEASED_SHOWN]
+        if shown:
+            gone[room_id] = shown[-1]
+    asked = [*waiting.values(), *gone.values()]
+    freed = last_freed({b.room_id for b in asked}, min(b.starts_at for b in asked)) if asked else {}
+    return {room_id: _day(room_id, sessions[room_id], now, day, start, end, today[room_id], waiting.get(room_id),
+                          gone.get(room_id), freed.get(room_id), opening_hours)
+            for room_id in sessions}
+
+
+def _day(room_id: int, session: RoomSession | None, now: datetime, day: date, start: datetime, end: datetime,
+         today: list[Booking], waiting: Booking | None, gone: Booking | None, freed: datetime | None,
+         opening_hours: str | None = None) -> RoomDay:
+    """One room's day from its rows (``freed``: when it last became free after the earliest start asked about)."""
     active = [b for b in today if b.status in ACTIVE]
     current = next((b for b in active if b.starts_at <= now < b.ends_at), None)
-    upcoming = next((b for b in active if b.starts_at > now), None) or next_booking(room_id, end)
     soon = next((b for b in active if b.status == "booked" and b.starts_at - SOON <= now < b.ends_at), None)
     free_now = session is None and current is None
     later_today = next((b for b in active if b.starts_at > now), None)
@@ -250,18 +307,15 @@ def day_of(room_id: int, now: datetime | None = None, session: RoomSession | Non
         mine = session.id
         overrun_into = next((b for b in active if b.starts_at <= now < b.ends_at and b.session_id != mine), None)
     slots = {m: next_free_slot(room_id, m, now, session, active, opening_hours) for m in SLOT_MINUTES}
-    unclaimed = release_due = released = released_at = None
-    waiting = next((b for b in active if b.status == "booked" and b.starts_at <= now < b.ends_at), None)
+    release_due = released_at = None
     if waiting is not None:
-        unclaimed, release_due = waiting, release_at(waiting, freed_at(room_id, waiting.starts_at))
-    gone = [b for b in today if b.status == "released" and now - b.updated_at < RELEASED_SHOWN]
-    if gone:
+        release_due = release_at(waiting, _after(freed, waiting.starts_at))
+    if gone is not None:
         # The moment the rule released it (the write that did may have come a poll later).
-        released = gone[-1]
-        released_at = min(released.updated_at, release_at(released, freed_at(room_id, released.starts_at)))
-    return RoomDay(day=day, start=start, end=end, now=now, bookings=today, current=current, upcoming=upcoming,
+        released_at = min(gone.updated_at, release_at(gone, _after(freed, gone.starts_at)))
+    return RoomDay(room_id=room_id, day=day, start=start, end=end, now=now, bookings=today, current=current,
                    soon=soon, free_now=free_now, free_until=free_until, overrun_into=overrun_into, slots=slots,
-                   unclaimed=unclaimed, release_due=release_due, released=released, released_at=released_at)
+                   unclaimed=waiting, release_due=release_due, released=gone, released_at=released_at)
 
 
 def next_change(room_id: int, now: datetime) -> datetime:
@@ -269,8 +323,8 @@ def next_change(room_id: int, now: datetime) -> datetime:
     start, starting, due for release, ending - or midnight (a new day)."""
     _start, midnight = clock.day_bounds(clock.local_date(now))
     moments = [midnight]
-    for b in bookings_between(room_id, now - release_after() - timedelta(hours=12), midnight + SOON):
+    found = bookings_between(room_id, now - release_after() - timedelta(hours=12), midnight + SOON)
+    for b in found:
         moments += [b.starts_at - SOON, b.starts_at, b.ends_at]
-        if b.status == "booked":
-            moments.append(release_at(b, freed_at(room_id, b.starts_at)))
+    moments += releases_at(room_id, [b for b in found if b.status == "booked"])
     return min(m for m in moments if m > now)

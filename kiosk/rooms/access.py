@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from flask import abort, g, redirect, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import validate
 from ..accounts import current_admin, may_see_unit
@@ -79,7 +80,9 @@ def is_board_actor(label: str) -> bool:
 
 
 def room_or_404(slug: str) -> Room:
-    room = db.session.scalar(select(Room).where(Room.slug == slug))
+    # Every surface shows something of the room's unit (its hours, whether the
+    # clinician's name shows): read with the room, not a statement later.
+    room = db.session.scalar(select(Room).options(joinedload(Room.unit, innerjoin=True)).where(Room.slug == slug))
     if room is None:
         abort(404)
     return room

@@ -38,9 +38,10 @@ def _natural(room: Room):
     return [int(part) if i % 2 else part.casefold() for i, part in enumerate(parts)], room.id
 
 
-def _board_rows(unit: Unit, with_day: bool = False):
-    """Every active room of the unit with its state and its door tablet's health
-    (and, for rendering, its day: the timeline, the free slots)."""
+def _board_rows(unit: Unit):
+    """Every active room of the unit with its state, its door tablet's health and
+    whether a console runs its visit (what the board's version covers). The same
+    statements for 4 rooms as for 24: each kind of row is read for the whole unit."""
     now = clock.now()
     rooms = sorted(db.session.scalars(select(Room).where(Room.unit_id == unit.id, Room.active.is_(True))).all(),
                    key=_natural)
@@ -56,22 +57,29 @@ def _board_rows(unit: Unit, with_day: bool = False):
     for t in doors:
         alive = pairing.heard_recently(t.last_seen_at, now) or t.id in answered
         door_health[t.room_id] = door_health.get(t.room_id, False) or alive
+    # Only a room in use has a console to show.
+    consoles = console.console_rooms(sessions.keys())
+    bound = console.bound_sessions(s.id for s in sessions.values())
     rows = []
     for room in rooms:
-        state = service.state_of(room, sessions.get(room.id), now)
         session = sessions.get(room.id)
-        done, total = console.readiness_progress(session)
-        row = {"rs": state, "has_door": room.id in door_health,
-               "door_alive": door_health.get(room.id, False), "readiness_done": done,
-               "readiness_total": total,
-               "console": session is not None and (console.has_console_tablet(room.id)
-                                                   or console.claimed(session))}
-        if with_day:
-            day = bookings_day.day_of(room.id, now, session, session_known=True,
-                                      opening_hours=unit.opening_hours)
-            row.update(day=day, timeline=booking_views.timeline(day, session))
-        rows.append(row)
+        rows.append({"rs": service.state_of(room, session, now), "has_door": room.id in door_health,
+                     "door_alive": door_health.get(room.id, False),
+                     "console": session is not None and (room.id in consoles or session.id in bound)})
     return rows
+
+
+def _add_days(rows, unit: Unit) -> None:
+    """What a render shows beside each room's state: its readiness count, its day
+    and the day's timeline (every room's at once: the same statements for any number)."""
+    states = [r["rs"] for r in rows]
+    ticked = service.ticks_of(rs.session.id for rs in states if rs.session is not None)
+    days = (bookings_day.days_of({rs.room.id: rs.session for rs in states}, states[0].now, unit.opening_hours)
+            if states else {})
+    for row, rs in zip(rows, states):
+        done, total = console.readiness_progress(rs.session, ticked.get(rs.session.id) if rs.session else set())
+        day = days[rs.room.id]
+        row.update(readiness_done=done, readiness_total=total, day=day, timeline=booking_views.timeline(day, rs.session))
 
 
 def _poll_interval() -> timedelta:
@@ -100,11 +108,7 @@ def _board_version(rows, unit: Unit) -> str:
 def _release_due(unit: Unit) -> None:
     """Bring the unit's rooms up to date: expired sessions, and bookings whose day
     changed by time (an unclaimed booking to release, one about to start)."""
-    now = clock.now()
-    due = set(db.session.scalars(select(RoomSession.room_id).join(Room).where(
-        Room.unit_id == unit.id, RoomSession.ended_at.is_(None))).all())
-    due |= set(db.session.scalars(select(Room.id).where(Room.unit_id == unit.id, Room.bookings_due_at <= now)).all())
-    for room_id in sorted(due):
+    for room_id in service.rooms_due(clock.now(), Room.unit_id == unit.id):
         service.release_if_expired(room_id)
 
 
@@ -129,11 +133,37 @@ def board():
     unit = access.board_unit()
     free = _free_filter()
     _release_due(unit)
-    rows = _board_rows(unit, with_day=True)
+    return _board_page(unit, free, _board_rows(unit))
+
+
+def board_poll():
+    unit = access.board_unit()
+    free = _free_filter()
+    tablet = g.get("board_tablet")
+    now = clock.now()
+    if tablet is not None and pairing.seen_long_ago(tablet.last_seen_at, now):
+        pairing.touch(tablet)
+        g.renew_device_cookie = True
+    rows = _board_rows(unit)
+    due = any(service.is_expired(r["rs"].session, r["rs"].now) or bookings_day.is_due(r["rs"].room.bookings_due_at, now)
+              for r in rows)
+    if not due and request.args.get("v") == _board_version(rows, unit):
+        return unchanged(fragment="board", no_store=True)
+    if due:
+        _release_due(unit)
+        rows = _board_rows(unit)
+    # Rows read for the version are rendered as they are unless a write came between.
+    return _board_page(unit, free, rows)
+
+
+def _board_page(unit: Unit, free: int | None, rows):
+    """The board over ``rows`` (``_board_rows``), with each room's day and open faults."""
+    _add_days(rows, unit)
     version = _board_version(rows, unit)
     shown = [r for r in rows if free is None or r["day"].free_now_for(free)]
+    found = faults.open_faults_by_room(r["rs"].room.id for r in shown)
     for row in shown:
-        row["open_faults"] = faults.open_faults(row["rs"].room.id)
+        row["open_faults"] = found.get(row["rs"].room.id, [])
     poll_url = url_for("rooms.board_poll", v=version, unit=g.get("board_admin_unit"), free=free)
     night = {"night": _board_night(unit, rows), "night_name": unit.name,
              "manifest_url": url_for("rooms.board_manifest") if g.get("board_tablet") else None}
@@ -142,22 +172,6 @@ def board():
                       poll_url=poll_url, board_unit=g.get("board_admin_unit"), **night)
     # A board tablet's page may be kept for a start without the server (an admin's view never).
     return offline.keep_offline(response) if g.get("board_tablet") and not is_htmx() else response
-
-
-def board_poll():
-    unit = access.board_unit()
-    _free_filter()
-    tablet = g.get("board_tablet")
-    now = clock.now()
-    if tablet is not None and pairing.seen_long_ago(tablet.last_seen_at, now):
-        pairing.touch(tablet)
-        g.renew_device_cookie = True
-    rows = _board_rows(unit)
-    if request.args.get("v") == _board_version(rows, unit) and not any(
-            service.is_expired(r["rs"].session, r["rs"].now) or bookings_day.is_due(r["rs"].room.bookings_due_at, now)
-            for r in rows):
-        return unchanged(fragment="board", no_store=True)
-    return board()
 
 
 # ---- one room's day from reception -------------------------------------------------

@@ -54,18 +54,46 @@ def code_minutes() -> int:
 
 def has_console_tablet(room_id: int) -> bool:
     """A computer in the room is paired as its console (it needs no code)."""
-    return db.session.scalar(select(Tablet.id).where(
-        Tablet.room_id == room_id, Tablet.kind == "console", Tablet.revoked_at.is_(None)).limit(1)) is not None
+    return room_id in console_rooms([room_id])
+
+
+def console_rooms(room_ids) -> set[int]:
+    """Which of these rooms have a computer paired as their console, in one statement."""
+    ids = list(room_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Tablet.room_id).where(
+        Tablet.room_id.in_(ids), Tablet.kind == "console", Tablet.revoked_at.is_(None))).all())
 
 
 def binding(session: RoomSession | None) -> ConsoleCode | None:
     """The claimed code that binds a browser to this session as its console
     now (not disconnected), if any."""
+    return codes(session)[0]
+
+
+def codes(session: RoomSession | None) -> tuple[ConsoleCode | None, ConsoleCode | None]:
+    """The session's binding (``binding``) and its newest unused code
+    (``shown_code``), from one read of its codes (a visit has a few)."""
     if session is None:
-        return None
-    return db.session.scalar(select(ConsoleCode).where(
-        ConsoleCode.session_id == session.id, ConsoleCode.used_at.is_not(None),
-        ConsoleCode.disconnected_at.is_(None)).order_by(ConsoleCode.id.desc()).limit(1))
+        return None, None
+    rows = db.session.scalars(select(ConsoleCode).where(ConsoleCode.session_id == session.id)
+                              .order_by(ConsoleCode.id.desc())).all()
+    return next((c for c in rows if _binds(c)), None), next((c for c in rows if c.used_at is None), None)
+
+
+def bound_sessions(session_ids) -> set[int]:
+    """Which of these sessions have a browser bound as their console (``claimed``), in one statement."""
+    ids = list(session_ids)
+    if not ids:
+        return set()
+    return {c.session_id for c in db.session.scalars(select(ConsoleCode).where(ConsoleCode.session_id.in_(ids)))
+            if _binds(c)}
+
+
+def _binds(code: ConsoleCode) -> bool:
+    """A code binds its browser from its claim until the door disconnects it."""
+    return code.used_at is not None and code.disconnected_at is None
 
 
 def claimed(session: RoomSession | None) -> bool:
@@ -82,10 +110,7 @@ def attached(room_id: int, session: RoomSession | None) -> bool:
 
 def shown_code(session: RoomSession | None) -> ConsoleCode | None:
     """The newest unused code of the session (the door shows it, or says it expired)."""
-    if session is None:
-        return None
-    return db.session.scalar(select(ConsoleCode).where(
-        ConsoleCode.session_id == session.id, ConsoleCode.used_at.is_(None)).order_by(ConsoleCode.id.desc()).limit(1))
+    return codes(session)[1]
 
 
 def new_code(room_id: int, actor: Actor, kind: str = "console-code") -> str:
@@ -198,7 +223,8 @@ def drop_cookie(response: Response) -> None:
                            httponly=True, samesite="Strict")
 
 
-def readiness_progress(session: RoomSession | None) -> tuple[int, int]:
-    """(done, total) of the readiness checklist, for the door and the board."""
+def readiness_progress(session: RoomSession | None, ticked: set[tuple[str, str]] | None = None) -> tuple[int, int]:
+    """(done, total) of the readiness checklist, for the door and the board
+    (``ticked``: the session's ticks, when the caller has read them)."""
     keys = service.readiness_keys()
-    return len(keys & service.ticks(session)), len(keys)
+    return len(keys & (service.ticks(session) if ticked is None else ticked)), len(keys)

@@ -76,26 +76,34 @@ def _no_show_wait(room: Room, who: Console, state: service.RoomState):
     if state.session is None or state.state not in (service.PREPARING, service.MEETING):
         return None
     c = content()
-    current = noshow.flow(c.guides[noshow.GUIDE_KEY], RoomNoShow(room.id, who.actor).load(), state.now,
+    current = noshow.flow(c.guides[noshow.GUIDE_KEY], RoomNoShow(room.id, who.actor, session=state.session).load(),
+                          state.now,
                           c.numbers["no_show_minutes"])
     return current if current.phase == "waiting" else None
 
 
-def _version(room: Room, who: Console, state: service.RoomState) -> str:
+def _wait(room: Room, who: Console, state: service.RoomState):
+    """The no-show countdown the console shows (None: none, or its visit is over)."""
+    return None if access.console_ended(who, state.session) else _no_show_wait(room, who, state)
+
+
+def _version(state: service.RoomState, wait) -> str:
     """What the console's poll compares: the panel's version, and while the
-    no-show countdown runs its end, so the panel changes when it is time to call."""
-    wait = None if access.console_ended(who, state.session) else _no_show_wait(room, who, state)
+    no-show countdown (``wait``) runs its end, so the panel changes when it is time to call."""
     return panel_version(state) + ("" if wait is None else f"-w{int(wait.due_at.timestamp())}")
 
 
 def _panel(room: Room, who: Console, status: int = 200, state_before: str | None = None,
-           finish_unticked: bool = False):
-    session = service.open_session(room.id)
+           finish_unticked: bool = False, session=None, session_known: bool = False):
+    if not session_known:
+        session = service.open_session(room.id)
     state = service.state_of(room, session)
     ended = access.console_ended(who, session)
+    wait = _wait(room, who, state)
+    shown = door_context(room, session, with_manifest=False)
     context = {
-        **door_context(room, with_manifest=False),
-        "room_checklists": {} if ended else console_checklists(room, state.state, who),
+        **shown,
+        "room_checklists": {} if ended else console_checklists(room, state.state, who, shown["marked"]),
         "room_guides": ROOM_GUIDES,
         "focus_heading": state_before is not None and (ended or state.state != state_before),
         "surface": "console",
@@ -103,8 +111,8 @@ def _panel(room: Room, who: Console, status: int = 200, state_before: str | None
         "permanent": who.session_id is None,
         "code": "", "error": None,  # an ended console's claim form
         "finish_unticked": finish_unticked,
-        "poll_url": url_for("rooms.console_poll", slug=room.slug, v=_version(room, who, state)),
-        "no_show_wait": None if ended else _no_show_wait(room, who, state),
+        "poll_url": url_for("rooms.console_poll", slug=room.slug, v=_version(state, wait)),
+        "no_show_wait": wait,
         **({} if ended else day_and_faults(state)),
     }
     return render(CONSOLE, block="panel", status=status, fragment="console", no_store=True, **context)
@@ -114,8 +122,7 @@ def console_page(slug: str):
     """The room console: the whole visit, run from the computer in the room."""
     room = access.room_or_404(slug)
     who = access.current_console(room)
-    service.release_if_expired(room.id)
-    return _panel(room, who)
+    return _panel(room, who, session=service.settled_session(room), session_known=True)
 
 
 def console_poll(slug: str):
@@ -123,7 +130,8 @@ def console_poll(slug: str):
     room = access.room_or_404(slug)
     who = access.current_console(room)
     state = service.state_of(room, service.open_session(room.id))
-    if (request.args.get("v") == _version(room, who, state) and not service.is_expired(state.session, state.now)
+    if (request.args.get("v") == _version(state, _wait(room, who, state))
+            and not service.is_expired(state.session, state.now)
             and not bookings_day.is_due(room.bookings_due_at, state.now)):  # or the room's day moved
         return unchanged(fragment="console", no_store=True)
     return console_page(slug)

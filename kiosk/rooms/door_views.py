@@ -64,9 +64,9 @@ def door_panel(slug: str):
     """The door panel: the room's state, the sign, and what can be done next."""
     room = access.room_or_404(slug)
     access.door_tablet(room)
-    service.release_if_expired(room.id)
+    session = service.settled_session(room)
     g.renew_device_cookie = True
-    response = render(DOOR, block="panel", fragment="door", no_store=True, **_context(room))
+    response = render(DOOR, block="panel", fragment="door", no_store=True, **_context(room, session))
     # A full page may be kept by the service worker for a start without the server.
     return response if is_htmx() else offline.keep_offline(response)
 
@@ -94,10 +94,10 @@ def door_poll(slug: str):
     return door_panel(slug)
 
 
-def _context(room):
-    """The door panel's context: what it shows of the room, its day, and its open
-    faults (not in a meeting, when the sign fills the door)."""
-    context = door_context(room, with_manifest=True)
+def _context(room, session):
+    """The door panel's context: what it shows of the room (``session``: its open
+    session), its day, and its open faults (not in a meeting, when the sign fills the door)."""
+    context = door_context(room, session, with_manifest=True)
     return {**context, **day_and_faults(context["rs"], with_faults=context["rs"].state != service.MEETING)}
 
 
@@ -109,7 +109,8 @@ def _door_action(slug: str, action):
     refused_or_sent = take_step(slug, room.id, access.device_actor(tablet), PANEL, action)
     if refused_or_sent is not None:
         return refused_or_sent
-    context = _context(access.room_or_404(slug))
+    room = access.room_or_404(slug)
+    context = _context(room, service.open_session(room.id))
     return render(DOOR, block="panel", fragment="door", no_store=True,
                   focus_heading=context["rs"].state != before, **context)
 

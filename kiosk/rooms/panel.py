@@ -39,16 +39,19 @@ CONSOLE_CHECKLISTS = {service.MEETING: ("meeting-start", "identity"), service.WR
 # ---- what the panels show ----------------------------------------------------------
 
 
-def door_context(room: Room, with_manifest: bool) -> dict:
-    """Everything the door panel shows of the room (the console shows it too)."""
-    session = service.open_session(room.id)
+def door_context(room: Room, session: RoomSession | None, with_manifest: bool) -> dict:
+    """Everything the door panel shows of the room (the console shows it too);
+    ``session`` is the room's open session as the caller read it."""
     state = service.state_of(room, session)
+    marked = service.marks(session)
+    ticked = set(marked)
     return {
-        **console_context(room, session),
+        **console_context(room, session, ticked),
         "surface": "door",
         "room": room,
         "rs": state,
-        "ticked": service.ticks(session),
+        "ticked": ticked,
+        "marked": marked,  # ticked, with each item's mark (the console's checklists)
         "show_clinician": room.unit.show_clinician,
         "poll_url": url_for("rooms.door_poll", slug=room.slug, v=panel_version(state)),
         "skip_reasons": service.SKIP_REASONS,
@@ -75,13 +78,13 @@ def panel_version(state: service.RoomState) -> str:
     return version + hours.version_suffix(state.room.unit.opening_hours, state.session is not None, state.now)
 
 
-def console_context(room: Room, session: RoomSession | None) -> dict:
-    """What door, console and board say about the room's console."""
+def console_context(room: Room, session: RoomSession | None, ticked: set[tuple[str, str]]) -> dict:
+    """What door and console say about the room's console (``ticked``: the session's ticks)."""
     tablet = console.has_console_tablet(room.id)
-    bound = None if tablet else console.binding(session)
+    bound, shown = (None, None) if tablet else console.codes(session)
     attached = tablet or bound is not None
-    code = None if attached or session is None else console.shown_code(session)
-    done, total = console.readiness_progress(session)
+    code = None if attached else shown
+    done, total = console.readiness_progress(session, ticked)
     context = {"console_attached": attached, "console_code": None, "console_code_expired": False,
                # A browser bound by a code: since when, and the door may disconnect it.
                "console_bound_since": bound.used_at if bound is not None else None,
@@ -112,10 +115,10 @@ def _qr_svg(url: str):
                   .replace("<title>", '<title id="console-qr-title">', 1))
 
 
-def console_checklists(room: Room, state: str, who: Console) -> dict:
+def console_checklists(room: Room, state: str, who: Console, marked: dict[tuple[str, str], str]) -> dict:
     """The state's checklists, each rendered by the checklists' own component
     (kiosk/templates/checklists/_checklist.html with checklists.views'
-    context) over the room session's ticks: a tick posts to the checklist
+    context) over the room session's marks (``marked``): a tick posts to the checklist
     route, which keeps it on the room session for a console (rooms/stores.py)."""
     from markupsafe import Markup
 
@@ -123,7 +126,7 @@ def console_checklists(room: Room, state: str, who: Console) -> dict:
     from ..i18n import content
     from .stores import RoomTicks
 
-    store = RoomTicks(room.id, who.actor)
+    store = RoomTicks(room.id, who.actor, marked)
     found = content().checklists
     return {key: Markup(render_template(COMPONENT, **checklist_context(found[key], store)))
             for key in CONSOLE_CHECKLISTS.get(state, ()) if key in found}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock, names
@@ -143,6 +143,16 @@ def marks(session: RoomSession | None) -> dict[tuple[str, str], str]:
 def ticks(session: RoomSession | None) -> set[tuple[str, str]]:
     """The items that count as done: ticked, or marked "does not apply"."""
     return set(marks(session))
+
+
+def ticks_of(session_ids) -> dict[int, set[tuple[str, str]]]:
+    """``ticks`` of several sessions in one statement (the board's readiness counts)."""
+    found: dict[int, set[tuple[str, str]]] = {sid: set() for sid in session_ids}
+    if found:
+        for sid, c, i in db.session.execute(select(ChecklistTick.session_id, ChecklistTick.checklist_key,
+                                                   ChecklistTick.item_key).where(ChecklistTick.session_id.in_(list(found)))):
+            found[sid].add((c, i))
+    return found
 
 
 # ---- the transitions ------------------------------------------------------------
@@ -396,23 +406,46 @@ def release_if_expired(room_id: int) -> bool:
     now = clock.now()
     session = open_session(room_id)
     due = db.session.scalar(select(Room.bookings_due_at).where(Room.id == room_id))
-    if not is_expired(session, now) and not bookings_day.is_due(due, now):
+    if not _settle_due(session, due, now):
         return False
+    _settle(room_id)
+    return True
+
+
+def settled_session(room: Room) -> RoomSession | None:
+    """The room's open session once what is due is released (``release_if_expired``
+    for a room already read: its row says whether its day is due, so when
+    nothing is, this is one read; the session is read again only after a write)."""
+    session = open_session(room.id)
+    if not _settle_due(session, room.bookings_due_at, clock.now()):
+        return session
+    _settle(room.id)
+    return open_session(room.id)
+
+
+def _settle_due(session: RoomSession | None, bookings_due: datetime | None, now: datetime) -> bool:
+    return is_expired(session, now) or bookings_day.is_due(bookings_due, now)
+
+
+def _settle(room_id: int) -> None:
     db.session.rollback()  # end the read; the write unit re-reads under the write lock
     with transition(room_id):
         pass  # entering releases what is due; leaving recomputes the next moment
-    return True
+
+
+def rooms_due(now: datetime, *where) -> list[int]:
+    """The rooms (narrowed by ``where`` on Room) whose open session passed the
+    maximum length or whose day changed by time, in one statement, by id."""
+    return list(db.session.scalars(select(Room.id).outerjoin(RoomSession, and_(
+        RoomSession.room_id == Room.id, RoomSession.ended_at.is_(None))).where(
+        or_(RoomSession.started_at <= now - max_session(), Room.bookings_due_at <= now), *where)
+        .order_by(Room.id)).all())
 
 
 def release_all_expired() -> int:
     """Release every expired session and every unclaimed booking due (the CLI
     and a periodic job call this)."""
-    now = clock.now()
-    cutoff = now - max_session()
-    room_ids = set(db.session.scalars(select(RoomSession.room_id).where(
-        RoomSession.ended_at.is_(None), RoomSession.started_at <= cutoff)).all())
-    room_ids |= set(db.session.scalars(select(Room.id).where(Room.bookings_due_at <= now)).all())
-    return sum(release_if_expired(rid) for rid in room_ids)
+    return sum(release_if_expired(rid) for rid in rooms_due(clock.now()))
 
 
 def _close(session: RoomSession, now: datetime, reason: str) -> None:

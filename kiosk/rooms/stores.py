@@ -22,6 +22,8 @@ from . import access, pairing, service
 from .service import Actor
 
 
+UNREAD = object()  # a store not given the session reads it
+
 # The no-show guide's outcomes after which the visit is over (the patient did not join,
 # or a new time was booked); "held" means the meeting goes on.
 ENDS_THE_MEETING = ("no-show", "rebooked")
@@ -34,12 +36,13 @@ class RoomTicks:
 
     scope = "room"
 
-    def __init__(self, room_id: int, actor: Actor):
-        self.room_id, self.actor = room_id, actor
+    def __init__(self, room_id: int, actor: Actor, marked: dict[tuple[str, str], str] | None = None):
+        # ``marked``: the open session's marks as a render already read them (``service.marks``).
+        self.room_id, self.actor, self.marked = room_id, actor, marked
 
     def marks(self, checklist_key: str) -> dict[str, str]:
-        session = service.open_session(self.room_id)
-        return {item: state for (c, item), state in service.marks(session).items() if c == checklist_key}
+        marked = self.marked if self.marked is not None else service.marks(service.open_session(self.room_id))
+        return {item: state for (c, item), state in marked.items() if c == checklist_key}
 
     def set(self, checklist_key: str, item_key: str, state: str | None) -> None:
         service.tick(self.room_id, self.actor, checklist_key, item_key, on=state is not None,
@@ -59,11 +62,12 @@ class RoomNoShow:
 
     scope = "room"
 
-    def __init__(self, room_id: int, actor: Actor, home: str | None = None):
-        self.room_id, self.actor, self.home = room_id, actor, home
+    def __init__(self, room_id: int, actor: Actor, home: str | None = None, session=UNREAD):
+        # ``session``: the room's open session as a render already read it.
+        self.room_id, self.actor, self.home, self.session = room_id, actor, home, session
 
     def load(self) -> NoShowRecord:
-        session = service.open_session(self.room_id)
+        session = service.open_session(self.room_id) if self.session is UNREAD else self.session
         if session is None:
             return NoShowRecord()
         booked_at = session.no_show_booked_at
