@@ -86,7 +86,16 @@ def time_separator(lang: str | None = None) -> str:
 
 def local_time(value: datetime | None, fmt: str | None = None) -> str:
     """A time of day in the unit's time zone, written the language's way."""
-    return format_time(value, fmt or time_pattern()) if value else ""
+    if not value:
+        return ""
+    pattern = fmt or time_pattern()
+    if value.tzinfo is not None and len(pattern) == 5 and pattern[:2] == "HH" and pattern[3:] == "mm":
+        # Two-digit hours and minutes around a separator (every language's
+        # pattern today): written here rather than by Babel's pattern engine,
+        # which was an eighth of a 24-room board's render (a few hundred times a page).
+        at = clock.local(value)
+        return f"{at.hour:02d}{pattern[2]}{at.minute:02d}"
+    return format_time(value, pattern)
 
 
 def local_datetime(value: datetime | None, fmt: str | None = None) -> str:

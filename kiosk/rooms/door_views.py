@@ -64,6 +64,11 @@ def door_panel(slug: str):
     """The door panel: the room's state, the sign, and what can be done next."""
     room = access.room_or_404(slug)
     access.door_tablet(room)
+    return _panel_page(room)
+
+
+def _panel_page(room):
+    """The door panel of ``room`` for its live door tablet (the caller has checked)."""
     session = service.settled_session(room)
     g.renew_device_cookie = True
     response = render(DOOR, block="panel", fragment="door", no_store=True, **_context(room, session))
@@ -91,7 +96,8 @@ def door_poll(slug: str):
         g.renew_device_cookie = True
     if verdict.answer == poll.UNCHANGED:
         return unchanged(fragment="door", no_store=True)
-    return door_panel(slug)
+    # The poll's row has shown that this is the room's live door tablet (decide refused any other).
+    return _panel_page(access.room_or_404(slug))
 
 
 def _context(room, session):

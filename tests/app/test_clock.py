@@ -74,3 +74,19 @@ def test_an_unknown_zone_stops_start_up(make_app):
             make_app(BABEL_DEFAULT_TIMEZONE="Europe/Atlantis")
     finally:
         clock.use_zone(clock.DEFAULT_ZONE)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_a_time_of_day_is_written_as_babel_writes_it_across_both_dst_nights(app, lang):
+    """``local_time`` writes the language's pattern itself (the boards ask for
+    hundreds); Babel's pattern engine, which it stands in for, is the reference."""
+    from flask_babel import format_time
+
+    from kiosk.i18n import local_time, time_pattern
+
+    moments = [utc(2026, 3, 28, 22) + timedelta(minutes=7 * k, seconds=k % 60) for k in range(0, 2 * 24 * 60 // 7)]
+    moments += [utc(2026, 10, 24, 22) + timedelta(minutes=7 * k, seconds=59) for k in range(0, 2 * 24 * 60 // 7)]
+    with app.test_request_context(f"/?lang={lang}"):
+        written = [local_time(at) for at in moments]
+        assert written == [format_time(at, time_pattern()) for at in moments]
+    assert written[0] == ("23.00" if lang == "sv" else "23:00")

@@ -103,17 +103,18 @@ def test_a_changed_door_poll_in_a_meeting(app, view_only, busy_day):
     v = _door_version(busy_day)
     busy_day.hx_post(f"/rooms/{busy_day.slug}/check-in", {})
     busy_day.hx_post(f"/rooms/{busy_day.slug}/skip", {"reason": "urgent"})
-    # The poll's row; the room with its unit; the tablet; the open session; its
-    # ticks; a console tablet; its console codes; today's bookings.
+    # The poll's row (it has shown the tablet is the room's live door); the room
+    # with its unit; the open session; its marks; a console tablet; the session's
+    # console codes; today's bookings.
     _assert_counted(app, busy_day, "the changed door panel (a meeting)",
-                    f"/rooms/{busy_day.slug}/door/poll?v={v}", 200, 8)
+                    f"/rooms/{busy_day.slug}/door/poll?v={v}", 200, 7)
 
 
 def test_a_changed_door_poll_when_the_room_is_free(app, view_only, busy_day):
     """A free room's door shows its day and its open faults (no session: no ticks, no codes)."""
     with app.app_context():
         faults.report(busy_day.room_id, RECEPTION, "camera", None, "door")
-    _assert_counted(app, busy_day, "the changed door panel (free)", f"/rooms/{busy_day.slug}/door/poll?v=old", 200, 7)
+    _assert_counted(app, busy_day, "the changed door panel (free)", f"/rooms/{busy_day.slug}/door/poll?v=old", 200, 6)
 
 
 def test_a_door_poll_when_a_booking_moment_passes(app, view_only, busy_day):
@@ -149,8 +150,8 @@ def test_an_unchanged_and_a_changed_board_poll(app, board_client, busy_day):
 
 
 # Counts pinned here for paths whose comment would not fit beside them.
-BOOKING_MOMENT = 17  # the poll's row, the tablet and its last-seen write, the room's write unit, the panel
-RELEASE = 21  # the same and the session's release with its event
+BOOKING_MOMENT = 16  # the poll's row, the tablet and its last-seen write, the room's write unit, the panel
+RELEASE = 20  # the same and the session's release with its event
 BOARD_RENDER = 12  # a board render reads the rooms due and, for a booking waiting, when its room became free
 BOARD_POLL = 7  # with a room in use: its console tablet, its console codes
 
