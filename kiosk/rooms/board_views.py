@@ -214,7 +214,7 @@ def _check_in_context(room: Room, session: RoomSession | None, now) -> dict:
                "undo_until": undo_until if made_here and session.state == service.PREPARING and now < undo_until
                else None}
     if not has_door:
-        context.update(console_context(room, session))
+        context.update(console_context(room, session, set(service.marks(session))))
     return context
 
 
