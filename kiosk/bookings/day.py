@@ -185,6 +185,8 @@ class RoomDay:
     release_due: datetime | None = None
     released: Booking | None = None      # released (nobody checked in) within RELEASED_SHOWN: at ``released_at``
     released_at: datetime | None = None
+    # The unit's hours that day: (opening, closing); None when it has no hours or is closed that day.
+    open_span: tuple[datetime, datetime] | None = None
 
     @cached_property
     def upcoming(self) -> Booking | None:
@@ -315,7 +317,8 @@ def _day(room_id: int, session: RoomSession | None, now: datetime, day: date, st
         released_at = min(gone.updated_at, release_at(gone, _after(freed, gone.starts_at)))
     return RoomDay(room_id=room_id, day=day, start=start, end=end, now=now, bookings=today, current=current,
                    soon=soon, free_now=free_now, free_until=free_until, overrun_into=overrun_into, slots=slots,
-                   unclaimed=waiting, release_due=release_due, released=gone, released_at=released_at)
+                   unclaimed=waiting, release_due=release_due, released=gone, released_at=released_at,
+                   open_span=hours.span_on(opening_hours, day) if hours.parse(opening_hours) is not None else None)
 
 
 def next_change(room_id: int, now: datetime) -> datetime:

@@ -14,8 +14,9 @@ from .. import clock, hours
 from . import day as bookings_day
 from .day import RoomDay
 
-# The board's timeline shows at least the working day; it widens to show a
-# booking, a session or the present moment outside it.
+# The board's timeline shows at least the unit's opening hours that day (these
+# hours when the unit has none, or is closed that day); it widens to show a
+# booking, a session or the present moment outside them.
 TIMELINE_FROM = time(7, 0)
 TIMELINE_TO = time(18, 0)
 
@@ -55,9 +56,10 @@ class Timeline:
 
 
 def timeline(day: RoomDay, session=None) -> Timeline:
-    local_day = day.day
-    start = clock.wall(local_day, TIMELINE_FROM)
-    end = clock.wall(local_day, TIMELINE_TO)
+    if day.open_span is not None:
+        start, end = day.open_span
+    else:
+        start, end = clock.wall(day.day, TIMELINE_FROM), clock.wall(day.day, TIMELINE_TO)
     moments = [b.starts_at for b in day.bookings] + [b.ends_at for b in day.bookings] + [day.now]
     if session is not None:
         moments.append(session.started_at)

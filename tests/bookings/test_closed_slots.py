@@ -169,3 +169,23 @@ def test_the_next_free_slots_follow_the_hours(frozen_clock, app, board, client):
     assert set(dict(re.findall(r"<dt>(\d+) min</dt><dd>([^<]+)</dd>", html)).values()) == {"08.30"}
     assert "60 min 08.30" in text_of(board.get("/board").get_data(as_text=True))  # behind the night screen
     assert "08.30" in text_of(client.get("/rooms").get_data(as_text=True))
+
+
+def scale(html: str) -> list[tuple[str, str]]:
+    """Each timeline's first and last hour as written under it."""
+    return re.findall(r'<p class="timeline-scale"><span>([^<]+)</span><span>([^<]+)</span></p>', html)
+
+
+def test_the_boards_timelines_follow_the_units_opening_hours(frozen_clock, app, board):
+    """A unit open 08.30-16.30 gets a timeline of its whole hours 08-17; a unit
+    without hours, or closed that day, the working day 07-18."""
+    assert set(scale(board.get("/board").get_data(as_text=True))) == {("08.00", "17.00")}
+    assert ("08.00", "17.00") in scale(board.get(f"/board/rooms/{board.slug}").get_data(as_text=True))
+    set_hours(app, board.room_id, ";".join(["10:00-12:00"] * 3 + [""] * 4))  # closed on Thursdays (today)
+    assert set(scale(board.get("/board").get_data(as_text=True))) == {("07.00", "18.00")}
+    set_hours(app, board.room_id, None)
+    assert set(scale(board.get("/board").get_data(as_text=True))) == {("07.00", "18.00")}
+    set_hours(app, board.room_id, ";".join(["10:00-12:00"] * 7))
+    assert set(scale(board.get("/board").get_data(as_text=True))) == {("10.00", "12.00")}
+    set_hours(app, board.room_id, ";".join(["10:00-11:30"] * 7))  # now (10.00) and 11.30 in whole hours
+    assert set(scale(board.get("/board").get_data(as_text=True))) == {("10.00", "12.00")}
