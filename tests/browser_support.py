@@ -32,6 +32,18 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ACTION_TIMEOUT_MS = 30_000
 
 
+def chromium_env() -> dict[str, str]:
+    """The environment Chromium is started with: the test process's, without
+    libfaketime, so the browser runs on the machine's own clock in every run,
+    also under a moved machine clock (`.ci/test-at`), as it does in all the
+    others: the servers run on the suite's moment and the pages keep the
+    server's time (the body carries it), so nothing in a page needs the moved
+    clock. Under libfaketime a multi-process, multi-threaded Chromium was one
+    more thing running on a patched clock: a staff page's booking failed once as
+    "no contact with the server" while the server had answered it within 3 s."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (Playwright cannot download one here)."""
@@ -45,7 +57,7 @@ def browser():
     # failed on a change that did come). A passing assertion never waits for it.
     expect.set_options(timeout=ACTION_TIMEOUT_MS)
     pw = sync_playwright().start()
-    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=chromium_env())
     yield b
     b.close()
     pw.stop()

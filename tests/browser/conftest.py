@@ -7,7 +7,7 @@ import pytest
 from kiosk.extensions import db
 from kiosk.models import Room
 from tests.browser.helpers import POLL
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, chromium_env
 from tests.moment import describe, on_machine_clock, real_clock_reason
 from tests.servers import LiveServer
 
@@ -58,7 +58,7 @@ def room(fast_app):
 def media_browser(browser):
     """Chromium with a fake camera and microphone that need no permission prompt."""
     fake = browser.browser_type.launch(
-        executable_path=CHROMIUM, headless=True,
+        executable_path=CHROMIUM, headless=True, env=chromium_env(),
         args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
     )
     yield fake
