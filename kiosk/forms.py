@@ -177,7 +177,8 @@ class BookingForm(Form):
     """A booking, wherever a room is booked (admin, the reception board, the room
     console, a staff page): its day, its start, and its end or length in
     minutes; for a new booking who holds it (never a patient). The bookings
-    service parses and checks them (kiosk/rooms/booking_forms.py reads them)."""
+    service parses and checks them (kiosk/rooms/booking_forms.py reads them).
+    A move may name another room of the unit (its slug; empty: the same room)."""
 
     day = plain_field(10)
     start = plain_field(5)
@@ -185,6 +186,7 @@ class BookingForm(Form):
     minutes = plain_field(4)
     name = plain_field()
     title = plain_field()
+    room = plain_field(80)
 
 
 class CheckInForm(Form):

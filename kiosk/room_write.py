@@ -122,11 +122,13 @@ def room_write(room_id: int, *, missing: Exception | None = None,
 
 
 @contextmanager
-def rooms_write(room_ids: Iterable[int]) -> Iterator[list[RoomWrite]]:
+def rooms_write(room_ids: Iterable[int], *, missing: Exception | None = None) -> Iterator[list[RoomWrite]]:
     """One write unit over several rooms (a change to their unit shows on every
-    door and board of it): each locked, brought up to date and bumped once."""
+    door and board of it; a booking moved from one room to another): each
+    locked, brought up to date and bumped once, in id order. ``missing`` is
+    raised when a room does not exist."""
     with _transaction():
-        writes = _lock(room_ids, None)
+        writes = _lock(room_ids, missing)
         for write in writes:
             write.release_due_bookings()
         yield writes

@@ -34,7 +34,7 @@ from ..events import Actor
 from ..extensions import db
 from ..i18n import local_time
 from ..models import Booking, RoomSession
-from ..room_write import RoomWrite, booking_detail, room_write
+from ..room_write import RoomWrite, booking_detail, room_write, rooms_write
 from .day import BookingError, CheckInTerms, bookings_between, check_in_terms, claimed_booking
 
 MIN_LENGTH = timedelta(minutes=5)
@@ -169,9 +169,12 @@ def _room_of(booking_id: int, room_id: int | None) -> int:
     return found
 
 
-def _own_booking(booking_id: int) -> Booking:
-    """Under the room's lock: the booking, if it is manual and still open."""
+def _own_booking(booking_id: int, room_id: int) -> Booking:
+    """Under the room's lock: the booking, if it is still the room's (a move to
+    another room may have come first), manual and still open."""
     booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.room_id != room_id:
+        raise BookingError("bookings.error.not_found", 404)
     if booking.source == "feed":
         raise BookingError("bookings.error.from_feed", 409)
     if booking.status != "booked":
@@ -180,23 +183,50 @@ def _own_booking(booking_id: int) -> Booking:
 
 
 def move(booking_id: int, actor: Actor, starts_at: datetime, ends_at: datetime,
-         room_id: int | None = None) -> Booking:
-    """Move a manual booking that is not yet claimed (same rules as a new one)."""
-    with _write(_room_of(booking_id, room_id)) as w:
-        booking = _own_booking(booking_id)
-        _check_times(starts_at, ends_at, w.now)
-        _refuse_closed(w.room, starts_at, ends_at)
-        _refuse_overlap(w.room.id, starts_at, ends_at, exclude=booking.id)
-        before = {"from_start": booking.starts_at.isoformat(), "from_end": booking.ends_at.isoformat()}
-        booking.starts_at, booking.ends_at, booking.updated_at, booking.updated_by = (starts_at, ends_at, w.now,
-                                                                                      actor.label)
-        w.record("booking-move", actor, **booking_detail(booking), **before)
+         room_id: int | None = None, to_room_id: int | None = None) -> Booking:
+    """Move a manual booking that is not yet claimed (same rules as a new one),
+    to another time or day, and (``to_room_id``) to another active room of the
+    same unit: one write over both rooms, so both doors and boards follow."""
+    source = _room_of(booking_id, room_id)
+    if to_room_id is None or to_room_id == source:
+        with _write(source) as w:
+            booking = _own_booking(booking_id, w.room.id)
+            _check_times(starts_at, ends_at, w.now)
+            _refuse_closed(w.room, starts_at, ends_at)
+            _refuse_overlap(w.room.id, starts_at, ends_at, exclude=booking.id)
+            before = _before(booking)
+            booking.starts_at, booking.ends_at, booking.updated_at, booking.updated_by = (starts_at, ends_at, w.now,
+                                                                                          actor.label)
+            w.record("booking-move", actor, **booking_detail(booking), **before)
+        return booking
+    with rooms_write([source, to_room_id], missing=BookingError("bookings.error.no_target_room", 404)) as writes:
+        w_from, w_to = sorted(writes, key=lambda w: w.room.id != source)
+        if w_to.room.unit_id != w_from.room.unit_id:
+            # Another unit's room is not this unit's to hand out: as unknown as no room.
+            raise BookingError("bookings.error.no_target_room", 404)
+        if not w_to.room.active:
+            raise BookingError("rooms.error.inactive", 409)
+        booking = _own_booking(booking_id, w_from.room.id)
+        _check_times(starts_at, ends_at, w_from.now)
+        _refuse_closed(w_to.room, starts_at, ends_at)
+        _refuse_overlap(w_to.room.id, starts_at, ends_at)
+        before = _before(booking)
+        booking.room_id, booking.starts_at, booking.ends_at = w_to.room.id, starts_at, ends_at
+        booking.updated_at, booking.updated_by = w_from.now, actor.label
+        # Each room's log says where the booking went or came from (a room's name, never a person's).
+        w_from.record("booking-move", actor, **booking_detail(booking), **before, to_room=w_to.room.name)
+        w_to.record("booking-move", actor, **booking_detail(booking), **before, from_room=w_from.room.name)
     return booking
+
+
+def _before(booking: Booking) -> dict:
+    """Where a moved booking was, for its event."""
+    return {"from_start": booking.starts_at.isoformat(), "from_end": booking.ends_at.isoformat()}
 
 
 def cancel(booking_id: int, actor: Actor, room_id: int | None = None) -> None:
     """Cancel a manual booking that is not yet claimed."""
     with _write(_room_of(booking_id, room_id)) as w:
-        booking = _own_booking(booking_id)
+        booking = _own_booking(booking_id, w.room.id)
         booking.status, booking.updated_at, booking.updated_by = "cancelled", w.now, actor.label
         w.record("booking-cancel", actor, **booking_detail(booking))

@@ -187,6 +187,7 @@ def _room_page(room: Room, status: int = 200, error: str | None = None, slots=No
     context = {
         "surface": "board-room", "room": room, "rs": state, "day": day,
         "timeline": booking_views.timeline(day, session), "plan": booking_forms.plan_of(room, state.now),
+        "move_rooms": booking_forms.move_rooms(room),
         "terms": bookings_day.check_in_terms(room.id, state.now) if session is None else None,
         "board_unit": board_unit, "show_clinician": True,
         # The board's own actions (rooms/_actions.html) keep an administrator's ?unit=.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from flask import Response, abort, g, redirect, request
+from flask import Response, abort, flash, g, redirect, request
 from sqlalchemy import select
 
 from .. import clock, names, validate
@@ -26,6 +26,7 @@ from ..bookings import service as bookings
 from ..errors import error_response
 from ..extensions import db
 from ..forms import BookingForm
+from ..i18n import local_date, local_time, t
 from ..models import Booking, Room
 from ..render import is_htmx
 from .service import Actor, RoomError
@@ -73,10 +74,42 @@ def create(room: Room, actor: Actor, name_required: bool = False) -> Booking:
                            holder_title=form.title.data)
 
 
-def move(booking_id: int) -> Callable[[Room, Actor], Booking]:
-    """Move the booking ``booking_id`` of the room to the form's times."""
-    return lambda room, actor: bookings.move(booking_id, actor, *booking_times(BookingForm()),
-                                             room_id=room.id)
+def move(booking_id: int, other_rooms: bool = True) -> Callable[[Room, Actor], Booking]:
+    """Move the booking ``booking_id`` of the room to the form's times and (where
+    the surface offers ``other_rooms``) to the form's room of the same unit."""
+    def moving(room: Room, actor: Actor) -> Booking:
+        form = BookingForm()
+        to_room = target_room(room, form, other_rooms)
+        booking = bookings.move(booking_id, actor, *booking_times(form), room_id=room.id,
+                                to_room_id=to_room.id if to_room else None)
+        if to_room is not None:
+            # Said on the page after the move (a plain post's is the next request): in words already.
+            g.moved_to = {"text": t("bookings.room.moved_to", room=to_room.name, day=local_date(booking.starts_at),
+                                    start=local_time(booking.starts_at), end=local_time(booking.ends_at)),
+                          "show": t("bookings.room.moved_show", room=to_room.name), "slug": to_room.slug,
+                          "day": clock.local_date(booking.starts_at).isoformat()}
+        return booking
+    return moving
+
+
+def target_room(room: Room, form: BookingForm, other_rooms: bool = True) -> Room | None:
+    """The room a move names, when it is not ``room``: an active room of the same
+    unit (another unit's or an unknown one is a 404, as unknown as no room)."""
+    slug = (form.room.data or "").strip()
+    if not slug or slug == room.slug:
+        return None
+    if not other_rooms:
+        raise bookings.BookingError("bookings.console.own_room", 403)
+    target = db.session.scalar(select(Room).where(Room.slug == slug, Room.unit_id == room.unit_id))
+    if target is None:
+        raise bookings.BookingError("bookings.error.no_target_room", 404)
+    return target
+
+
+def move_rooms(room: Room) -> list[Room]:
+    """The rooms a booking of ``room`` may be moved to: its unit's active rooms (one query)."""
+    return list(db.session.scalars(select(Room).where(Room.unit_id == room.unit_id, Room.active.is_(True))
+                                   .order_by(Room.name, Room.id)))
 
 
 def cancel(booking_id: int) -> Callable[[Room, Actor], None]:
@@ -118,16 +151,17 @@ def plan_of(room: Room, now: datetime):
     return views_support.plan(room, shown_day(now), now)
 
 
-def page_context(room: Room, session, now: datetime | None = None) -> dict:
+def page_context(room: Room, session, now: datetime | None = None, other_rooms: bool = True) -> dict:
     """What every booking page shows of the room: its day, the timeline, the
-    free slots, the day plan and the coming bookings."""
+    free slots, the day plan, the coming bookings and (``other_rooms``) the
+    rooms a booking may be moved to."""
     from ..bookings import views_support
 
     now = now or clock.now()
     day = bookings_day.day_of(room.id, now, session, session_known=True,
                               opening_hours=room.unit.opening_hours)
     return {"room": room, "day": day, "timeline": views_support.timeline(day, session),
-            "plan": plan_of(room, now),
+            "plan": plan_of(room, now), "move_rooms": move_rooms(room) if other_rooms else [room],
             "coming": coming(room.id, day), "slot_minutes": bookings_day.SLOT_MINUTES,
             "today": clock.local_date(now).isoformat()}
 
@@ -161,6 +195,10 @@ def _refused_at() -> str:
 def after_change(room: Room, url: str, page: Callable[[Room], Response]) -> Response:
     """A plain form post goes back to its page (303), on the day it changed; htmx
     gets the page's panel, fresh."""
+    moved = g.get("moved_to")
+    if moved is not None:
+        # The booking left this page's room: say where it went (the page lists it no more).
+        flash(moved, "booking-moved")
     if not is_htmx():
         day = BookingForm().day.data
         if day and day != clock.local_date(clock.now()).isoformat():

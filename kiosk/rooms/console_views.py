@@ -223,7 +223,7 @@ def _bookings_page(room: Room, label: str, status: int = 200, error: str | None 
     follow-up); the bookings this console (``label``) made can be changed."""
     session = service.open_session(room.id)
     state = service.state_of(room, session)
-    context = booking_forms.page_context(room, session, state.now)
+    context = booking_forms.page_context(room, session, state.now, other_rooms=False)
     mine = {b.id for b in [*context["day"].bookings, *context["coming"]] if b.created_by == label}
     context.update(rs=state, mine=mine, error=error, error_slots=slots or {}, form=form or {})
     return render(CONSOLE_BOOKINGS, block="panel", status=status, fragment="console-bookings", no_store=True,
@@ -294,7 +294,12 @@ def book(slug: str):
 
 
 def move_booking(slug: str, booking_id: int):
-    return _booking_action(slug, _within_horizon(booking_forms.move(booking_id)), booking_id)
+    # The console moves within its own room (another time or day), never to
+    # another room: it sees and changes only its room's bookings, so a booking
+    # it sent elsewhere would leave its sight and its hands (no way back, no
+    # cancel), and whoever passes the door may hold the console. Reception and
+    # the staff day page move between the unit's rooms.
+    return _booking_action(slug, _within_horizon(booking_forms.move(booking_id, other_rooms=False)), booking_id)
 
 
 def cancel_booking(slug: str, booking_id: int):

@@ -90,7 +90,7 @@ def _actor_names(actors: set[str]) -> dict[str, str]:
 
 # The order a reader takes details in: what the event is about, then its times,
 # from before till (the log stores them sorted by key: "end" before "start").
-DETAIL_ORDER = ("booking", "source", "start", "end", "from_start", "from_end")
+DETAIL_ORDER = ("booking", "source", "start", "end", "from_start", "from_end", "from_room", "to_room")
 # Details that are moments: stored in UTC (ISO), shown in Sweden's time.
 TIME_KEYS = ("start", "end", "from_start", "from_end", "due")
 
