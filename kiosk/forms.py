@@ -189,6 +189,20 @@ class BookingForm(Form):
     room = plain_field(80)
 
 
+class BookingRangeForm(Form):
+    """The days a list of bookings shows: two date fields, either may be left
+    empty (kiosk/bookings/listing.py's ``date_range`` reads and checks them)."""
+
+    start = plain_field(20, name="from")
+    end = plain_field(20, name="to")
+
+
+class BoardBookingListForm(BookingRangeForm):
+    """The board's list of its unit's bookings: the days, and one room (its slug) or all."""
+
+    room = slug_field()
+
+
 class CheckInForm(Form):
     """A check-in at the door, the console or the board: the meeting's length
     in minutes (empty: the default) and the clinician's name and title."""

@@ -14,4 +14,5 @@ from .stats import charts as stats_charts, export as stats_export, page as stats
 
 __all__ = ["bp"]
 from . import bookings as room_bookings  # noqa: F401,E402  (views: a room's bookings and calendar)
+from . import booking_list  # noqa: F401,E402  (views: every booking of the units seen, by range)
 from .stats import bookings as stats_bookings  # noqa: F401,E402  (views: booking statistics)

@@ -7,21 +7,20 @@ change shows the page again with the message and its status (400, 404, 409)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from .. import clock, validate
-from ..bookings import day as bookings_day
-from ..bookings import feeds
+from .. import clock
+from ..bookings import feeds, listing
 from ..bookings.day import BookingError
 from ..errors import error_response
 from ..bookings import service as bookings
 from ..extensions import db
 from ..i18n import t
-from ..models import Booking, CalendarFeed, Room
+from ..models import CalendarFeed, Room
 from ..render import render
 from ..rooms.access import admin_actor
 from .blueprint import bp, room_or_403, the_admin
@@ -29,25 +28,14 @@ from ..forms import BookingForm
 from ..rooms.booking_forms import booking_times
 from .forms import FeedForm
 
-DAYS_SHOWN = 14
-# The longest range one page lists: bookings are made up to a year ahead.
-RANGE_MAX = bookings.MAX_AHEAD.days
-
 
 def _range() -> tuple[date, date]:
-    """The days the page lists, from ?from= and ?to= (YYYY-MM-DD, what the date
-    fields send; either may be left out): today and the next DAYS_SHOWN - 1 days
-    by default. A date that is no date, or a range backwards or over a year, is a 400."""
-    today = clock.today()
+    """The days the page lists, from ?from= and ?to= (listing.date_range: today
+    and the next two weeks by default, at most a year); a range it refuses is a 400."""
     try:
-        raw_from, raw_to = request.args.get("from", "")[:20], request.args.get("to", "")[:20]
-        first = validate.day("from", raw_from) if raw_from.strip() else today
-        last = validate.day("to", raw_to) if raw_to.strip() else first + timedelta(days=DAYS_SHOWN - 1)
-    except validate.FieldError:
-        abort(error_response(400, "bookings.admin.bad_range"))
-    if last < first or (last - first).days > RANGE_MAX:
-        abort(error_response(400, "bookings.admin.bad_range"))
-    return first, last
+        return listing.date_range(request.args.get("from"), request.args.get("to"))
+    except BookingError as exc:
+        abort(error_response(exc.status, exc.key))
 
 
 def _back(room: Room) -> str:
@@ -65,20 +53,17 @@ def _page(room: Room, status: int = 200, form=None, book: BookingForm | None = N
     ``book`` a refused new booking (its fields keep what was typed)."""
     now = clock.now()
     first, last = _range()
-    start, end = clock.day_bounds(first, last)
-    rows = list(db.session.scalars(select(Booking).where(
-        Booking.room_id == room.id, Booking.ends_at > start, Booking.starts_at < end,
-        Booking.status.in_(bookings_day.ACTIVE + ("released",))).order_by(Booking.starts_at, Booking.id)))
+    rows, cut = listing.bookings_in(first, last, room_ids=[room.id])
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.room_id == room.id))
     today = clock.local_date(now).isoformat()
-    return render("admin/bookings.html", room=room, rows=rows, feed=feed,
+    return render("admin/bookings.html", room=room, rows=rows, cut=cut, rows_max=listing.ROWS_MAX, feed=feed,
                   feed_host=urlsplit(feed.url).hostname if feed else None,
                   feed_read=feeds.read_counts(feed.read_counts if feed else None),
                   feed_skipped=feeds.skipped(feed.read_counts if feed else None),
                   feed_days=int(current_app.config["FEED_DAYS_AHEAD"]),
                   form=form, book=book or BookingForm(formdata=None, day=today),
                   feed_form=FeedForm(formdata=None),
-                  days=DAYS_SHOWN, first=first, last=last, status=status)
+                  days=listing.DAYS_SHOWN, first=first, last=last, status=status)
 
 
 def _refused(room: Room, form, exc: BookingError, book: BookingForm | None = None):

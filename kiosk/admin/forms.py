@@ -13,7 +13,7 @@ from wtforms import StringField
 
 from .. import hours, validate
 from ..bookings import feeds
-from ..forms import (KEEP, Form, Message, Rule, choice_field, clip, day_field, email_field, id_field,
+from ..forms import (KEEP, BookingRangeForm, Form, Message, Rule, choice_field, clip, day_field, email_field, id_field,
                      optional_id_field, plain_field, slug_field, text_field)
 from ..models import ALL_EVENT_KINDS, ROLES, UNIT
 
@@ -162,6 +162,13 @@ class StatsFilterForm(Form):
     unit = optional_id_field()
     start = day_field("from")
     end = day_field("to")
+
+
+class BookingListForm(BookingRangeForm):
+    """The list of bookings: the days, and a unit and a room (empty: every one seen)."""
+
+    unit = optional_id_field()
+    room = optional_id_field()
 
 
 class EventFilterForm(Form):

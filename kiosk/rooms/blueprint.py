@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from . import board_list_views as board_list
 from . import board_views as board
 from . import console_views as console
 from . import door_views as door
@@ -70,6 +71,8 @@ bp.add_url_rule("/board/rooms/<slug>/check-in", "board_check_in", board.check_in
 bp.add_url_rule("/board/rooms/<slug>/check-in/undo", "board_check_in_undo", board.undo_check_in, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/check-in/cancel", "board_check_in_cancel", board.cancel_check_in, methods=POST)
 bp.add_url_rule("/board/rooms/<slug>/console-code", "board_console_code", board.console_code, methods=POST)
+bp.add_url_rule("/board/bookings", "board_bookings", board_list.board_bookings, methods=GET)
+bp.add_url_rule("/board/bookings/<int:booking_id>/cancel", "board_list_cancel", board_list.board_list_cancel, methods=POST)
 
 # A door or board that starts without the server.
 bp.add_url_rule("/sw.js", "service_worker", offline.service_worker, methods=GET)

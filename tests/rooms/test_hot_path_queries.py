@@ -15,11 +15,9 @@ authority behind it.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from kiosk import clock
 from kiosk.bookings import service as bookings
@@ -27,28 +25,9 @@ from kiosk.extensions import db
 from kiosk.models import Room
 from kiosk.rooms import faults, service
 from kiosk.rooms.service import Actor
+from tests.query_support import statements
 
-VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
 RECEPTION = Actor("board:test")
-
-
-@contextmanager
-def statements(app):
-    """Collect the SQL statements (reads and writes, not BEGIN/COMMIT) sent meanwhile."""
-    sent: list[str] = []
-
-    def listen(_conn, _cursor, statement, _parameters, _context, _executemany):
-        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
-        if verb in VERBS:
-            sent.append(" ".join(statement.split())[:160])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
 
 
 def _version(html: str, kind: str) -> str:

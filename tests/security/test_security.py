@@ -182,6 +182,14 @@ MATRIX: dict[tuple[str, str], Case] = {
                                                   room_a="preparing"),
     ("rooms.board_console_code", "POST"): Case(only({"board": 409, "manager": 409, "global": 303}),
                                                room_a="preparing"),
+    # The unit's bookings by range of days: the board and its unit's administrators (each
+    # manager's board is their own unit's); cancelling one: no booking 999999 (404).
+    ("rooms.board_bookings", "GET"): Case(only({"board": 200, "other_manager": 200, "manager": 200, "global": 303})),
+    ("rooms.board_list_cancel", "POST"): Case(only({"board": 404, "other_manager": 404, "manager": 404,
+                                                    "global": 303})),
+    # Every booking of the units an administrator sees; cancelling one: no booking 999999 (404).
+    ("admin.booking_list", "GET"): Case(admin_page(200)),
+    ("admin.booking_list_cancel", "POST"): Case(admin_page(404)),
     # A room's bookings and calendar in admin (issue 13): the room's unit's manager and global admins.
     ("admin.room_bookings", "GET"): Case(unit_scoped(200)),
     ("admin.room_book", "POST"): Case(unit_scoped(303), data=_future_booking),
