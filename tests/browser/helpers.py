@@ -16,6 +16,18 @@ POLL = 1  # seconds: a fast poll keeps these tests short
 # loaded CI machine (the point is that it follows without a reload, not how fast).
 FOLLOW_MS = 6 * POLL * 1000
 
+# Every layout shift the page makes without the person's input (what CLS sums),
+# from the first paint on: an init script for the page's context.
+SHIFT_LISTENER = """
+window.__layoutShift = 0;
+new PerformanceObserver(function (list) {
+  list.getEntries().forEach(function (e) { if (!e.hadRecentInput) { window.__layoutShift += e.value; } });
+}).observe({type: "layout-shift", buffered: true});
+"""
+# Read once the page's deferred scripts have run and two frames have been drawn after them.
+SETTLED_SHIFT = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
+  () => setTimeout(() => done(window.__layoutShift || 0), 50))))"""
+
 # The words of the admin pages the browser tests click, in both languages.
 WORDS = {
     "sv": {"email": "E-postadress", "password": "Lösenord", "login": "Logga in", "pair": "Ta fram kod för dörrskärm",

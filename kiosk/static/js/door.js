@@ -6,8 +6,9 @@
  * at which the text fits the red box ([data-fit]) is found by measuring, each
  * time the box changes size (a new panel, a turned tablet, the offline notice,
  * the staff panel opened or folded). The English line follows at the ratio the
- * CSS gives (--sign-ratio). Until then, and without JavaScript, the CSS sizes
- * the text by the box alone.
+ * CSS gives (--sign-ratio). Until then the text is hidden (is-fitting), so the
+ * door never moves after it appears; without JavaScript the CSS sizes the text
+ * by the box alone and no-script.css shows it.
  *
  * The staff panel (#door-controls, a <details>) folds after its idle time
  * (data-idle-seconds) without a touch, and on Esc, so a passer-by finds the
@@ -27,12 +28,16 @@
     return !overflows(text);
   }
 
+  /* The text waits unseen (is-fitting) until it has its size, so the sign does
+   * not move after it appears; it is shown whatever happens here. */
+  function show(text) { text.classList.remove("is-fitting"); }
+
   function fit(box) {
     var text = box.querySelector("[data-fit-text]");
     if (!text || !box.isConnected) { return; }
     var style = window.getComputedStyle(box);
     var room = box.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
-    if (!(room > 0)) { return; }
+    if (!(room > 0)) { show(text); return; }
     // No line is taller than the box: its height bounds the search.
     var lo = MIN_PX;
     var hi = Math.max(MIN_PX, room);
@@ -42,6 +47,7 @@
       if (fits(box, text, room)) { lo = mid; } else { hi = mid; }
     }
     box.style.setProperty("--sign-size", Math.floor(lo) + "px");
+    show(text);
     // The box size the text was fitted to (the browser tests wait for it).
     box.setAttribute("data-fitted", box.clientWidth + "x" + box.clientHeight);
   }
@@ -119,6 +125,9 @@
     }
   });
 
+  // A new panel's sign is watched as soon as it is in the page (before htmx's
+  // settle), so its text is fitted and shown before the next frame is drawn.
+  document.addEventListener("htmx:afterSwap", watchSign);
   document.addEventListener("htmx:afterSettle", function () {
     watchSign();
     schedule();
