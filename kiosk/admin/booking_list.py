@@ -66,8 +66,9 @@ def _page(refusal: BookingError | None = None):
     if refusal is not None:
         form.refuse(refusal)
         status = refusal.status
+    shown = {"from": listing.date_value(form.start.data, first), "to": listing.date_value(form.end.data, last)}
     return render("admin/booking_list.html", form=form, units=units, rooms=rooms, rows=rows, cut=cut,
-                  rows_max=listing.ROWS_MAX, first=first, last=last, kept=_kept(), status=status)
+                  rows_max=listing.ROWS_MAX, first=first, last=last, kept=_kept(), shown=shown, status=status)
 
 
 @bp.get("/bookings")

@@ -48,6 +48,16 @@ def date_range(raw_from: str | None, raw_to: str | None) -> tuple[date, date]:
     return first, last
 
 
+def date_value(raw: str | None, default: date | None = None) -> str:
+    """What a date field shows of what was typed: the date (YYYY-MM-DD), else
+    ``default`` or nothing; an <input type="date"> holds nothing else (its
+    message says what was wrong)."""
+    try:
+        return validate.day("day", (raw or "")[:20]).isoformat()
+    except validate.FieldError:
+        return default.isoformat() if default else ""
+
+
 def bookings_in(first: date, last: date, *, room_ids: list[int] | None = None,
                 unit_ids: list[int] | None = None, limit: int = ROWS_MAX) -> tuple[list[Booking], bool]:
     """The bookings from ``first`` to ``last`` (local days, inclusive) of the rooms

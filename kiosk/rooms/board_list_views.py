@@ -58,7 +58,9 @@ def _list_page(unit: Unit, status: int = 200, error: str | None = None, slots=No
                                         room_ids=[room.id] if room is not None else None)
     return render(BOARD_BOOKINGS, block="panel", status=status, fragment="board-bookings", no_store=True,
                   unit=unit, rooms=rooms, room=room, rows=rows, cut=cut, rows_max=listing.ROWS_MAX, first=first,
-                  last=last, shown=shown, list_error=refusal, now=now, list_args=_list_args(),
+                  last=last, list_error=refusal, now=now, list_args=_list_args(),
+                  typed={"from": listing.date_value(shown.start.data, first),
+                         "to": listing.date_value(shown.end.data, last)},
                   board_unit=g.get("board_admin_unit"), error=error, error_slots=slots or {})
 
 
