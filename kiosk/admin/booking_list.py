@@ -7,8 +7,9 @@ one query whatever its length.
 
 A refused filter (a date that is no date, a range backwards or over a year)
 is said in the form, with 400; a unit or room the administrator does not see
-is as unknown as one that does not exist (404). A refused cancel shows the
-list again with the message and its status."""
+is as unknown as one that does not exist (404, and so is another unit's
+booking). A refused cancel shows the list again with the message and its
+status."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ..accounts import may_see_unit
 from ..bookings import listing
 from ..bookings import service as bookings
 from ..bookings.day import BookingError
+from ..errors import error_response
 from ..extensions import db
 from ..i18n import t
 from ..models import Booking
@@ -83,7 +85,7 @@ def booking_list_cancel(booking_id: int):
     booking = db.session.get(Booking, booking_id)
     # Another unit's booking is as unknown here as one that does not exist.
     if booking is None or not may_see_unit(admin, booking.room.unit_id):
-        return _page(BookingError("bookings.error.not_found", 404))
+        return error_response(404, "bookings.error.not_found")
     try:
         bookings.cancel(booking_id, admin_actor(admin), room_id=booking.room_id)
     except BookingError as exc:

@@ -126,7 +126,7 @@ ENDPOINTS += [
     Endpoint("GET", "/board", ("free", "unit"), "board"),
     Endpoint("GET", "/board/rooms/{slug}", ("lang",), "board"),
     Endpoint("POST", "/board/rooms/{slug}/bookings", ("day", "start", "end", "minutes", "name", "title"), "board"),
-    Endpoint("POST", "/board/rooms/{slug}/bookings/1/move", ("day", "start", "end", "minutes"), "board"),
+    Endpoint("POST", "/board/rooms/{slug}/bookings/1/move", ("day", "start", "end", "minutes", "room"), "board"),
     Endpoint("POST", "/board/rooms/{slug}/bookings/1/cancel", (), "board"),
     Endpoint("POST", "/board/rooms/{slug}/check-in", ("minutes", "name", "title"), "board"),
     Endpoint("POST", "/board/rooms/{slug}/check-in/undo", ("session",), "board"),
@@ -168,6 +168,15 @@ ENDPOINTS += [
     Endpoint("POST", "/rooms/{slug}/day/bookings/1/cancel", (), "anonymous"),
 ]
 DISPLAY += ["/rooms/{slug}/console/bookings", "/rooms/{slug}/day", "/rooms"]
+# Every booking by range of days: the board's list and admin's, and cancelling from them.
+ENDPOINTS += [
+    Endpoint("GET", "/board/bookings", ("from", "to", "room", "lang"), "board"),
+    Endpoint("POST", "/board/bookings/1/cancel", ("from", "to", "room"), "board"),
+    Endpoint("GET", "/admin/bookings", ("from", "to", "unit", "room"), "admin"),
+    Endpoint("POST", "/admin/bookings/1/cancel", ("from", "to"), "admin"),
+    Endpoint("POST", "/rooms/{slug}/day/bookings/1/move", ("day", "start", "end", "room"), "anonymous"),
+]
+DISPLAY += ["/admin/bookings"]
 
 
 class MarkupFinder(HTMLParser):
@@ -331,6 +340,8 @@ BOOKING_CHANGES = [
     ("/rooms/{slug}/day/bookings/{id}/cancel", "anonymous"),
     ("/admin/rooms/{room}/bookings/{id}/move", "admin"),
     ("/admin/rooms/{room}/bookings/{id}/cancel", "admin"),
+    ("/board/bookings/{id}/cancel", "board"),
+    ("/admin/bookings/{id}/cancel", "admin"),
 ]
 
 
