@@ -95,11 +95,16 @@ def move(booking_id: int, other_rooms: bool = True) -> Callable[[Room, Actor], B
 def target_room(room: Room, form: BookingForm, other_rooms: bool = True) -> Room | None:
     """The room a move names, when it is not ``room``: an active room of the same
     unit (another unit's or an unknown one is a 404, as unknown as no room)."""
-    slug = (form.room.data or "").strip()
-    if not slug or slug == room.slug:
+    raw = (form.room.data or "").strip()
+    if not raw or raw == room.slug:
         return None
     if not other_rooms:
         raise bookings.BookingError("bookings.console.own_room", 403)
+    try:
+        # Checked before the query: PostgreSQL refuses a NUL in a string outright.
+        slug = validate.slug("room", raw)
+    except validate.FieldError:
+        raise bookings.BookingError("bookings.error.no_target_room", 404) from None
     target = db.session.scalar(select(Room).where(Room.slug == slug, Room.unit_id == room.unit_id))
     if target is None:
         raise bookings.BookingError("bookings.error.no_target_room", 404)

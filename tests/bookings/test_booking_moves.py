@@ -130,7 +130,7 @@ def test_another_units_room_an_unknown_one_and_an_inactive_one_are_refused(froze
                                                                            make_room):
     booking_id = book(app, unit_rooms.a, "14:00", "14:30")
     url = f"/board/rooms/videorum-a/bookings/{booking_id}/move"
-    for target in ("videorum-x", "no-such-room", "x" * 500):
+    for target in ("videorum-x", "no-such-room", "x" * 500, "videorum-b\x00", "Videorum B"):
         r = board.hx_post(url, {"day": DAY, "start": "15:00", "end": "15:30", "room": target})
         assert r.status_code == 404 and "finns inte bland enhetens rum" in r.get_data(as_text=True), target
     make_room(unit_id=unit_rooms.unit_id, name="Videorum C", slug="videorum-c", active=False)
