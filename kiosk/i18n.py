@@ -84,6 +84,14 @@ def time_separator(lang: str | None = None) -> str:
     return time_pattern(lang)[2]
 
 
+def countdown(seconds: int, lang: str | None = None) -> str:
+    """Minutes and seconds left, written like a time of day in the language
+    (Swedish "3.40", English "3:40"); guides.js writes the ticking clock the
+    same way, from the page's data-time-separator."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}{time_separator(lang)}{seconds % 60:02d}"
+
+
 def local_time(value: datetime | None, fmt: str | None = None) -> str:
     """A time of day in the unit's time zone, written the language's way."""
     if not value:
@@ -133,6 +141,7 @@ def init_app(app: Flask) -> None:
         }
 
     app.jinja_env.filters["time"] = local_time
+    app.jinja_env.filters["countdown"] = countdown
     # The server's time on every page, for the ticking clocks (panel.js keeps
     # their offset from it): a device's own clock and zone are never shown.
     app.jinja_env.globals["server_now_ms"] = lambda: int(clock.now().timestamp() * 1000)

@@ -122,7 +122,7 @@ def test_countdown_waits_then_says_call_the_patient(client, frozen_clock):
     assert r.status_code == 303 and r.headers["Location"] == "/guides/no-show#no-show-panel"
     html = client.get("/guides/no-show").get_data(as_text=True)
     assert "Väntar på att patienten ska ansluta" in html
-    assert 'data-seconds-left="300"' in html and ">5:00</span>" in html
+    assert 'data-seconds-left="300"' in html and ">5.00</span>" in html
     assert "Bokad tid: 10.00." in html and "kl. 10.05 ringer du upp" in html
     assert "ring patienten" not in html.lower()
     assert 'name="choice"' not in html
@@ -146,6 +146,7 @@ def test_countdown_in_english(client, frozen_clock):
     _start(client, "10:00")
     html = client.get("/guides/no-show").get_data(as_text=True)
     assert "Waiting for the patient to join" in html and "Booked time: 10:00." in html
+    assert ">5:00</span>" in html
     frozen_clock.advance(timedelta(minutes=5))
     html = client.get("/guides/no-show").get_data(as_text=True)
     assert "5 minutes have passed. Call the patient" in html

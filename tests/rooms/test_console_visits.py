@@ -298,7 +298,12 @@ def test_the_no_show_countdown_shows_on_the_consoles_main_page_while_it_runs(app
 
         call_at = local_time(clock.now() + timedelta(seconds=220))
     assert 'id="console-countdown"' in html and 'data-seconds-left="220"' in html
-    assert f"Nedräkning</a> <span" in html and f"3:40</span> – ring upp {call_at}" in html
+    assert f"Nedräkning</a> <span" in html and f">3.40</span> – ring upp {call_at}" in html
+    english = console_client.get(f"/rooms/{slug}/console?lang=en").get_data(as_text=True)
+    with app.test_request_context("/?lang=en"):
+        call_at_en = local_time(clock.now() + timedelta(seconds=220))
+    assert f"Countdown</a> <span" in english and f">3:40</span> – call the patient at {call_at_en}" in english
+    console_client.get(f"/rooms/{slug}/console?lang=sv")
     v = re.search(r'/console/poll\?v=([^"&]+)', html).group(1)
     assert console_client.hx_get(f"/rooms/{slug}/console/poll?v={v}").status_code == 204
     clock.advance(timedelta(seconds=221))  # time to call: the panel changes without a write

@@ -8,6 +8,13 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  /* Minutes and seconds as the server writes them (i18n.countdown): "3.40" in
+   * Swedish, "3:40" in English, the separator of a time of day. */
+  function countdownText(left) {
+    var separator = document.body.getAttribute("data-time-separator") || ":";
+    return Math.floor(left / 60) + separator + pad(left % 60);
+  }
+
   function tick() {
     var now = Date.now();
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
@@ -16,7 +23,7 @@
         el.setAttribute("data-deadline", String(now + seconds * 1000));
       }
       var left = Math.max(0, Math.ceil((parseInt(el.getAttribute("data-deadline"), 10) - now) / 1000));
-      el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
+      el.textContent = countdownText(left);
       if (left === 0 && !el.hasAttribute("data-asked")) {
         el.setAttribute("data-asked", "");
         el.dispatchEvent(new CustomEvent("countdown-done", { bubbles: true }));

@@ -6,12 +6,14 @@ it was disconnected. A knock at the door reaches the console within one poll.
 The server's clock is frozen, so nothing depends on the hour or the weekday."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from kiosk import clock
 from kiosk.extensions import db
+from kiosk.i18n import local_time
 from kiosk.models import Room
 from kiosk.rooms import pairing, service
 from tests.browser.helpers import FOLLOW_MS, POLL, check_page, code_for, console_page, pair_page
@@ -152,10 +154,17 @@ def test_a_computer_paired_for_good_follows_its_room_visit_after_visit(
             computer.goto(f"/rooms/{SLUG}/console?lang=sv")
             computer.get_by_role("button", name="Uppfattat").click()
         if visit == 2:  # the patient has not joined: the countdown on the main page, in both languages
-            with fast_app.app_context():
-                service.record_no_show(room_id, service.Actor("test"), booked_at=clock.now())
-            for lang, word in (("en", "Countdown"), ("sv", "Nedräkning")):
+            with fast_app.app_context():  # the meeting was booked 80 s ago on the moved server clock
+                service.record_no_show(room_id, service.Actor("test"), booked_at=clock.now() - timedelta(seconds=80))
+            for lang, word, sep, call in (("en", "Countdown", ":", "call the patient at"), ("sv", "Nedräkning", ".", "ring upp")):
+                with fast_app.test_request_context(f"/?lang={lang}"):
+                    call_at = local_time(clock.now() + timedelta(seconds=220))
                 computer.goto(f"/rooms/{SLUG}/console?lang={lang}")
-                expect(computer.locator("#console-countdown")).to_contain_text(word)
+                countdown = computer.locator("#console-countdown")
+                expect(countdown).to_have_text(re.compile(
+                    rf"^{word} 3{re.escape(sep)}[34]\d – {re.escape(call)} {re.escape(call_at)}$"))
+                # The clock ticks in the page, written as the server writes it.
+                expect(countdown.locator("[data-countdown]")).to_have_text(
+                    re.compile(rf"^3{re.escape(sep)}3\d$"), timeout=FOLLOW_MS)
                 check_page(computer, assert_valid_html, f"console with the no-show countdown ({lang})")
         run_the_meeting(computer, door)
