@@ -5,14 +5,16 @@ nothing is shared and nothing reaches the database. Inside a room session the
 ticks belong to the room session instead. The views never know which: they ask
 :func:`ticks_for_request` for "the store of this request", and room code that
 wants its own store installs it with :func:`use_ticks` (for example in a
-``before_request`` that recognises a paired door tablet).
+``before_request`` that recognises a paired door tablet). A store also says
+where its forms post (``tick_url``, ``reset_url``): the desk's routes here, the
+room's own route for a room session's (rooms/stores.py).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from flask import g, session
+from flask import g, session, url_for
 
 SESSION_KEY = "checklist_ticks"
 # Items marked "does not apply", kept beside the ticks in the same shape.
@@ -44,6 +46,14 @@ class TickStore(Protocol):
 
     def reset(self, checklist_key: str) -> None:
         """Unmark every item of this checklist."""
+        ...
+
+    def tick_url(self, checklist_key: str, item_key: str) -> str:
+        """Where a form ticks an item of this store (the page's forms post there)."""
+        ...
+
+    def reset_url(self, checklist_key: str) -> str:
+        """Where a form unmarks every item of a checklist of this store."""
         ...
 
 
@@ -84,6 +94,12 @@ class BrowserTicks:
     def reset(self, checklist_key: str) -> None:
         for name in (SESSION_KEY, NA_SESSION_KEY, NO_SESSION_KEY):
             self._save(name, checklist_key, set())
+
+    def tick_url(self, checklist_key: str, item_key: str) -> str:
+        return url_for("checklists.tick", key=checklist_key, item=item_key)
+
+    def reset_url(self, checklist_key: str) -> str:
+        return url_for("checklists.reset", key=checklist_key)
 
     def _save(self, name: str, checklist_key: str, keys: set[str]) -> None:
         # A new dict each time: the session notices assignment, not mutation.

@@ -49,12 +49,23 @@ def marked_items(checklist: s.Checklist, store: TickStore) -> dict[str, str]:
                                  or (state == NO and items[key].question))}
 
 
-def checklist_context(checklist: s.Checklist, store: TickStore | None = None) -> dict:
-    """What the checklist component needs to render."""
+def checklist_context(checklist: s.Checklist, store: TickStore | None = None, compact: bool = False) -> dict:
+    """What the checklist component needs to render (``compact``: its items
+    without their help and sources)."""
     store = store or ticks_for_request()
     marks = marked_items(checklist, store)
-    return {"checklist": checklist, "marks": marks, "tick_scope": store.scope,
-            "progress": checklist.progress(marks)}
+    return {"checklist": checklist, "marks": marks, "tick_scope": store.scope, "compact": compact,
+            "progress": checklist.progress(marks), "tick_url": store.tick_url, "reset_url": store.reset_url}
+
+
+def refused_mark(entry: s.ChecklistItem, wanted: str | None):
+    """The answer to a mark the item cannot take ("does not apply" on an item
+    that always applies, "no" on one that is not a question), else None."""
+    if wanted == NA and not entry.may_not_apply:
+        return error_response(400, "checklists.errors.always_applies")
+    if wanted == NO and not entry.question:
+        return error_response(400, "checklists.errors.not_a_question")
+    return None
 
 
 @bp.get("/")
@@ -81,13 +92,16 @@ def tick(key: str, item: str):
     raw = request.form.get("ticked", "")
     if raw not in TICK_VALUES:
         return error_response(400, "checklists.errors.bad_value")
-    wanted = TICK_VALUES[raw]
-    if wanted == NA and not entry.may_not_apply:
-        return error_response(400, "checklists.errors.always_applies")
-    if wanted == NO and not entry.question:
-        return error_response(400, "checklists.errors.not_a_question")
+    refused = refused_mark(entry, TICK_VALUES[raw])
+    if refused is not None:
+        return refused
     store = ticks_for_request()
-    store.set(found.key, entry.key, wanted)
+    if store.tick_url(found.key, entry.key) != request.path:
+        # A store ticked elsewhere (a room session's, on the room's own route in
+        # rooms/blueprint.py, where its door or console is asked who it is): a form
+        # from before is sent there, the POST kept.
+        return redirect(store.tick_url(found.key, entry.key), 307)
+    store.set(found.key, entry.key, TICK_VALUES[raw])
     if not is_htmx():
         return redirect(url_for(".checklist", key=found.key) + f"#item-{found.key}-{entry.key}", 303)
     return render(PAGE, block="item", oob=("progress",), component=COMPONENT, item=entry,
@@ -99,6 +113,8 @@ def reset(key: str):
     """Untick every item of the checklist (in this browser, or this room)."""
     found = checklist_or_404(key)
     store = ticks_for_request()
+    if store.reset_url(found.key) != request.path:
+        return redirect(store.reset_url(found.key), 307)
     store.reset(found.key)
     if not is_htmx():
         return redirect(url_for(".checklist", key=found.key), 303)

@@ -127,6 +127,11 @@ class LinkWords(Model):
     req: Reqs
 
 
+# How a visit went, as wrap-up records it (rooms/service.py OUTCOMES).
+VisitOutcome = Literal["held", "no-show", "technical"]
+VISIT_OUTCOMES: tuple[VisitOutcome, ...] = ("held", "no-show", "technical")
+
+
 class ChecklistItem(Model):
     key: Key
     text: Text
@@ -140,6 +145,10 @@ class ChecklistItem(Model):
     # A question answered yes or no (suitability, R3): "yes" ticks it, "no" says
     # what follows (the checklist's if_incomplete) and the checklist cannot be complete.
     question: bool = False
+    # The visits an item of the ending applies to, by how they went: a meeting
+    # that never happened asks no teach-back, and a new time only after one
+    # that did not take place. Every visit unless the content narrows it.
+    outcomes: Annotated[list[VisitOutcome], Field(min_length=1)] = list(VISIT_OUTCOMES)
     req: Reqs
 
 
@@ -187,6 +196,16 @@ class Checklist(Model):
             if item_key in group.items:
                 return group
         return None
+
+    def for_outcome(self, outcome: str) -> Checklist:
+        """The checklist as a visit that went this way is asked it: only the
+        items that apply (a group of alternatives stays when all its items do)."""
+        items = [i for i in self.items if outcome in i.outcomes]
+        if len(items) == len(self.items) or not items:
+            return self
+        kept = {i.key for i in items}
+        return self.model_copy(update={"items": items, "alternatives": [
+            g for g in self.alternatives if set(g.items) <= kept]})
 
     def progress(self, marks: dict[str, str]) -> Progress:
         """Count the points: an item outside any group is one point, done when

@@ -13,6 +13,7 @@ from flask import Blueprint
 
 from . import board_list_views as board_list
 from . import board_views as board
+from . import checklist_views as checklists
 from . import console_views as console
 from . import door_views as door
 from . import offline, overview
@@ -21,6 +22,9 @@ bp = Blueprint("rooms", __name__)
 staff_bp = Blueprint("overview", __name__)
 
 GET, POST, FORM = ["GET"], ["POST"], ["GET", "POST"]
+# A room session's checklists are ticked by one view on one route per surface
+# (who is asking differs); the rule's default names the surface.
+DOOR, CONSOLE = {"surface": "door"}, {"surface": "console"}
 
 # Pairing and the door tablet.
 bp.add_url_rule("/pair", "pair", door.pair, methods=FORM)
@@ -31,7 +35,8 @@ bp.add_url_rule("/rooms/<slug>/door/guides/<key>", "door_guide", door.door_guide
 bp.add_url_rule("/rooms/<slug>/check-in", "check_in", door.check_in, methods=POST)
 bp.add_url_rule("/rooms/<slug>/start", "start", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console-code", "console_code", door.step, methods=POST)
-bp.add_url_rule("/rooms/<slug>/tick", "tick", door.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/checklists/<key>/items/<item>", "tick", checklists.tick, methods=POST, defaults=DOOR)
+bp.add_url_rule("/rooms/<slug>/checklists/<key>/reset", "checklist_reset", checklists.reset, methods=POST, defaults=DOOR)
 bp.add_url_rule("/rooms/<slug>/skip", "skip", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/extend", "extend", door.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/end", "end", door.step, methods=POST)
@@ -47,7 +52,8 @@ bp.add_url_rule("/rooms/<slug>/console", "console_page", console.console_page, m
 bp.add_url_rule("/rooms/<slug>/console/poll", "console_poll", console.console_poll, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/guides/<key>", "console_guide", console.console_guide, methods=GET)
 bp.add_url_rule("/rooms/<slug>/console/check-in", "console_check_in", console.check_in, methods=POST)
-bp.add_url_rule("/rooms/<slug>/console/tick", "console_tick", console.step, methods=POST)
+bp.add_url_rule("/rooms/<slug>/console/checklists/<key>/items/<item>", "console_tick", checklists.tick, methods=POST, defaults=CONSOLE)
+bp.add_url_rule("/rooms/<slug>/console/checklists/<key>/reset", "console_checklist_reset", checklists.reset, methods=POST, defaults=CONSOLE)
 bp.add_url_rule("/rooms/<slug>/console/skip", "console_skip", console.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/extend", "console_extend", console.step, methods=POST)
 bp.add_url_rule("/rooms/<slug>/console/end", "console_end", console.step, methods=POST)

@@ -103,7 +103,7 @@ def _panel(room: Room, who: Console, status: int = 200, state_before: str | None
     shown = door_context(room, session, with_manifest=False)
     context = {
         **shown,
-        "room_checklists": {} if ended else console_checklists(room, state.state, who, shown["marked"]),
+        "room_checklists": {} if ended else console_checklists(room, session, who, shown["marked"]),
         "room_guides": ROOM_GUIDES,
         "focus_heading": state_before is not None and (ended or state.state != state_before),
         "surface": "console",
@@ -143,8 +143,9 @@ def _acting(room: Room) -> Console | None:
     return None if access.console_ended(who, service.open_session(room.id)) else who
 
 
-def _console_action(slug: str, action):
-    """Run one transition from the room's console and answer with its panel."""
+def _console_action(slug: str, action, answer=None):
+    """Run one transition from the room's console and answer with its panel
+    (or, for htmx, what ``answer(room, actor)`` gives, when it gives one)."""
     room = access.room_or_404(slug)
     who = _acting(room)
     if who is None:
@@ -153,7 +154,15 @@ def _console_action(slug: str, action):
     refused_or_sent = take_step(slug, room.id, who.actor, PAGE, action)
     if refused_or_sent is not None:
         return refused_or_sent
+    answered = None if answer is None else answer(access.room_or_404(slug), who.actor)
+    if answered is not None:
+        return answered
     return _panel(access.room_or_404(slug), who, state_before=before)
+
+
+def visit_step(slug: str, action, answer=None):
+    """A change to the visit from the console (a tick of its checklists)."""
+    return _console_action(slug, action, answer)
 
 
 def check_in(slug: str):

@@ -1,6 +1,6 @@
 """The door panel: a paired door tablet's home, its poll, and the visit's steps
-taken at the door (check in, start, the readiness ticks, extend, end, finish,
-a fault report, the room's guides).
+taken at the door (check in, start, extend, end, finish, a fault report, the
+room's guides; its checklist ticks go through rooms/checklist_views.py).
 
 The door decides who runs the visit. While a console runs it, a tap at the
 door can change nothing of the visit: the door offers the sign, a knock (a
@@ -107,14 +107,19 @@ def _context(room, session):
     return {**context, **day_and_faults(context["rs"], with_faults=context["rs"].state != service.MEETING)}
 
 
-def _door_action(slug: str, action):
-    """Run one transition for the door tablet of room ``slug`` and answer it."""
+def _door_action(slug: str, action, answer=None):
+    """Run one transition for the door tablet of room ``slug`` and answer it
+    with the panel (or, for htmx, what ``answer(room, actor)`` gives, when it gives one)."""
     room = access.room_or_404(slug)
     tablet = access.door_tablet(room)
     before = state_name(room)
-    refused_or_sent = take_step(slug, room.id, access.device_actor(tablet), PANEL, action)
+    actor = access.device_actor(tablet)
+    refused_or_sent = take_step(slug, room.id, actor, PANEL, action)
     if refused_or_sent is not None:
         return refused_or_sent
+    answered = None if answer is None else answer(access.room_or_404(slug), actor)
+    if answered is not None:
+        return answered
     room = access.room_or_404(slug)
     context = _context(room, service.open_session(room.id))
     return render(DOOR, block="panel", fragment="door", no_store=True,
@@ -150,6 +155,16 @@ def step(slug: str):
     if name not in DOOR_STEPS:  # a knock or a disconnect with no console to reach
         return error_response(409, "console.knock.no_console")
     return _door_action(slug, DOOR_STEPS[name])
+
+
+def visit_step(slug: str, action, answer=None):
+    """A change to the visit itself from the door (a tick of its checklists):
+    refused while a console runs the visit, as every such step is."""
+    room = access.room_or_404(slug)
+    access.door_tablet(room)
+    if console.attached(room.id, service.open_session(room.id)):
+        return error_response(409, "console.door.run_from_console")
+    return _door_action(slug, action, answer)
 
 
 def fault(slug: str):

@@ -52,11 +52,7 @@ def guide_url(key: str, slug: str) -> str:
 
 def suggested_outcome(rs) -> str:
     """The wrap-up's likely answer, from what the no-show guide recorded."""
-    if rs.session is None:
-        return "held"
-    result = {"rebooked": "technical", "no-show": "no-show", "held": "held"}.get(rs.session.no_show_result or "")
-    choice = {"technical": "technical", "no-answer": "no-show"}.get(rs.session.no_show_outcome or "")
-    return result or choice or "held"
+    return service.outcome_so_far(rs.session)
 
 
 def renew_device_cookie(response):

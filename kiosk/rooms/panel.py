@@ -13,7 +13,6 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 
 from .. import clock, hours, ratelimit, validate
 from ..bookings import day as bookings_day
-from ..checklists.ticks import TICK_VALUES
 from ..errors import error_response
 from ..events import client_address
 from ..extensions import db
@@ -23,7 +22,7 @@ from ..models import Room, RoomSession
 from ..render import is_htmx, render, unchanged
 from . import console, faults, service
 from .access import Console
-from .service import Actor, BadInput, RoomError
+from .service import Actor, RoomError
 
 # The guides a visit may need while it runs (R26-R28 no-show, R37-R39 connection
 # and a broken call), opened from the console or the door inside the kiosk view.
@@ -115,21 +114,39 @@ def _qr_svg(url: str):
                   .replace("<title>", '<title id="console-qr-title">', 1))
 
 
-def console_checklists(room: Room, state: str, who: Console, marked: dict[tuple[str, str], str]) -> dict:
+def room_checklist_context(key: str, session: RoomSession | None, store) -> dict | None:
+    """The checklist component's context for a checklist of the room's visit
+    (None if the content has no such checklist), as the visit asks it: in
+    wrap-up only what applies to how the visit went (a no-show's ending asks
+    the journal note and a new time), its items compact so that the list and
+    the finish buttons fit one screen beside each other."""
+    from ..checklists.views import checklist_context
+    from ..i18n import content
+
+    found = content().checklists.get(key)
+    if found is None:
+        return None
+    wrapup = session is not None and session.state == service.WRAPUP
+    if wrapup:
+        found = found.for_outcome(service.outcome_so_far(session))
+    return checklist_context(found, store, compact=wrapup)
+
+
+def console_checklists(room: Room, session: RoomSession | None, who: Console,
+                       marked: dict[tuple[str, str], str]) -> dict:
     """The state's checklists, each rendered by the checklists' own component
-    (kiosk/templates/checklists/_checklist.html with checklists.views'
-    context) over the room session's marks (``marked``): a tick posts to the checklist
-    route, which keeps it on the room session for a console (rooms/stores.py)."""
+    (kiosk/templates/checklists/_checklist.html) over the room session's marks
+    (``marked``, as the panel read them; rooms/stores.py), which post to the
+    console's tick route."""
     from markupsafe import Markup
 
-    from ..checklists.views import COMPONENT, checklist_context
-    from ..i18n import content
+    from ..checklists.views import COMPONENT
     from .stores import RoomTicks
 
     store = RoomTicks(room.id, who.actor, marked)
-    found = content().checklists
-    return {key: Markup(render_template(COMPONENT, **checklist_context(found[key], store)))
-            for key in CONSOLE_CHECKLISTS.get(state, ()) if key in found}
+    state = session.state if session is not None else service.FREE
+    contexts = {key: room_checklist_context(key, session, store) for key in CONSOLE_CHECKLISTS.get(state, ())}
+    return {key: Markup(render_template(COMPONENT, **context)) for key, context in contexts.items() if context}
 
 
 # ---- one step of the state machine -------------------------------------------------
@@ -181,17 +198,6 @@ def check_in_with_code(room_id: int, actor: Actor, form: CheckInForm, minutes: i
         console.new_code(room_id, actor)
 
 
-def tick_step(room_id: int, actor: Actor):
-    """Mark one item (``ticked`` = 1, 0 or na: the checklists' one tick protocol);
-    checked after the caller, so a stranger learns nothing about the input."""
-    raw = request.form.get("ticked", "")
-    if raw not in TICK_VALUES:
-        raise BadInput("checklists.errors.bad_value")
-    wanted = TICK_VALUES[raw]
-    return service.tick(room_id, actor, request.form.get("checklist", "")[:40],
-                        request.form.get("item", "")[:60], on=wanted is not None, state=wanted or "done")
-
-
 def skip_step(room_id: int, actor: Actor):
     """Start the meeting without the readiness list, for the form's reason."""
     return service.start_meeting(room_id, actor, skip_reason=request.form.get("reason", "")[:40] or "missing")
@@ -205,7 +211,7 @@ def finish_step(room_id: int, actor: Actor):
 # The meeting's steps, which the door and the console both take: the last
 # segment of the rule (POST /rooms/SLUG/extend, /rooms/SLUG/console/extend)
 # names the step; who may take it, and the answer, is the surface's.
-MEETING_STEPS = {"tick": tick_step, "skip": skip_step, "extend": service.extend, "end": service.end_meeting,
+MEETING_STEPS = {"skip": skip_step, "extend": service.extend, "end": service.end_meeting,
                  "cancel": service.cancel, "finish": finish_step}
 
 

@@ -31,6 +31,7 @@ from .. import clock, names
 from ..bookings import day as bookings_day
 from ..bookings import service as bookings
 from ..bookings.day import open_session  # the room's open session: one query for rooms and bookings
+from ..content.schema import VISIT_OUTCOMES
 from ..events import Actor
 from ..extensions import db
 from ..models import ChecklistTick, Room, RoomSession
@@ -39,7 +40,7 @@ from ..room_write import RoomWrite, room_write
 FREE, PREPARING, MEETING, WRAPUP = "free", "preparing", "meeting", "wrapup"
 STATES = (FREE, PREPARING, MEETING, WRAPUP)
 SKIP_REASONS = ("checked-at-desk", "urgent", "checked-earlier-today")
-OUTCOMES = ("held", "no-show", "technical")
+OUTCOMES = VISIT_OUTCOMES
 MEETING_MINUTES = (15, 30, 45, 60)
 TICK_STATES = ("done", "na")  # ticked, or "does not apply"
 NAME_MAX = 80
@@ -138,6 +139,16 @@ def marks(session: RoomSession | None) -> dict[tuple[str, str], str]:
         .where(ChecklistTick.session_id == session.id)
     )
     return {(c, i): state for c, i, state in rows}
+
+
+def outcome_so_far(session: RoomSession | None) -> str:
+    """How the visit went, as far as the no-show guide recorded it ("held" when
+    it recorded nothing): wrap-up's likely answer, and what its ending asks."""
+    if session is None:
+        return "held"
+    result = {"rebooked": "technical", "no-show": "no-show", "held": "held"}.get(session.no_show_result or "")
+    choice = {"technical": "technical", "no-answer": "no-show"}.get(session.no_show_outcome or "")
+    return result or choice or "held"
 
 
 def ticks(session: RoomSession | None) -> set[tuple[str, str]]:

@@ -15,6 +15,8 @@ from datetime import datetime
 from flask import Flask, g, redirect, request, url_for
 
 from ..bookings import day as bookings_day
+from ..extensions import db
+from ..models import Room
 from ..checklists.ticks import use_ticks
 from ..guides.noshow import NoShowRecord, use_no_show
 from ..render import mark
@@ -50,6 +52,19 @@ class RoomTicks:
 
     def reset(self, checklist_key: str) -> None:
         service.reset_ticks(self.room_id, self.actor, checklist_key)
+
+    def tick_url(self, checklist_key: str, item_key: str) -> str:
+        """The room's one tick route, of the surface that asks (door or console)."""
+        return url_for(self._endpoint("tick"), slug=self._slug(), key=checklist_key, item=item_key)
+
+    def reset_url(self, checklist_key: str) -> str:
+        return url_for(self._endpoint("checklist_reset"), slug=self._slug(), key=checklist_key)
+
+    def _endpoint(self, name: str) -> str:
+        return f"rooms.console_{name}" if access.is_console_actor(self.actor) else f"rooms.{name}"
+
+    def _slug(self) -> str:
+        return db.session.get(Room, self.room_id).slug
 
 
 class RoomNoShow:
@@ -134,9 +149,6 @@ def init_app(app: Flask) -> None:
 
 def _panel_url(room_id: int, actor: Actor) -> str:
     """The door panel or the console page of the room, for the one who acts."""
-    from ..models import Room
-    from ..extensions import db
-
     slug = db.session.get(Room, room_id).slug
     if access.is_console_actor(actor):
         return url_for("rooms.console_page", slug=slug)

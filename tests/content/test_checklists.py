@@ -4,7 +4,7 @@ JavaScript, ticks kept per browser, reset, bad keys and bad input."""
 import re
 
 import pytest
-from flask import session
+from flask import session, url_for
 from markupsafe import escape
 
 from kiosk.checklists import ticks as ticks_module
@@ -216,7 +216,7 @@ def test_a_stale_tick_from_older_content_counts_nothing(client):
 
 
 class RecordingTicks:
-    """A stand-in for the room session's store."""
+    """A stand-in for a store installed for a request, ticked on the desk's own routes."""
 
     scope = "room"
 
@@ -235,6 +235,12 @@ class RecordingTicks:
 
     def reset(self, checklist_key):
         self.data.pop(checklist_key, None)
+
+    def tick_url(self, checklist_key, item_key):
+        return url_for("checklists.tick", key=checklist_key, item=item_key)
+
+    def reset_url(self, checklist_key):
+        return url_for("checklists.reset", key=checklist_key)
 
 
 def test_an_installed_store_gets_the_ticks_instead_of_the_browser(app):

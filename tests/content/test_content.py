@@ -266,3 +266,21 @@ def test_a_language_without_the_alternatives_is_refused(content_copy):
     message = _problems(content_copy)
     assert "en/checklists.toml: checklists: alternatives: identity.identity-checked" in message or \
         "identity.identity-checked: bankid, without-bankid is in sv but missing here" in message
+
+
+def test_an_items_outcomes_are_how_a_visit_may_go(content_copy):
+    path = content_copy / "sv" / "checklists.toml"
+    text = path.read_text()
+    path.write_text(text.replace('key = "new-time"\n  outcomes = ["no-show", "technical"]\n',
+                                 'key = "new-time"\n  outcomes = ["no-show", "later"]\n', 1))
+    message = _problems(content_copy)
+    assert str(path) in message and "checklists[ending]" in message and "outcomes" in message
+
+
+def test_the_ending_asks_each_visit_what_applies_in_both_languages(app):
+    for lang in ("sv", "en"):
+        ending = app.extensions["kiosk_content"].get(lang).checklists["ending"]
+        assert [i.key for i in ending.for_outcome("no-show").items] == ["journal", "new-time"]
+        held = [i.key for i in ending.for_outcome("held").items]
+        assert held == ["summarise", "understood", "more-questions", "save-attachments", "evaluation", "journal"]
+        assert next(i for i in ending.items if i.key == "new-time").may_not_apply

@@ -12,6 +12,8 @@ from kiosk.extensions import db
 from kiosk.models import ConsoleCode, Event, Room, RoomSession, Tablet
 from kiosk.rooms import pairing, service
 
+# What htmx says of a form that swaps the console panel (the readiness list on it).
+PANEL_TARGET = {"HX-Target": "console-panel"}
 SIGN_SV = "Här pågår videomöte\u00a0- var god stör ej"
 
 
@@ -155,8 +157,9 @@ def test_an_unpaired_browser_gets_403_everywhere(client, door_client, checked_in
     slug = door_client.slug
     assert client.get(f"/rooms/{slug}/console").status_code == 403
     assert client.hx_get(f"/rooms/{slug}/console/poll?v=1").status_code == 403
-    for action in ("tick", "skip", "cancel", "extend", "end", "finish", "check-in"):
-        assert client.hx_post(f"/rooms/{slug}/console/{action}", {}).status_code == 403
+    for action in ("checklists/environment/items/private-room", "checklists/environment/reset",
+                   "skip", "cancel", "extend", "end", "finish", "check-in"):
+        assert client.hx_post(f"/rooms/{slug}/console/{action}", {"ticked": "1"}).status_code == 403
     assert door_client.get(f"/rooms/{slug}/console").status_code == 403  # a door tablet is not a console
 
 
@@ -196,14 +199,16 @@ def test_a_whole_visit_from_the_console_as_door_and_board_see_it(app, console_cl
     html = board.get("/board").get_data(as_text=True)
     assert "Checklistan: 0 av 13 klara" in html and "Styrs från datorn i rummet" in html
     first, *rest = keys
-    r = console_client.hx_post(f"/rooms/{slug}/console/tick", {"checklist": first[0], "item": first[1], "ticked": "1"})
+    r = console_client.hx_post(f"/rooms/{slug}/console/checklists/{first[0]}/items/{first[1]}", {"ticked": "1"},
+                               headers=PANEL_TARGET)
     assert r.status_code == 200 and "1 av 13 klara" in r.get_data(as_text=True)
-    assert 'id="console-tick-' in r.get_data(as_text=True)  # ids keep focus across the swap
+    # The one item markup, its id kept across the swap so the focus stays on it.
+    assert re.search(rf'id="tick-{first[0]}-{first[1]}"[^>]*aria-checked="true"', r.get_data(as_text=True))
     assert "1 av 13 klara" in door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
     assert "Checklistan: 1 av 13 klara" in board.get("/board").get_data(as_text=True)
     for checklist, item in rest:
-        html = console_client.hx_post(f"/rooms/{slug}/console/tick",
-                                      {"checklist": checklist, "item": item, "ticked": "1"}).get_data(as_text=True)
+        html = console_client.hx_post(f"/rooms/{slug}/console/checklists/{checklist}/items/{item}", {"ticked": "1"},
+                                      headers=PANEL_TARGET).get_data(as_text=True)
     assert "Mötet pågår." in html
     assert SIGN_SV in door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
     assert last_event(app).kind == "start" and last_event(app).actor.startswith("console-code:")
@@ -226,8 +231,9 @@ def test_console_actions_without_htmx_redirect_back(console_client):
 
 
 @pytest.mark.parametrize("path,data", [
-    ("tick", {"checklist": "environment", "item": "nope", "ticked": "1"}),
-    ("tick", {"checklist": "environment", "item": "private-room", "ticked": "2"}),
+    ("checklists/environment/items/nope", {"ticked": "1"}),
+    ("checklists/environment/items/private-room", {"ticked": "2"}),
+    ("checklists/nope/reset", {}),
     ("skip", {"reason": "lazy"}), ("finish", {"outcome": "held"}), ("check-in", {}),
 ])
 def test_bad_console_input_is_refused_with_words(app, console_client, path, data):
@@ -338,20 +344,24 @@ def test_the_meeting_on_the_console_holds_the_start_and_identity_checklists(app,
     for key in ("meeting-start", "identity"):
         assert f'id="checklist-{key}"' in html and f'id="progress-{key}"' in html
     assert 'id="tick-identity-bankid"' in html and 'id="na-identity-bankid"' in html
-    assert 'action="/checklists/identity/items/bankid"' in html
+    assert f'action="/rooms/{slug}/console/checklists/identity/items/bankid"' in html  # the room's one tick route
+    assert f'action="/rooms/{slug}/console/checklists/identity/reset"' in html
     assert "Säg att du ringer upp på angivet telefonnummer vid teknikproblem" in html  # R25
 
 
 def test_a_tick_from_the_console_is_kept_on_the_room_session(app, console_client, door_client):
     slug = console_client.slug
     console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
-    r = console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "na"})
+    r = console_client.hx_post(f"/rooms/{slug}/console/checklists/identity/items/bankid", {"ticked": "na"})
     assert r.status_code == 200 and 'id="item-identity-bankid"' in r.get_data(as_text=True)
-    r = console_client.hx_post("/checklists/meeting-start/items/phone-backup", {"ticked": "1"})
+    r = console_client.hx_post(f"/rooms/{slug}/console/checklists/meeting-start/items/phone-backup", {"ticked": "1"})
     assert r.status_code == 200
+    r = console_client.form_post(f"/rooms/{slug}/console/checklists/meeting-start/items/call", {"ticked": "1"})
+    assert r.status_code == 303 and r.headers["Location"].endswith(f"/rooms/{slug}/console")  # without htmx
     with app.app_context():
         marks = service.marks(service.open_session(console_client.room_id))
     assert marks[("identity", "bankid")] == "na" and marks[("meeting-start", "phone-backup")] == "done"
+    assert marks[("meeting-start", "call")] == "done"
     assert last_event(app).actor.startswith("console-code:")
     html = console_client.get(f"/rooms/{slug}/console").get_data(as_text=True)
     assert re.search(r'id="tick-meeting-start-phone-backup"[^>]*aria-checked="true"', html)
@@ -363,7 +373,7 @@ def test_wrap_up_on_the_console_is_the_ending_checklist_with_teach_back(app, con
     html = console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"}).get_data(as_text=True)
     assert 'id="checklist-ending"' in html and 'id="tick-ending-summarise"' in html
     assert "Summera det som sagts och överenskommelserna" in html and "Hur gick mötet?" in html
-    r = console_client.hx_post("/checklists/ending/items/summarise", {"ticked": "1"})
+    r = console_client.hx_post(f"/rooms/{slug}/console/checklists/ending/items/summarise", {"ticked": "1"})
     assert r.status_code == 200
     with app.app_context():
         assert ("ending", "summarise") in service.ticks(service.open_session(console_client.room_id))
@@ -378,7 +388,8 @@ def test_a_console_of_an_ended_visit_ticks_nothing_in_the_room(app, console_clie
     console_client.hx_post(f"/rooms/{slug}/console/cancel", {})
     door_client.hx_post(f"/rooms/{slug}/check-in", {})
     door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
-    console_client.hx_post("/checklists/identity/items/bankid", {"ticked": "1"})
+    r = console_client.hx_post(f"/rooms/{slug}/console/checklists/identity/items/bankid", {"ticked": "1"})
+    assert r.status_code == 409
     with app.app_context():
         assert ("identity", "bankid") not in service.ticks(service.open_session(console_client.room_id))
 

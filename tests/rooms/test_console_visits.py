@@ -120,7 +120,8 @@ def test_a_new_code_ends_every_earlier_binding(app, door_client, console_client)
 
 @pytest.mark.parametrize("step,data", [("extend", {}), ("end", {}), ("cancel", {}), ("skip", {"reason": "urgent"}),
                                        ("finish", {"outcome": "held"}), ("start", {}),
-                                       ("tick", {"checklist": "environment", "item": "private-room", "ticked": "1"})])
+                                       ("checklists/environment/items/private-room", {"ticked": "1"}),
+                                       ("checklists/identity/reset", {})])
 def test_with_a_console_the_door_changes_nothing_of_the_visit(app, door_client, console_client, step, data):
     slug = door_client.slug
     if step in ("extend", "end", "finish"):
@@ -279,7 +280,8 @@ def test_a_wrap_up_with_a_tick_finishes_at_once(app, console_client):
     slug = console_client.slug
     console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
     console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"})
-    assert console_client.hx_post("/checklists/ending/items/journal", {"ticked": "1"}).status_code == 200
+    assert console_client.hx_post(f"/rooms/{slug}/console/checklists/ending/items/journal",
+                                  {"ticked": "1"}).status_code == 200
     console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "held"})
     assert state(app, console_client.room_id) == "free"
 
@@ -309,3 +311,49 @@ def test_the_no_show_countdown_shows_on_the_consoles_main_page_while_it_runs(app
     clock.advance(timedelta(seconds=221))  # time to call: the panel changes without a write
     r = console_client.hx_get(f"/rooms/{slug}/console/poll?v={v}")
     assert r.status_code == 200 and 'id="console-countdown"' not in r.get_data(as_text=True)
+
+
+TEACH_BACK = ("summarise", "understood", "more-questions", "save-attachments", "evaluation")
+
+
+def test_a_no_shows_wrap_up_asks_only_the_journal_note_and_a_new_time(app, console_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    with app.app_context():  # the no-show guide ran to its end: the patient did not join
+        service.record_no_show(console_client.room_id, service.Actor("test"), choice="no-answer")
+        service.record_no_show(console_client.room_id, service.Actor("test"), result="no-show")
+    html = console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"}).get_data(as_text=True)
+    assert 'id="tick-ending-journal"' in html and 'id="tick-ending-new-time"' in html
+    assert "Boka om mötet vid behov" in html and "0 av 2 avbockade." in html
+    assert 'id="na-ending-new-time"' in html  # "vid behov": it may not apply
+    for item in TEACH_BACK:
+        assert f'id="tick-ending-{item}"' not in html
+    # A tick answers with the item and the progress of what is asked.
+    body = console_client.hx_post(f"/rooms/{slug}/console/checklists/ending/items/new-time",
+                                  {"ticked": "1"}).get_data(as_text=True)
+    assert 'id="item-ending-new-time"' in body and "1 av 2 avbockade." in body
+    english = console_client.get(f"/rooms/{slug}/console?lang=en").get_data(as_text=True)
+    assert "Rebook the meeting when needed" in english and 'id="tick-ending-summarise"' not in english
+    console_client.get(f"/rooms/{slug}/console?lang=sv")
+    console_client.hx_post(f"/rooms/{slug}/console/finish", {"outcome": "no-show"})  # a tick: at once
+    assert state(app, console_client.room_id) == "free"
+
+
+def test_a_held_meetings_wrap_up_asks_the_teach_back_and_no_new_time(app, console_client):
+    slug = console_client.slug
+    console_client.hx_post(f"/rooms/{slug}/console/skip", {"reason": "urgent"})
+    html = console_client.hx_post(f"/rooms/{slug}/console/end", {"confirmed": "yes"}).get_data(as_text=True)
+    for item in (*TEACH_BACK, "journal"):
+        assert f'id="tick-ending-{item}"' in html
+    assert 'id="tick-ending-new-time"' not in html and "0 av 6 avbockade." in html
+
+
+def test_the_doors_own_wrap_up_lists_what_applies_to_a_no_show(app, door_client):
+    slug = door_client.slug
+    check_in(door_client)
+    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    with app.app_context():
+        service.record_no_show(door_client.room_id, service.Actor("test"), result="no-show")
+    html = door_client.hx_post(f"/rooms/{slug}/end", {}).get_data(as_text=True)
+    items = re.search(r'<ul class="wrapup-items">(.*?)</ul>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", items) == ["Journalför mötet", "Boka om mötet vid behov"]

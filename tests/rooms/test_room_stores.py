@@ -20,14 +20,25 @@ def test_a_door_tablets_ticks_go_to_the_room_session(door_client, app):
     door_client.hx_post(f"/rooms/{slug}/check-in", {})
     door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
     item = first_item(app)
-    r = door_client.hx_post(f"/checklists/ending/items/{item}", {"ticked": "1"})
-    assert r.status_code == 200
+    html = door_client.get("/checklists/ending").get_data(as_text=True)
+    assert "Tillbaka till dörrskärmen" in html and "pågående mötet" in html
+    # The page's forms post to the room's one tick route, whose answer is the item.
+    room_tick = f"/rooms/{slug}/checklists/ending/items/{item}"
+    assert f'action="{room_tick}"' in html and f'action="/rooms/{slug}/checklists/ending/reset"' in html
+    r = door_client.hx_post(room_tick, {"ticked": "1"})
+    assert r.status_code == 200 and f'id="item-ending-{item}"' in r.get_data(as_text=True)
     with app.app_context():
         tick = db.session.scalar(select(ChecklistTick))
         assert (tick.checklist_key, tick.item_key) == ("ending", item)
-    html = door_client.get("/checklists/ending").get_data(as_text=True)
-    assert "Tillbaka till dörrskärmen" in html and "pågående mötet" in html
-    door_client.hx_post("/checklists/ending/reset", {})
+    # A form from before, posted to the desk's route, is sent to the room's (307 keeps the POST).
+    r = door_client.hx_post(f"/checklists/ending/items/{item}", {"ticked": "0"})
+    assert r.status_code == 307 and r.headers["Location"].endswith(room_tick)
+    r = door_client.hx_post("/checklists/ending/reset", {})
+    assert r.status_code == 307 and r.headers["Location"].endswith(f"/rooms/{slug}/checklists/ending/reset")
+    with app.app_context():
+        assert db.session.query(ChecklistTick).count() == 1
+    r = door_client.hx_post(f"/rooms/{slug}/checklists/ending/reset", {})
+    assert r.status_code == 200 and 'id="checklist-ending"' in r.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(ChecklistTick).count() == 0
 
@@ -36,16 +47,17 @@ def test_does_not_apply_on_a_door_tablet_is_kept_on_the_room_session(door_client
     slug = door_client.slug
     door_client.hx_post(f"/rooms/{slug}/check-in", {})
     door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
-    body = door_client.hx_post("/checklists/identity/items/child-guardian", {"ticked": "na"}).get_data(as_text=True)
+    tick = f"/rooms/{slug}/checklists/identity/items/child-guardian"
+    body = door_client.hx_post(tick, {"ticked": "na"}).get_data(as_text=True)
     assert "(1 gäller inte.)" in body
     with app.app_context():
-        tick = db.session.scalar(select(ChecklistTick))
-        assert (tick.item_key, tick.state) == ("child-guardian", "na")
-    body = door_client.hx_post("/checklists/identity/items/child-guardian", {"ticked": "1"}).get_data(as_text=True)
+        row = db.session.scalar(select(ChecklistTick))
+        assert (row.item_key, row.state) == ("child-guardian", "na")
+    body = door_client.hx_post(tick, {"ticked": "1"}).get_data(as_text=True)
     assert "gäller inte." not in body and "1 av 4 avbockade." in body
     with app.app_context():
         assert [t.state for t in db.session.scalars(select(ChecklistTick))] == ["done"]
-    r = door_client.hx_post("/checklists/dress/items/name-tag", {"ticked": "na"})
+    r = door_client.hx_post(f"/rooms/{slug}/checklists/dress/items/name-tag", {"ticked": "na"})
     assert r.status_code == 400
     with app.app_context():
         assert db.session.query(ChecklistTick).count() == 1

@@ -12,6 +12,8 @@ from kiosk.models import Event, RoomSession, Tablet
 from kiosk.rooms import service
 from tests.admin_support import log_in
 
+# What htmx says of a form that swaps the door panel (the readiness list on it).
+PANEL_TARGET = {"HX-Target": "door-panel"}
 SIGN_SV = "Här pågår videomöte\u00a0- var god stör ej"
 SIGN_EN = "Video meeting in progress\u00a0- please do not disturb"
 
@@ -117,7 +119,8 @@ def test_check_in_tick_skip_and_the_sign(door_client, app):
     r = door_client.hx_post(f"/rooms/{slug}/check-in", {"minutes": "45"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Checklista innan mötet" in html and "0 av 13 klara" in html
-    r = door_client.hx_post(f"/rooms/{slug}/tick", {"checklist": "environment", "item": "private-room", "ticked": "1"})
+    r = door_client.hx_post(f"/rooms/{slug}/checklists/environment/items/private-room", {"ticked": "1"},
+                            headers=PANEL_TARGET)
     assert "1 av 13 klara" in r.get_data(as_text=True)
     r = door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "checked-at-desk"})
     html = r.get_data(as_text=True)
@@ -133,7 +136,8 @@ def test_ticking_every_readiness_item_turns_the_sign_on(door_client, app):
     with app.app_context():
         keys = sorted(service.readiness_keys())
     for checklist, item in keys:
-        html = door_client.hx_post(f"/rooms/{slug}/tick", {"checklist": checklist, "item": item, "ticked": "1"}).get_data(as_text=True)
+        html = door_client.hx_post(f"/rooms/{slug}/checklists/{checklist}/items/{item}", {"ticked": "1"},
+                                   headers=PANEL_TARGET).get_data(as_text=True)
     assert SIGN_SV in html
     assert open_session(app, door_client.room_id).checklist_result == "complete"
 
@@ -180,10 +184,12 @@ def test_a_second_check_in_gets_a_clear_409(door_client):
 
 @pytest.mark.parametrize("path,data", [
     ("check-in", {"minutes": "abc"}), ("check-in", {"minutes": "7"}), ("check-in", {"name": "x" * 200}),
-    ("tick", {"checklist": "environment", "item": "nope", "ticked": "1"}),
-    ("tick", {"checklist": "environment", "item": "private-room"}),
-    ("tick", {"checklist": "environment", "item": "private-room", "ticked": "yes"}),
-    ("tick", {"checklist": "environment", "item": "private-room", "ticked": "na"}),  # readiness always applies
+    ("checklists/environment/items/nope", {"ticked": "1"}),
+    ("checklists/environment/items/private-room", {}),
+    ("checklists/environment/items/private-room", {"ticked": "yes"}),
+    ("checklists/environment/items/private-room", {"ticked": "na"}),  # readiness always applies
+    ("checklists/suitability/items/" + "x" * 300, {"ticked": "1"}),
+    ("checklists/nope/reset", {}),
     ("skip", {"reason": "lazy"}), ("skip", {}),
 ])
 def test_bad_input_gets_400_with_words_and_nothing_changes(door_client, app, path, data):

@@ -63,7 +63,8 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("POST", "/rooms/{slug}/check-in", ("minutes", "name", "title"), "door"),
-    Endpoint("POST", "/rooms/{slug}/tick", ("checklist", "item", "ticked"), "door"),
+    Endpoint("POST", "/rooms/{slug}/checklists/environment/items/private-room", ("ticked",), "door"),
+    Endpoint("POST", "/rooms/{slug}/checklists/environment/reset", (), "door"),
     Endpoint("POST", "/rooms/{slug}/skip", ("reason",), "door"),
     Endpoint("POST", "/rooms/{slug}/start", (), "door"),
     Endpoint("POST", "/rooms/{slug}/extend", ("minutes",), "door"),
@@ -78,7 +79,8 @@ ENDPOINTS = [
     Endpoint("GET", "/rooms/{slug}/console", ("lang",), "console"),
     Endpoint("GET", "/rooms/{slug}/console/poll", ("v",), "console"),
     Endpoint("POST", "/rooms/{slug}/console/check-in", ("minutes", "name", "title"), "console"),
-    Endpoint("POST", "/rooms/{slug}/console/tick", ("checklist", "item", "ticked"), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/checklists/environment/items/private-room", ("ticked",), "console"),
+    Endpoint("POST", "/rooms/{slug}/console/checklists/environment/reset", (), "console"),
     Endpoint("POST", "/rooms/{slug}/console/skip", ("reason",), "console"),
     Endpoint("POST", "/rooms/{slug}/console/cancel", (), "console"),
     Endpoint("POST", "/rooms/{slug}/console/extend", ("minutes",), "console"),

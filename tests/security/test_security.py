@@ -128,7 +128,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.check_in", "POST"): Case(only({"door_a": 303}), data={"minutes": "30"}, room_a="free"),
     # Room A has a console paired for good: while it runs the visit the door changes
     # nothing of it (409); it may knock, show a new code and disconnect a bound browser.
-    ("rooms.tick", "POST"): Case(only({"door_a": 409}), data="tick", room_a="preparing"),
+    ("rooms.tick", "POST"): Case(only({"door_a": 409}), data={"ticked": "1"}, room_a="preparing"),
+    ("rooms.checklist_reset", "POST"): Case(only({"door_a": 409}), room_a="preparing"),
     ("rooms.skip", "POST"): Case(only({"door_a": 409}), data={"reason": "urgent"}, room_a="preparing"),
     # Starting without a complete checklist or a reason is refused (the door's own rule).
     ("rooms.start", "POST"): Case(only({"door_a": 409}), room_a="preparing"),
@@ -150,7 +151,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("rooms.console_page", "GET"): Case(only({"console_a": 200})),
     ("rooms.console_poll", "GET"): Case(only({"console_a": 200}), query="v=0"),
     ("rooms.console_check_in", "POST"): Case(only({"console_a": 303}), data={"minutes": "30"}, room_a="free"),
-    ("rooms.console_tick", "POST"): Case(only({"console_a": 303}), data="tick", room_a="preparing"),
+    ("rooms.console_tick", "POST"): Case(only({"console_a": 303}), data={"ticked": "1"}, room_a="preparing"),
+    ("rooms.console_checklist_reset", "POST"): Case(only({"console_a": 303}), room_a="preparing"),
     ("rooms.console_skip", "POST"): Case(only({"console_a": 303}), data={"reason": "urgent"}, room_a="preparing"),
     ("rooms.console_cancel", "POST"): Case(only({"console_a": 303}), room_a="preparing"),
     ("rooms.console_extend", "POST"): Case(only({"console_a": 303}), room_a="meeting"),
@@ -362,10 +364,14 @@ class World:
 
     def url(self, rule) -> str:
         key = self.checklist.key if rule.endpoint.startswith("checklists") else "login"
+        item = self.checklist.items[0].key
         if rule.endpoint in ("rooms.console_guide", "rooms.door_guide"):
             key = "no-show"
+        if rule.endpoint in ("rooms.tick", "rooms.console_tick", "rooms.checklist_reset",
+                             "rooms.console_checklist_reset"):
+            key, item = self.readiness[0]  # a room session's readiness item
         values = {"slug": self.slug_a, "key": key,
-                  "item": self.checklist.items[0].key, "name": self.printable, "chart": "meetings",
+                  "item": item, "name": self.printable, "chart": "meetings",
                   "unit_id": self.spare_unit, "room_id": self.room_a, "tablet_id": self.spare_tablet,
                   "admin_id": self.target_account}
         if "fault_id" in rule.arguments:
@@ -383,7 +389,7 @@ class World:
         with self.app.test_request_context():
             from flask import url_for
 
-            return url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
+            return url_for(rule.endpoint, **{k: values[k] for k in rule.arguments if k not in (rule.defaults or {})})
 
 
 def routes(app) -> list[tuple[str, str, object]]:
@@ -431,9 +437,6 @@ def test_authorisation_matrix(admin_app, make_unit, make_room, make_admin, pair,
                 response = client.get(url, headers=case.headers)
             else:
                 data = case.data(world) if callable(case.data) else case.data
-                if data == "tick":
-                    checklist, item = world.readiness[0]
-                    data = {"checklist": checklist, "item": item, "ticked": "1"}
                 response = client.form_post(url, data or {})
             if response.status_code != case.expect[role]:
                 failures.append(f"{method} {url} as {role}: {response.status_code}, expected {case.expect[role]}")

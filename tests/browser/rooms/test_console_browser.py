@@ -135,11 +135,13 @@ def _tick_all_by_enter(page, surface: str, progress, of_word: str) -> None:
     for n in range(1, total):
         button = ticks.nth(n - 1)
         used = button.get_attribute("id")
-        assert used and used.startswith(f"{surface}-tick-")
+        assert used and used.startswith("tick-")  # the one item markup of every checklist
+        action = button.locator("xpath=ancestor::form[1]").get_attribute("action")
+        assert ("/console/checklists/" in action) == (surface == "console"), action  # the surface's tick route
         button.focus()
         page.keyboard.press("Enter")
         expect(progress).to_contain_text(f"{n} {of_word} {total}")
-        expect(page.locator(f"#{used}")).to_have_class(re.compile(r"is-ticked"))
+        expect(page.locator(f"#{used}")).to_have_attribute("aria-checked", "true")
         # Focus on the ticked item at once (htmx keeps it by id during the swap) ...
         assert focused_id(page) == used, f"tick {n}: focus on {focused_id(page)!r}, not {used!r}"
         # ... and still after the next poll has come and gone.
@@ -235,7 +237,7 @@ def test_the_console_offline_keeps_its_state_and_says_what_was_not_saved(browser
     console.keyboard.press("Enter")
     expect(console.locator("#messages")).to_contain_text("Ingen kontakt med servern. Inget har ändrats")
     expect(second).to_have_class(re.compile(r"is-unsaved"))
-    expect(second).not_to_have_class(re.compile(r"is-ticked"))
+    expect(second).to_have_attribute("aria-checked", "false")
     expect(console.locator(".readiness-progress")).to_contain_text("1 av 13")  # never shown as saved
     notice = console.locator("#offline-notice")
     expect(notice).to_be_visible(timeout=FOLLOW_MS)
@@ -285,7 +287,7 @@ def test_a_whole_visit_driven_from_the_console_in_three_windows(browser, fast_ap
     ticks = console.locator("button.tick")
     total = ticks.count()
     for n in range(1, total + 1):
-        console.locator("button.tick:not(.is-ticked)").first.click()
+        console.locator('button.tick[aria-checked="false"]').first.click()
         if n < total:
             expect(console.locator(".readiness-progress")).to_contain_text(f"{n} av {total}")
         if n in (1, 7):
@@ -328,8 +330,13 @@ def test_a_whole_visit_driven_from_the_console_in_three_windows(browser, fast_ap
     expect(console.get_by_role("heading", name="Hur gick mötet?")).to_have_count(0)
     expect(door.locator(".door-wrapup")).to_be_attached(timeout=FOLLOW_MS)
     expect(card.locator(".state-word")).to_have_text("Upptaget – efterarbete", timeout=FOLLOW_MS)
-    console.locator("#tick-ending-summarise").click()
-    expect(console.locator("#tick-ending-summarise")).to_have_attribute("aria-checked", "true")
+    # A meeting that never happened asks no teach-back: the journal note and a new time.
+    expect(console.locator("#checklist-ending button.tick")).to_have_count(2)
+    expect(console.locator("#tick-ending-summarise")).to_have_count(0)
+    console.locator("#tick-ending-new-time").click()
+    expect(console.locator("#tick-ending-new-time")).to_have_attribute("aria-checked", "true")
+    expect(console.locator("#progress-ending")).to_contain_text("1 av 2")
+    check_page(console, assert_valid_html, "console wrap-up after a no-show")
     console.get_by_role("button", name="Klart – frigör rummet").click()
     expect(console.locator(".console-ended")).to_be_visible()
     expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)

@@ -15,6 +15,7 @@ from kiosk import clock
 from kiosk.extensions import db
 from kiosk.i18n import local_time
 from kiosk.models import Room
+from kiosk.rooms import console as console_module
 from kiosk.rooms import pairing, service
 from tests.browser.helpers import FOLLOW_MS, POLL, check_page, code_for, console_page, pair_page
 from tests.browser_support import open_page
@@ -168,3 +169,48 @@ def test_a_computer_paired_for_good_follows_its_room_visit_after_visit(
                     re.compile(rf"^3{re.escape(sep)}3\d$"), timeout=FOLLOW_MS)
                 check_page(computer, assert_valid_html, f"console with the no-show countdown ({lang})")
         run_the_meeting(computer, door)
+
+
+MEASURE = """() => {
+  const doc = document.documentElement;
+  const bottom = sel => { const el = document.querySelector(sel); return el ? el.getBoundingClientRect().bottom : -1; };
+  const buttons = [...document.querySelectorAll('.outcomes button')].map(b => b.getBoundingClientRect().bottom);
+  return {height: doc.scrollHeight, viewport: innerHeight, lastItem: bottom('.ticks > li:last-child, .wrapup-items > li:last-child'),
+          finish: buttons.length ? Math.max(...buttons) : -1};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_wrap_up_fits_1280_by_800(browser, fast_app, server, room, frozen_clock, assert_valid_html, lang):
+    """The console's wrap-up (its ending checklist and the finish buttons) and the
+    door's own (a room with no console) need no scrolling on a 1280x800 screen."""
+    room_id, _ = room
+    door = pair_page(browser, server, code_for(fast_app, room_id=room_id), lang=lang)
+    door.set_viewport_size({"width": 1280, "height": 800})
+    computer = open_page(browser, server.url, viewport={"width": 1280, "height": 800})
+    with fast_app.app_context():
+        actor = service.Actor("test")
+        service.check_in(room_id, actor)
+        code = console_module.format_code(console_module.new_code(room_id, actor))
+    computer.goto(f"/console?code={code}")
+    computer.locator("form.pair-form button[type=submit]").click()
+    computer.wait_for_url(re.compile(rf"/rooms/{SLUG}/console$"), wait_until="load")
+    with fast_app.app_context():
+        service.start_meeting(room_id, actor, skip_reason="urgent")
+        service.end_meeting(room_id, actor)
+    computer.goto(f"/rooms/{SLUG}/console?lang={lang}")
+    expect(computer.locator(".console-wrapup #checklist-ending")).to_be_attached()
+    m = computer.evaluate(MEASURE)
+    assert m["height"] <= 800 and 0 < m["lastItem"] <= 800 and 0 < m["finish"] <= 800, f"console wrap-up ({lang}): {m}"
+    check_page(computer, assert_valid_html, f"console wrap-up at 1280x800 ({lang})")
+
+    with fast_app.app_context():  # the next visit, run from the door alone
+        service.finish(room_id, actor, "held")
+        service.check_in(room_id, actor)
+        service.start_meeting(room_id, actor, skip_reason="urgent")
+        service.end_meeting(room_id, actor)
+    door.goto(f"/rooms/{SLUG}/door?lang={lang}")
+    expect(door.locator(".door-wrapup .wrapup-items")).to_be_attached()
+    m = door.evaluate(MEASURE)
+    assert m["height"] <= 800 and 0 < m["lastItem"] <= 800 and 0 < m["finish"] <= 800, f"door wrap-up ({lang}): {m}"
+    computer.context.close()
