@@ -34,6 +34,9 @@ class Unit(db.Model):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     # Show the checked-in clinician's name and title on the door (off by default).
     show_clinician: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The door sign's English line under the Swedish (on by default); a unit may
+    # turn it off, and the Swedish then takes the whole sign.
+    door_sign_english: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     # Opening hours, Monday first: "07:30-17:00;...;;" (kiosk/hours.py).
     # Empty or NULL: no hours, always open, no night screen.

@@ -69,12 +69,15 @@ class UnitForm(Form):
 
 
 class UnitEditForm(Form):
-    """A unit's name, whether its doors show the clinician, and its opening
+    """A unit's name, whether its doors show the clinician and the sign's
+    English line, and its opening
     hours (Monday first, both times empty for a closed day; the
     ``opens_<day>``/``closes_<day>`` fields are added below)."""
 
     name = text_field(validate.NAME_MAX)
     show_clinician = choice_field(ON_OFF, default="0")
+    # A checkbox: unticked sends nothing, so absent is off (the page fills it in from the unit).
+    door_sign_english = choice_field(ON_OFF, default="0")
     # What a patient's letter printed from a booking says (both may be empty).
     phone = StringField(validators=[Rule(validate.phone, if_given=True)], filters=[clip(KEEP)], default="")
     letter_name = text_field(validate.NAME_MAX, required=False)

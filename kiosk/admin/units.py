@@ -107,6 +107,7 @@ def unit_create():
 def unit_edit(unit_id: int):
     unit = unit_or_403(unit_id)
     form = UnitEditForm(formdata=None, data={"name": unit.name, "show_clinician": "1" if unit.show_clinician else "0",
+                                             "door_sign_english": "1" if unit.door_sign_english else "0",
                                              "phone": unit.phone, "letter_name": unit.letter_name,
                                              **hours.for_form(unit.opening_hours)})
     return render("admin/unit.html", unit=unit, form=form, hour_days=hours.DAYS)
@@ -120,6 +121,7 @@ def unit_update(unit_id: int):
     if not form.validate():
         return render("admin/unit.html", unit=unit, form=form, status=400, hour_days=hours.DAYS)
     changes = _changes(unit, name=form.name.data, show_clinician=form.show_clinician.data == "1",
+                       door_sign_english=form.door_sign_english.data == "1",
                        phone=form.phone.data, letter_name=form.letter_name.data)
     opening_hours = form.opening_hours
     if opening_hours != (unit.opening_hours or None):

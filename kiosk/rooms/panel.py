@@ -52,6 +52,7 @@ def door_context(room: Room, session: RoomSession | None, with_manifest: bool) -
         "ticked": ticked,
         "marked": marked,  # ticked, with each item's mark (the console's checklists)
         "show_clinician": room.unit.show_clinician,
+        "sign_english": room.unit.door_sign_english,
         "poll_url": url_for("rooms.door_poll", slug=room.slug, v=panel_version(state)),
         "skip_reasons": service.SKIP_REASONS,
         "outcomes": service.OUTCOMES,

@@ -77,6 +77,44 @@ def test_create_rename_and_deactivate_a_unit(admin_client, admin_app):
     assert kinds == ["unit-create", "unit-update", "unit-deactivate"]
 
 
+def test_a_unit_turns_the_door_signs_english_line_off_and_on(admin_client, admin_app, door_client):
+    slug = door_client.slug
+    door_client.hx_post(f"/rooms/{slug}/check-in", {})
+    door_client.hx_post(f"/rooms/{slug}/skip", {"reason": "urgent"})
+    with admin_app.app_context():
+        unit = db.session.get(Room, door_client.room_id).unit
+        unit_id, name = unit.id, unit.name
+        assert unit.door_sign_english  # on, as before
+    english = 'class="dnd-secondary" lang="en">Video meeting in progress'
+    assert english in door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
+    page = admin_client.get(f"/admin/units/{unit_id}").get_data(as_text=True)
+    assert 'name="door_sign_english" type="checkbox" value="1" checked' in page
+    assert "Visa dörrskyltens engelska rad" in page
+    assert "Show the door sign&#39;s English line" in admin_client.get(
+        f"/admin/units/{unit_id}?lang=en").get_data(as_text=True)
+    admin_client.get(f"/admin/units/{unit_id}?lang=sv")
+    v = re.search(r'/door/poll\?v=([^"&]+)', door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)).group(1)
+    # Unticked, the box sends nothing: the line is off.
+    r = admin_client.form_post(f"/admin/units/{unit_id}", {"name": name})
+    assert r.status_code == 303
+    with admin_app.app_context():
+        assert db.session.get(Unit, unit_id).door_sign_english is False
+    update = [e for e in events(admin_app) if e[0] == "unit-update"][-1]
+    assert json.loads(update[3])["door_sign_english"] is False and update[1] == f"admin:{admin_client.account.id}"
+    r = door_client.hx_get(f"/rooms/{slug}/door/poll?v={v}")  # the door follows at its next poll
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "Här pågår videomöte" in html and 'lang="en"' not in html and "Video meeting in progress" not in html
+    page = admin_client.get(f"/admin/units/{unit_id}").get_data(as_text=True)
+    assert 'name="door_sign_english" type="checkbox" value="1" aria' in page  # shown unticked
+    # A value that is not the checkbox's is refused with words, and nothing changes.
+    r = admin_client.form_post(f"/admin/units/{unit_id}", {"name": name, "door_sign_english": "yes"})
+    assert r.status_code == 400 and "Välj ett av alternativen." in r.get_data(as_text=True)
+    r = admin_client.form_post(f"/admin/units/{unit_id}", {"name": name, "door_sign_english": "1"})
+    assert r.status_code == 303
+    assert english in door_client.get(f"/rooms/{slug}/door").get_data(as_text=True)
+
+
 def test_room_lifecycle_and_a_stable_slug(admin_client, admin_app, make_unit):
     unit_id = make_unit()
     r = admin_client.form_post("/admin/rooms", {"unit": str(unit_id), "name": "Videorum Ö4", "location": "Plan 3"})

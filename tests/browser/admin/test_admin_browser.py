@@ -202,6 +202,14 @@ def test_refused_forms_keep_what_was_typed_and_stay_valid(admin_app, live_server
     assert page.locator("#unit-name").input_value() == "Hudmottagningen Ö"
     check(page, assert_valid_html, f"opening hours refused ({lang})", html=page.content())
 
+    # A setting's checkbox sent with a value that is not its own: refused, and said so beside it.
+    page.goto(f"/admin/units/{unit_id}")
+    page.locator("#unit-door-sign-english").evaluate("box => { box.value = 'yes'; box.checked = true; }")
+    page.locator("#unit-name").press("Enter")
+    expect(page.locator("#unit-door-sign-english-error")).to_be_visible()
+    assert page.locator("#unit-door-sign-english").get_attribute("aria-invalid") == "true"
+    check(page, assert_valid_html, f"door sign setting refused ({lang})", html=page.content())
+
     page.goto("/admin/units")
     page.locator("#unit-name").fill("<b>Enhet</b>")
     page.locator("#unit-slug").fill("enhet-9")

@@ -142,7 +142,8 @@ def measure(page, label: str, sign: bool = False, size=None) -> dict:
     assert re.search(r"(beräknas sluta|expected to end) \d\d[.:]\d\d", m["end"]), f"{label}: no expected end: {m['end']!r}"
     if size in TEN_INCH and not m["controls"]:
         assert m["font"] >= SIGN_PX, f"{label}: the sign's letters are {m['font']} px"
-        assert m["fontEn"] >= READ_AT_3M_PX, f"{label}: the English line is {m['fontEn']} px"
+        if m["fontEn"] is not None:  # a unit may turn the English line off
+            assert m["fontEn"] >= READ_AT_3M_PX, f"{label}: the English line is {m['fontEn']} px"
         assert m["fontEnd"] >= END_TIME_PX, f"{label}: the end time is {m['fontEnd']} px"
     return m
 
@@ -258,6 +259,39 @@ def test_every_door_state_fits_the_screen_and_the_sign_its_box(
     door.reload()
     expect(door.locator(".night-screen")).to_be_visible()
     measure(door, f"closed for the night {label}")
+    door.context.close()
+
+
+def test_a_unit_without_the_english_line_gets_a_sign_in_swedish_alone(
+        browser, fast_app, server, room, assert_valid_html):
+    """The unit's setting (admin) holds in the sign's every state: run from a console
+    or from the door, with the staff panel open, offline; the Swedish fits its box."""
+    room_id, unit_id = room
+    with fast_app.app_context():
+        db.session.get(Unit, unit_id).door_sign_english = False
+        db.session.commit()
+    door = pair_page(browser, server, code_for(fast_app, room_id=room_id))
+    door.set_viewport_size({"width": 1280, "height": 800})
+    for console_attached in (True, False):
+        to_state(fast_app, room_id, "preparing", console_attached=console_attached)
+        to_state(fast_app, room_id, "meeting")
+        expect(door.locator(".dnd-primary")).to_have_text(SIGN_SV, timeout=FOLLOW_MS)
+        expect(door.locator(".dnd-secondary")).to_have_count(0)
+        label = f"meeting without English, console {console_attached}"
+        m = measure(door, label, sign=True, size=(1280, 800))
+        assert m["font"] >= SIGN_PX and not m["secondary"], f"{label}: {m}"
+        if console_attached:
+            check_page(door, assert_valid_html, "door sign without the English line")
+        door.locator("#door-controls > summary").click()
+        measure(door, f"{label}, staff panel open", sign=True, size=(1280, 800))
+        door.keyboard.press("Escape")
+        go_offline(door)
+        measure(door, f"{label}, offline", sign=True, size=(1280, 800))
+        expect(door.locator(".dnd-secondary")).to_have_count(0)
+        go_online(door)
+        to_state(fast_app, room_id, "wrapup")
+        to_state(fast_app, room_id, "free")
+        expect(door.locator(".door-free")).to_be_attached(timeout=FOLLOW_MS)
     door.context.close()
 
 
