@@ -59,8 +59,8 @@ def post_fork(server, worker):
     connections are dropped here (not closed: the arbiter owns them) instead
     of being shared by every worker."""
     app = server.app.callable
-    if app is None:
-        return
+    if app is None or "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # not the kiosk (bench/bare.py's endpoint is served by these settings too)
     from kiosk.extensions import db
 
     with app.app_context():

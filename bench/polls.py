@@ -99,8 +99,9 @@ def serve(target: str, port: int, env: dict, health: str) -> subprocess.Popen:
             if proc.poll() is not None:
                 break
             time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise SystemExit(f"{target} did not start")
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    raise SystemExit(f"{target} did not start (exit status {proc.poll()})")
 
 
 def get(url: str, cookie: str) -> tuple[int, str]:
