@@ -109,6 +109,9 @@
         var level = Math.min(100, Math.round(Math.sqrt(sum / samples.length) * 300));
         meter.value = level;
         meter.textContent = String(level);
+        // The baseline waits for sound: a stream that starts with silence (no
+        // samples yet) would give a floor of 0, and room hiss would count as a voice.
+        if (level === 0 && floor === 100) { began = Date.now(); return; }
         if (Date.now() - began < BASELINE_MS) { floor = Math.min(floor, level); return; }
         // Hiss that never changes is not a voice: the level must rise above it.
         if (level >= Math.max(LEVEL_HEARD, floor + LEVEL_HEARD) && !heard) {
